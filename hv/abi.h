@@ -1,0 +1,37 @@
+/* The guest-visible ABI of a Bulkhead partition: the contract between the
+ * hypervisor and every guest. Pure constants; included by test guests too.
+ * Documented for users in README.md ("Hypercall ABI"). */
+#ifndef BH_ABI_H
+#define BH_ABI_H
+
+/* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX =
+ * "BulkheadHV\0\0". Leaf 0x40000001: EAX = vCPUs in this partition,
+ * EBX = this vCPU's index (= its APIC ID), ECX = partition RAM in MiB,
+ * EDX = ABI version. */
+#define BH_CPUID_BASE	 0x40000000u
+#define BH_CPUID_INFO	 0x40000001u
+#define BH_SIGNATURE_EBX 0x6b6c7542u /* "Bulk" */
+#define BH_SIGNATURE_ECX 0x64616568u /* "head" */
+#define BH_SIGNATURE_EDX 0x00005648u /* "HV\0\0" */
+
+/* Hypercalls: VMCALL with RAX = number, arguments in RBX, RCX, RDX.
+ * Result in RAX: >= 0 success, negative BH_E* on error. Other registers
+ * are preserved. Guest pointers are guest-physical addresses. */
+#define BH_HC_VERSION	    0u /* -> RAX = BH_ABI_VERSION */
+#define BH_HC_CONSOLE_WRITE 1u /* RBX = gpa, RCX = len (<= 4096) -> bytes */
+#define BH_HC_VCPU_INFO	    2u /* -> RAX = vcpu index, RBX = vcpu count */
+#define BH_ABI_VERSION	    1
+
+#define BH_EOK	  0
+#define BH_EINVAL (-1) /* bad argument (length, flags) */
+#define BH_EFAULT (-2) /* pointer outside the caller's RAM */
+#define BH_ENOSYS (-3) /* unknown hypercall number */
+
+#define BH_HC_CONSOLE_MAX 4096u
+
+/* Platform */
+#define BH_UART_BASE  0x3F8u /* virtual 16550, COM1 */
+#define BH_EXIT_PORT  0xF4u  /* default debug-exit port: out32 status */
+#define BH_X2APIC_ICR 0x830u /* x2APIC ICR MSR used for INIT/SIPI */
+
+#endif

@@ -1,0 +1,63 @@
+/* Bulkhead configuration model and parser (bulkhead.conf).
+ * Pure logic: compiled into bulkhead.efi and into the host tool
+ * `bulkhead-ctl check`, and unit-tested on the host. */
+#ifndef BH_CONFIG_H
+#define BH_CONFIG_H
+
+#include "lib.h"
+
+#define CFG_MAX_PARTS	      8
+#define CFG_MAX_CPUS	      64 /* physical CPU indices 0..63 */
+#define CFG_MAX_MODULES	      4
+#define CFG_NAME_MAX	      16 /* including NUL */
+#define CFG_PATH_MAX	      128
+#define CFG_CMDLINE_MAX	      256
+#define CFG_MIN_MEMORY	      BH_MIB(2)
+#define CFG_MAX_MEMORY	      BH_GIB(64)
+#define CFG_DEFAULT_EXIT_PORT 0xF4
+
+enum cfg_console { CFG_CONSOLE_COM1 = 1, CFG_CONSOLE_COM2 = 2 };
+
+struct cfg_partition {
+	char name[CFG_NAME_MAX];
+	unsigned line;	   /* line of the [partition NAME] header */
+	uint64_t cpu_mask; /* bit i = physical CPU index i, dedicated */
+	uint64_t memory;   /* bytes, multiple of 2 MiB */
+	char kernel[CFG_PATH_MAX];
+	unsigned kernel_line;
+	char cmdline[CFG_CMDLINE_MAX];
+	char modules[CFG_MAX_MODULES][CFG_PATH_MAX];
+	unsigned module_lines[CFG_MAX_MODULES];
+	unsigned nmodules;
+	bool has_entry;	    /* raw real-mode image: load and start address */
+	uint32_t entry;	    /* linear address < 1 MiB, start CS:IP = entry>>4 :
+			       entry&15 */
+	uint16_t exit_port; /* debug-exit port, 0 = none */
+};
+
+struct bh_config {
+	enum cfg_console console;
+	unsigned nparts;
+	struct cfg_partition parts[CFG_MAX_PARTS];
+};
+
+struct cfg_error {
+	unsigned line; /* 0 when the error is not about one line */
+	char msg[160];
+};
+
+/* Parses `len` bytes of config text. Returns 0 on success, -1 on the first
+ * error (err filled in; *out is then unspecified). The text need not be
+ * NUL-terminated. Validates the config as a whole (see cfg_check). */
+int cfg_parse(const char *text, size_t len, struct bh_config *out,
+	      struct cfg_error *err);
+
+/* Machine-dependent checks: every partition's CPUs < ncpus, the sum of
+ * memory fits in avail bytes. Returns 0 or -1 with err. */
+int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,
+		      uint64_t avail, struct cfg_error *err);
+
+/* Count of CPUs in a mask. */
+unsigned cfg_cpu_count(uint64_t mask);
+
+#endif
