@@ -11,7 +11,7 @@ EFI_LIB := /usr/lib
 CORE_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
 	-fpic -ffreestanding -fno-stack-protector -fno-stack-check -fshort-wchar \
 	-mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
-	-DEFI_FUNCTION_WRAPPER -MMD -MP
+	-DGNU_EFI_USE_MS_ABI -fno-tree-loop-distribute-patterns -MMD -MP
 CORE_SRCS := $(sort $(wildcard boot/*.c hv/*.c arch/x86_64/*.c drivers/*.c))
 CORE_ASM  := $(sort $(wildcard arch/x86_64/*.asm))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/core/%.o) $(CORE_ASM:%.asm=$(BUILD)/core/%.o)
@@ -55,11 +55,11 @@ $(BUILD)/host/%.o: %.c
 
 $(BUILD)/tools/bulkhead-ctl: tools/bulkhead-ctl.c $(HOST_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(filter %.c %.o,$^) -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(HOST_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@ -lcmocka
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(filter %.c %.o,$^) -o $@ -lcmocka
 
 deps:
 	@bash tools/setup-deps.sh

@@ -15,6 +15,8 @@
 #define CFG_MIN_MEMORY	      BH_MIB(2)
 #define CFG_MAX_MEMORY	      BH_GIB(64)
 #define CFG_DEFAULT_EXIT_PORT 0xF4
+#define CFG_LINE_MAX	      512     /* characters per line, without EOL */
+#define CFG_ENTRY_LIMIT	      0xA0000 /* entry must be below this */
 
 enum cfg_console { CFG_CONSOLE_COM1 = 1, CFG_CONSOLE_COM2 = 2 };
 
@@ -33,6 +35,9 @@ struct cfg_partition {
 	uint32_t entry;	    /* linear address < 1 MiB, start CS:IP = entry>>4 :
 			       entry&15 */
 	uint16_t exit_port; /* debug-exit port, 0 = none */
+	unsigned cpus_line; /* line of the cpus key */
+	unsigned memory_line; /* line of the memory key */
+	unsigned entry_line;  /* line of the entry key, 0 if none */
 };
 
 struct bh_config {
@@ -59,5 +64,16 @@ int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,
 
 /* Count of CPUs in a mask. */
 unsigned cfg_cpu_count(uint64_t mask);
+
+/* Parses a size: decimal or 0x-hex bytes with an optional K, M or G suffix
+ * (case-insensitive, powers of 1024). Returns 0, -1 on a syntax error or
+ * -2 on overflow. */
+int cfg_parse_size(const char *s, size_t len, uint64_t *out);
+
+/* Formats a CPU mask in config syntax ("0,2-4"; "none" when empty) and a
+ * byte count with the largest exact suffix ("16M", "1G", "3K", "100").
+ * snprintf conventions: always terminated, return the wanted length. */
+int cfg_format_cpus(uint64_t mask, char *buf, size_t n);
+int cfg_format_size(uint64_t bytes, char *buf, size_t n);
 
 #endif

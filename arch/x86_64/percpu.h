@@ -1,0 +1,43 @@
+/* Per-CPU host state, found through GS (offset 0 points to itself). */
+#ifndef BH_PERCPU_H
+#define BH_PERCPU_H
+
+#include <stdint.h>
+#include "hv/lib.h"
+
+#define HOST_STACK_SIZE (16 * 1024)
+#define NMI_STACK_SIZE (4 * 1024)
+
+struct __attribute__((packed)) tss64 {
+	uint32_t rsvd0;
+	uint64_t rsp[3];
+	uint64_t rsvd1;
+	uint64_t ist[7];
+	uint64_t rsvd2;
+	uint16_t rsvd3;
+	uint16_t iomap_base;
+};
+_Static_assert(sizeof(struct tss64) == 104, "TSS layout (SDM 7.7)");
+
+struct percpu {
+	struct percpu *self; /* must be first: read as %gs:0 */
+	unsigned index;
+	uint32_t apic_id;
+	uint64_t gdt[6] __attribute__((aligned(16)));
+	struct tss64 tss __attribute__((aligned(16)));
+	uint8_t *stack_top;
+	void *vmxon; /* VMXON region, NULL until VMX is on */
+	volatile uint64_t nmis;
+};
+
+enum { SEL_CODE = 0x08, SEL_DATA = 0x10, SEL_TSS = 0x18 };
+
+struct percpu *this_cpu(void);
+/* Allocate CPU `index`'s structures and stacks (idempotent). */
+struct percpu *percpu_alloc(unsigned index);
+/* Load GDT/TSS/IDT for CPU `index` on the calling CPU; sets GS. */
+struct percpu *percpu_setup(unsigned index, uint32_t apic_id);
+
+extern struct percpu *percpu_table[64];
+
+#endif

@@ -1,0 +1,85 @@
+/* CPU discovery and checks done while firmware services still exist. */
+#include "efi.h"
+#include "hv/lib.h"
+#include "arch/x86_64/x86.h"
+
+/* UEFI PI specification, volume 2: EFI_MP_SERVICES_PROTOCOL. */
+static EFI_GUID mp_guid = {0x3fdda605, 0xa76e, 0x4f46,
+			   {0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08}};
+
+struct mp_cpu_info {
+	UINT64 processor_id; /* APIC ID */
+	UINT32 status;       /* bit 0 BSP, bit 1 enabled, bit 2 healthy */
+	UINT32 location[3];
+	UINT32 ext[8]; /* room for the v2 extended topology, unused */
+};
+
+struct mp_services {
+	EFI_STATUS(EFIAPI *get_count)(struct mp_services *, UINTN *, UINTN *);
+	EFI_STATUS(EFIAPI *get_info)
+	(struct mp_services *, UINTN, struct mp_cpu_info *);
+	void *startup_all, *startup_this, *switch_bsp, *enable_disable;
+	EFI_STATUS(EFIAPI *who_am_i)(struct mp_services *, UINTN *);
+};
+
+#define MP_BSP 1u
+#define MP_ENABLED 2u
+
+const char *efi_find_cpus(struct boot_info *bi)
+{
+	struct mp_services *mp;
+	UINTN total, enabled;
+	if (EFI_ERROR(efi_st->BootServices->LocateProtocol(&mp_guid, NULL,
+							   (void **)&mp))) {
+		/* Firmware without MP services: run on the BSP alone. */
+		bi->ncpus = 1;
+		bi->apic_id[0] = (uint32_t)(rdmsr(MSR_IA32_APIC_BASE) >> 32);
+		return NULL;
+	}
+	if (EFI_ERROR(mp->get_count(mp, &total, &enabled)))
+		return "MP services: cannot count processors";
+	bi->ncpus = 1;
+	for (UINTN i = 0; i < total; i++) {
+		struct mp_cpu_info info;
+		if (EFI_ERROR(mp->get_info(mp, i, &info)))
+			return "MP services: cannot read processor info";
+		if (!(info.status & MP_ENABLED))
+			continue;
+		if (info.status & MP_BSP) {
+			bi->apic_id[0] = (uint32_t)info.processor_id;
+		} else if (bi->ncpus < BI_MAX_CPUS) {
+			bi->apic_id[bi->ncpus++] = (uint32_t)info.processor_id;
+		}
+	}
+	return NULL;
+}
+
+/* SDM Vol. 3C 23.6/23.7: VMX support and IA32_FEATURE_CONTROL. Also the
+ * secondary controls Bulkhead cannot run without (Appendix A.3.3). */
+const char *efi_check_vmx(void)
+{
+	struct cpuid_regs r;
+	cpuid(1, 0, &r);
+	if (!(r.ecx & (1u << 5)))
+		return "this CPU has no VMX (Intel VT-x)";
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if ((fc & 1) && !(fc & 4))
+		return "VMX is disabled and locked by the firmware "
+		       "(IA32_FEATURE_CONTROL); enable VT-x in the setup";
+	uint64_t basic = rdmsr(0x480);
+	uint64_t proc = rdmsr((basic >> 55) & 1 ? 0x48E : 0x482);
+	if (!((proc >> 32) & (1u << 31)))
+		return "VMX lacks secondary processor controls";
+	uint64_t sec = rdmsr(0x48B) >> 32;
+	if (!(sec & (1u << 1)) || !(sec & (1u << 7)) || !(sec & (1u << 5)))
+		return "VMX lacks EPT, VPID or unrestricted guest";
+	return NULL;
+}
+
+uint64_t efi_measure_tsc_khz(void)
+{
+	uint64_t t0 = rdtsc();
+	efi_st->BootServices->Stall(10000); /* 10 ms */
+	uint64_t t1 = rdtsc();
+	return (t1 - t0) / 10;
+}

@@ -1,0 +1,162 @@
+/* bulkhead.efi entry: read the config, find CPUs, reserve memory, load the
+ * guests, exit boot services and enter the core. Any failure before
+ * ExitBootServices prints one message and returns to the firmware, so
+ * nothing half-boots. */
+#include "efi.h"
+#include "hv/console.h"
+#include "hv/lib.h"
+#include "arch/x86_64/x86.h"
+
+EFI_SYSTEM_TABLE *efi_st;
+EFI_HANDLE efi_image;
+
+#define CONFIG_NAME "bulkhead.conf"
+#define HEAP_SIZE BH_MIB(8)
+#define MAX_4G 0xFFFFFFFFull
+
+static void efi_con_out(const char *s, size_t len)
+{
+	CHAR16 buf[130];
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			buf[n++] = L'\r';
+		buf[n++] = (CHAR16)(uint8_t)s[i];
+		if (n >= 128 || i + 1 == len) {
+			buf[n] = 0;
+			efi_st->ConOut->OutputString(efi_st->ConOut, buf);
+			n = 0;
+		}
+	}
+}
+
+void boot_msg(const char *fmt, ...)
+{
+	char buf[300];
+	int n = bh_snprintf(buf, sizeof(buf), "bulkhead: ");
+	va_list ap;
+	va_start(ap, fmt);
+	bh_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	size_t len = strlen(buf);
+	buf[len++] = '\n';
+	console_write(buf, len);
+}
+
+static EFI_STATUS fail(void)
+{
+	boot_msg("boot aborted; returning to firmware");
+	return EFI_LOAD_ERROR;
+}
+
+static int load_config(struct boot_info *bi)
+{
+	uint8_t *text;
+	uint64_t len;
+	EFI_STATUS st = efi_read_file(CONFIG_NAME, &text, &len);
+	if (EFI_ERROR(st)) {
+		boot_msg("error: %s: cannot read (EFI status 0x%lx)",
+			 CONFIG_NAME, (unsigned long)st);
+		return -1;
+	}
+	struct cfg_error err;
+	int r = cfg_parse((const char *)text, len, &bi->cfg, &err);
+	efi_st->BootServices->FreePool(text);
+	if (r) {
+		boot_msg("error: %s:%u: %s", CONFIG_NAME, err.line, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_machine(struct boot_info *bi)
+{
+	const char *why = efi_check_vmx();
+	if (!why)
+		why = efi_find_cpus(bi);
+	if (why) {
+		boot_msg("error: %s", why);
+		return -1;
+	}
+	struct cfg_error err;
+	/* Memory is checked for real when it is allocated. */
+	if (cfg_check_machine(&bi->cfg, bi->ncpus, UINT64_MAX, &err)) {
+		boot_msg("error: %s:%u: %s", CONFIG_NAME, err.line, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Highest physical address the firmware reports, for the identity map. */
+static uint64_t phys_top(EFI_MEMORY_DESCRIPTOR *map, UINTN size, UINTN dsz)
+{
+	uint64_t top = BH_GIB(4);
+	for (UINTN off = 0; off + dsz <= size; off += dsz) {
+		EFI_MEMORY_DESCRIPTOR *d = (void *)((uint8_t *)map + off);
+		uint64_t end = d->PhysicalStart + d->NumberOfPages * 4096;
+		if (end > top)
+			top = end;
+	}
+	return BH_ALIGN_UP(top, BH_GIB(1));
+}
+
+static EFI_STATUS exit_boot_services(struct boot_info *bi)
+{
+	EFI_BOOT_SERVICES *bs = efi_st->BootServices;
+	for (int attempt = 0; attempt < 4; attempt++) {
+		UINTN size = 0, key, dsz;
+		UINT32 dver;
+		bs->GetMemoryMap(&size, NULL, &key, &dsz, &dver);
+		size += 8 * dsz;
+		EFI_MEMORY_DESCRIPTOR *map;
+		if (EFI_ERROR(bs->AllocatePool(EfiLoaderData, size,
+					       (void **)&map)))
+			return EFI_OUT_OF_RESOURCES;
+		if (EFI_ERROR(bs->GetMemoryMap(&size, map, &key, &dsz, &dver)))
+			continue;
+		bi->phys_top = phys_top(map, size, dsz);
+		/* No firmware output between here and the exit. */
+		if (!EFI_ERROR(bs->ExitBootServices(efi_image, key)))
+			return EFI_SUCCESS;
+	}
+	return EFI_ABORTED;
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	efi_st = st;
+	efi_image = image;
+	console_init(0x3F8);
+	console_mirror = efi_con_out;
+	boot_msg("Bulkhead hypervisor loader starting");
+
+	uint64_t bi_pa = efi_alloc_pages(sizeof(struct boot_info), MAX_4G);
+	if (!bi_pa) {
+		boot_msg("error: out of memory for boot info");
+		return fail();
+	}
+	struct boot_info *bi = (void *)bi_pa;
+	memset(bi, 0, sizeof(*bi));
+	if (load_config(bi) || check_machine(bi))
+		return fail();
+	bi->console_port = bi->cfg.console == CFG_CONSOLE_COM2 ? 0x2F8 : 0x3F8;
+	bi->tsc_khz = efi_measure_tsc_khz();
+	bi->heap_size = HEAP_SIZE;
+	bi->heap_base = efi_alloc_pages(HEAP_SIZE, MAX_4G);
+	bi->trampoline_pa = efi_alloc_pages(4096, 0x9FFFF);
+	if (!bi->heap_base || !bi->trampoline_pa) {
+		boot_msg("error: out of memory for the hypervisor heap");
+		return fail();
+	}
+	if (boot_load_partitions(bi))
+		return fail();
+	boot_msg("%u CPUs, TSC %lu kHz, %u partitions; exiting boot services",
+		 bi->ncpus, (unsigned long)bi->tsc_khz, bi->cfg.nparts);
+	console_mirror = NULL;
+	if (EFI_ERROR(exit_boot_services(bi))) {
+		console_mirror = efi_con_out;
+		boot_msg("error: ExitBootServices failed");
+		return fail();
+	}
+	core_main(bi);
+}

@@ -1,0 +1,47 @@
+/* hello.elf: the basic test guest. Prints a greeting from the command line,
+ * what the hypervisor reports about the partition, then heartbeats, and
+ * exits with status 0.
+ *
+ * Command line keys:
+ *   greeting=TEXT  printed in the first line (default "(none)")
+ *   beats=K        number of heartbeats (default 3; 0 = beat forever)
+ *   delay=N        busy-wait loop iterations between beats (default 2000000)
+ *
+ * Output:
+ *   hello: <greeting>
+ *   hello: cpus=<N> mem=<M>MiB
+ *   hello: heartbeat <i>            for i = 1..K
+ *   hello: done                     (then exit status 0)
+ */
+#include "lib.h"
+
+#define DEFAULT_BEATS 3u
+#define DEFAULT_DELAY 2000000u
+
+int guest_main(uint32_t magic, uint32_t mbi_addr)
+{
+	const struct mb_info *mbi = mb_info_get(magic, mbi_addr);
+	const char *cmdline = mb_cmdline(mbi);
+	char greeting[256];
+
+	if (!cmdline_get(cmdline, "greeting", greeting, sizeof(greeting)))
+		memcpy(greeting, "(none)", sizeof("(none)"));
+	kprintf("hello: %s\n", greeting);
+
+	uint32_t cpus = cpuid(BH_CPUID_INFO, 0).eax;
+	uint32_t mem_mib = 0;
+	if (mbi && (mbi->flags & MBI_MEM))
+		mem_mib =
+		    (uint32_t)(((uint64_t)mbi->mem_upper + 1024u) / 1024u);
+	kprintf("hello: cpus=%u mem=%uMiB\n", cpus, mem_mib);
+
+	uint32_t beats = cmdline_get_u32(cmdline, "beats", DEFAULT_BEATS);
+	uint32_t delay = cmdline_get_u32(cmdline, "delay", DEFAULT_DELAY);
+	for (uint32_t i = 1; beats == 0 || i <= beats; i++) {
+		spin_delay(delay);
+		kprintf("hello: heartbeat %u\n", i);
+	}
+
+	kprintf("hello: done\n");
+	return 0;
+}

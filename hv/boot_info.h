@@ -1,0 +1,34 @@
+/* Everything the core needs from the loader. After ExitBootServices the
+ * core never calls UEFI: this structure is the whole hand-over. */
+#ifndef BH_BOOT_INFO_H
+#define BH_BOOT_INFO_H
+
+#include "config.h"
+
+#define BI_MAX_CPUS CFG_MAX_CPUS
+
+struct bi_partition {
+	uint64_t ram_hpa;   /* host-physical base of guest-physical 0 */
+	uint64_t ram_size;  /* bytes, multiple of 2 MiB */
+	uint32_t kind;      /* enum image_kind */
+	uint32_t entry;     /* 32-bit entry EIP, or real-mode linear address */
+	uint32_t info_gpa;  /* Multiboot info, 0 for raw images */
+};
+
+struct boot_info {
+	uint32_t ncpus; /* CPUs reported by firmware, index 0 = BSP */
+	uint32_t apic_id[BI_MAX_CPUS];
+	uint64_t tsc_khz;       /* measured against the firmware's Stall() */
+	uint64_t heap_base;     /* page-aligned, below 4 GiB */
+	uint64_t heap_size;
+	uint64_t trampoline_pa; /* one 4 KiB page below 1 MiB for AP start */
+	uint64_t phys_top;      /* identity-map [0, phys_top) */
+	uint16_t console_port;
+	struct bh_config cfg;
+	struct bi_partition parts[CFG_MAX_PARTS];
+};
+
+/* The core's entry point, called once on the BSP after ExitBootServices. */
+void core_main(struct boot_info *bi) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,56 @@
+#include "console.h"
+#include "spinlock.h"
+#include "drivers/uart16550.h"
+
+static uint16_t con_base;
+static struct spinlock con_lock;
+void (*console_mirror)(const char *s, size_t len);
+
+void console_init(uint16_t uart_base)
+{
+	con_base = uart_base;
+	uart_init(uart_base);
+}
+
+static void put_locked(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			uart_putc(con_base, '\r');
+		uart_putc(con_base, s[i]);
+	}
+	if (console_mirror)
+		console_mirror(s, len);
+}
+
+void console_write(const char *s, size_t len)
+{
+	spin_lock(&con_lock);
+	put_locked(s, len);
+	spin_unlock(&con_lock);
+}
+
+void hv_log(const char *fmt, ...)
+{
+	char buf[256];
+	int n = bh_snprintf(buf, sizeof(buf), "bulkhead: cpu%u: ",
+			    this_cpu_index());
+	va_list ap;
+	va_start(ap, fmt);
+	bh_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	size_t len = strlen(buf);
+	buf[len++] = '\n';
+	console_write(buf, len);
+}
+
+void console_guest_line(const char *name, const char *line, size_t len)
+{
+	spin_lock(&con_lock);
+	put_locked("[", 1);
+	put_locked(name, strlen(name));
+	put_locked("] ", 2);
+	put_locked(line, len);
+	put_locked("\n", 1);
+	spin_unlock(&con_lock);
+}

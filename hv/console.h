@@ -1,0 +1,22 @@
+/* The hypervisor console: the physical UART chosen in the config.
+ * Every line is written whole under one lock so CPUs never interleave. */
+#ifndef BH_CONSOLE_H
+#define BH_CONSOLE_H
+
+#include "lib.h"
+
+void console_init(uint16_t uart_base);
+/* Hypervisor message: "bulkhead: cpuN: <text>\n". */
+void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A guest's output line, tagged "[name] <line>\n". */
+void console_guest_line(const char *name, const char *line, size_t len);
+/* Raw text, already formatted (used by the loader mirror). */
+void console_write(const char *s, size_t len);
+
+/* Hook so the loader can mirror messages to the UEFI console too. */
+extern void (*console_mirror)(const char *s, size_t len);
+
+/* Current CPU index for log prefixes; set by arch code. */
+unsigned this_cpu_index(void);
+
+#endif

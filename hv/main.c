@@ -1,0 +1,119 @@
+/* The core: builds partitions from the boot info, starts the CPUs they
+ * need, and runs each vCPU on its dedicated CPU. */
+#include "boot_info.h"
+#include "console.h"
+#include "heap.h"
+#include "image.h"
+#include "partition.h"
+#include "arch.h"
+
+struct partition partitions[CFG_MAX_PARTS];
+unsigned npartitions;
+static const struct boot_info *boot;
+/* vCPU pinned to each physical CPU, NULL if the CPU is unused. */
+static struct vcpu *cpu_vcpu[BI_MAX_CPUS];
+
+static int setup_partition(unsigned id)
+{
+	struct partition *p = &partitions[id];
+	const struct cfg_partition *c = &boot->cfg.parts[id];
+	p->cfg = c;
+	p->name = c->name;
+	p->id = id;
+	p->ram_hpa = boot->parts[id].ram_hpa;
+	p->ram_size = boot->parts[id].ram_size;
+	p->state = PART_RUNNING;
+	vuart_init(&p->uart, c->name);
+	for (unsigned cpu = 0; cpu < CFG_MAX_CPUS; cpu++) {
+		if (!(c->cpu_mask & (1ull << cpu)))
+			continue;
+		if (p->nvcpus == PART_MAX_VCPUS) {
+			hv_log("partition %s: more than %u CPUs", p->name,
+			       PART_MAX_VCPUS);
+			return -1;
+		}
+		struct vcpu *v = &p->vcpus[p->nvcpus];
+		v->part = p;
+		v->index = p->nvcpus++;
+		v->pcpu = cpu;
+		v->sipi_vector = -1;
+		v->state = v->index == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI;
+		cpu_vcpu[cpu] = v;
+	}
+	return arch_partition_init(p);
+}
+
+/* The boot vCPU starts where its image format says. */
+static void boot_vcpu_start(struct vcpu *v)
+{
+	const struct bi_partition *bp = &boot->parts[v->part->id];
+	struct vcpu_start s;
+	if (bp->kind == IMAGE_MULTIBOOT_ELF) {
+		s.mode = VCPU_PROT32;
+		s.cs = 0;
+		s.rip = bp->entry;
+		v->regs.rax = 0x2BADB002; /* Multiboot spec 3.2 */
+		v->regs.rbx = bp->info_gpa;
+	} else {
+		s.mode = VCPU_REAL16;
+		s.cs = (uint16_t)(bp->entry >> 4);
+		s.rip = bp->entry & 15;
+	}
+	arch_vcpu_start(v, &s);
+}
+
+static void cpu_main(unsigned index) __attribute__((noreturn));
+static void cpu_main(unsigned index)
+{
+	struct vcpu *v = cpu_vcpu[index];
+	if (!v)
+		for (;;)
+			arch_cpu_wait();
+	const char *why = arch_cpu_enable();
+	if (!why && arch_vcpu_create(v))
+		why = "cannot create the vCPU";
+	if (why) {
+		part_stop(v->part, "CPU %u: %s", index, why);
+		for (;;)
+			arch_cpu_wait();
+	}
+	if (v->index == 0)
+		boot_vcpu_start(v);
+	vcpu_loop(v);
+}
+
+static void ap_main(unsigned index)
+{
+	cpu_main(index);
+}
+
+void core_main(struct boot_info *bi)
+{
+	boot = bi;
+	console_init(bi->console_port);
+	heap_init(bi->heap_base, bi->heap_size);
+	arch_host_init(bi);
+	hv_log("core running: %u CPUs, %u partitions, heap %lu KiB free",
+	       bi->ncpus, bi->cfg.nparts,
+	       (unsigned long)(heap_free_pages() * 4));
+	npartitions = bi->cfg.nparts;
+	for (unsigned i = 0; i < npartitions; i++) {
+		if (setup_partition(i)) {
+			part_stop(&partitions[i], "setup failed");
+			continue;
+		}
+		hv_log("partition %s: %u vCPU(s), %lu MiB at 0x%lx",
+		       partitions[i].name, partitions[i].nvcpus,
+		       (unsigned long)(partitions[i].ram_size >> 20),
+		       (unsigned long)partitions[i].ram_hpa);
+	}
+	for (unsigned cpu = 1; cpu < bi->ncpus; cpu++) {
+		if (!cpu_vcpu[cpu])
+			continue;
+		if (arch_start_cpu(cpu, bi->apic_id[cpu], ap_main))
+			part_stop(cpu_vcpu[cpu]->part,
+				  "CPU %u (APIC ID %u) did not start", cpu,
+				  bi->apic_id[cpu]);
+	}
+	cpu_main(0);
+}

@@ -1,0 +1,122 @@
+/* Partition life cycle: the vCPU run loop and stopping. */
+#include "partition.h"
+#include "console.h"
+
+static const char *const exit_names[EXIT_KIND_COUNT] = {
+	[EXIT_IO] = "io",
+	[EXIT_CPUID] = "cpuid",
+	[EXIT_RDMSR] = "rdmsr",
+	[EXIT_WRMSR] = "wrmsr",
+	[EXIT_HYPERCALL] = "hypercall",
+	[EXIT_HLT] = "hlt",
+	[EXIT_MEM_VIOLATION] = "mem-violation",
+	[EXIT_TRIPLE_FAULT] = "triple-fault",
+	[EXIT_ENTRY_FAILED] = "entry-failed",
+	[EXIT_INTERRUPT] = "interrupt",
+	[EXIT_NMI] = "nmi",
+	[EXIT_CR_ACCESS] = "cr-access",
+	[EXIT_XSETBV] = "xsetbv",
+	[EXIT_PRIV_INSN] = "priv-insn",
+	[EXIT_INVD] = "invd",
+	[EXIT_EXCEPTION] = "exception",
+	[EXIT_TIMER] = "timer",
+	[EXIT_UNHANDLED] = "unhandled",
+};
+
+const char *exit_kind_name(enum exit_kind k)
+{
+	return k < EXIT_KIND_COUNT ? exit_names[k] : "?";
+}
+
+void part_exit_counts(const struct partition *p, uint64_t out[EXIT_KIND_COUNT])
+{
+	memset(out, 0, sizeof(uint64_t) * EXIT_KIND_COUNT);
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		for (unsigned k = 0; k < EXIT_KIND_COUNT; k++)
+			out[k] += p->vcpus[i].exits[k];
+}
+
+static void print_exit_counts(const struct partition *p)
+{
+	uint64_t c[EXIT_KIND_COUNT];
+	char buf[400];
+	size_t n = 0;
+	part_exit_counts(p, c);
+	for (unsigned k = 0; k < EXIT_KIND_COUNT && n < sizeof(buf); k++)
+		if (c[k])
+			n += (size_t)bh_snprintf(buf + n, sizeof(buf) - n,
+						 " %s=%lu", exit_names[k],
+						 (unsigned long)c[k]);
+	hv_log("partition %s exits:%s (unowned I/O dropped: %lu)", p->name,
+	       n ? buf : " none", (unsigned long)p->io_dropped);
+}
+
+static void check_all_stopped(void)
+{
+	for (unsigned i = 0; i < npartitions; i++)
+		if (partitions[i].state != PART_STOPPED)
+			return;
+	hv_log("all partitions stopped");
+}
+
+void part_stop(struct partition *p, const char *fmt, ...)
+{
+	char why[200];
+	va_list ap;
+	spin_lock(&p->lock);
+	if (p->state == PART_STOPPED) {
+		spin_unlock(&p->lock);
+		return;
+	}
+	p->state = PART_STOPPED;
+	spin_unlock(&p->lock);
+
+	va_start(ap, fmt);
+	bh_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	vuart_flush(&p->uart);
+	hv_log("partition %s %s", p->name, why);
+	print_exit_counts(p);
+	unsigned self = this_cpu_index();
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		if (p->vcpus[i].pcpu != self)
+			arch_kick(p->vcpus[i].pcpu);
+	check_all_stopped();
+}
+
+static void wait_for_sipi(struct vcpu *v)
+{
+	while (v->sipi_vector < 0 && v->part->state == PART_RUNNING)
+		__asm__ volatile("pause");
+	if (v->part->state != PART_RUNNING)
+		return;
+	/* SDM Vol. 3A 8.4.4.1: the AP starts in real mode at vector:0000. */
+	struct vcpu_start s = {VCPU_REAL16, (uint16_t)(v->sipi_vector << 8), 0};
+	v->sipi_vector = -1;
+	memset(&v->regs, 0, sizeof(v->regs));
+	arch_vcpu_start(v, &s);
+	v->state = VCPU_RUNNING;
+}
+
+void vcpu_loop(struct vcpu *v)
+{
+	struct exit_info e;
+	for (;;) {
+		if (v->part->state == PART_STOPPED) {
+			v->state = VCPU_STOPPED;
+			arch_cpu_wait();
+			continue;
+		}
+		if (v->init_pending) {
+			v->init_pending = false;
+			v->state = VCPU_WAIT_SIPI;
+		}
+		if (v->state == VCPU_WAIT_SIPI) {
+			wait_for_sipi(v);
+			continue;
+		}
+		arch_vcpu_run(v, &e);
+		v->exits[e.kind < EXIT_KIND_COUNT ? e.kind : EXIT_UNHANDLED]++;
+		exit_dispatch(v, &e);
+	}
+}

@@ -1,0 +1,64 @@
+# Helpers for integration tests: build an ESP directory and boot the real
+# bulkhead.efi under OVMF in Bochs (Intel VT-x emulation), see
+# ../shared/guide/EMULATORS.md. Sourced by the test scripts.
+
+BUILD=${BUILD:-build}
+OVMF=${OVMF:-/usr/share/ovmf/OVMF.fd}
+BOCHS_IPS=${BOCHS_IPS:-50000000}
+
+# make_esp DIR CONFIG-TEXT: bulkhead.efi as the removable-media boot path,
+# the config beside it, and the test guests under guests/.
+make_esp() {
+	local dir=$1 conf=$2
+	rm -rf "$dir"
+	mkdir -p "$dir/esp/EFI/BOOT/guests"
+	cp "$BUILD/bulkhead.efi" "$dir/esp/EFI/BOOT/BOOTX64.EFI"
+	cp "$BUILD"/guests/*.elf "$BUILD"/guests/*.bin "$dir/esp/EFI/BOOT/guests/"
+	printf '%s\n' "$conf" >"$dir/esp/EFI/BOOT/bulkhead.conf"
+}
+
+# run_bochs DIR NCPUS TIMEOUT-SECONDS END-REGEX [MEGS]
+# Boots DIR/esp; the serial log is DIR/com1.txt. Returns 0 when END-REGEX
+# appeared in the log, 1 on timeout or if Bochs died first.
+run_bochs() {
+	local dir=$1 ncpus=$2 timeout=$3 endre=$4 megs=${5:-256}
+	cat >"$dir/bochsrc" <<RC
+megs: $megs
+cpu: model=corei7_skylake_x, count=$ncpus, ips=$BOCHS_IPS
+romimage: file=$OVMF, address=0xffe00000
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+display_library: rfb, options="timeout=0"
+com1: enabled=1, mode=file, dev=$dir/com1.txt
+log: $dir/bochs.log
+pci: enabled=1, chipset=i440fx
+ata0-master: type=disk, path="$dir/esp", mode=vvfat
+boot: disk
+port_e9_hack: enabled=1
+clock: sync=none
+RC
+	printf 'c\nquit\n' >"$dir/dbg.rc"
+	: >"$dir/com1.txt"
+	rm -f "$dir"/esp.lock "$dir"/*.lock
+	# Own network namespace: parallel runs cannot clash on the RFB port.
+	local ns=()
+	if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+		ns=(unshare -n)
+	fi
+	"${ns[@]}" bochs -f "$dir/bochsrc" -q -rc "$dir/dbg.rc" \
+		>"$dir/bochs.out" 2>&1 </dev/null &
+	local pid=$! t=0 rc=1
+	while [ "$t" -lt "$timeout" ]; do
+		if grep -qE "$endre" "$dir/com1.txt" 2>/dev/null; then
+			rc=0
+			sleep 1 # let trailing lines land
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 1
+		t=$((t + 1))
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	tr -d '\r' <"$dir/com1.txt" >"$dir/serial.log"
+	return $rc
+}
