@@ -33,6 +33,7 @@ tr_prot:
 	mov ds, ax
 	mov es, ax
 	mov ss, ax
+	lea esp, [ebx + 4096 - 16]	; scratch stack at the end of this page
 	mov eax, cr4
 	or eax, (1 << 5)		; PAE
 	mov cr4, eax
