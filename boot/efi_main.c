@@ -43,6 +43,29 @@ void boot_msg(const char *fmt, ...)
 	console_write(buf, len);
 }
 
+/* Does the firmware console already include a serial terminal? (ConOut
+ * variable, UEFI spec 3.3: a multi-instance device path; a UART node is
+ * messaging type 3, subtype 14.) */
+static bool conout_has_serial(void)
+{
+	static EFI_GUID global = EFI_GLOBAL_VARIABLE;
+	uint8_t buf[2048];
+	UINTN size = sizeof(buf);
+	UINT32 attr;
+	if (EFI_ERROR(efi_st->RuntimeServices->GetVariable(
+		    L"ConOut", &global, &attr, &size, buf)))
+		return false;
+	for (UINTN off = 0; off + 4 <= size;) {
+		UINTN len = buf[off + 2] | (buf[off + 3] << 8);
+		if (buf[off] == 3 && buf[off + 1] == 14)
+			return true;
+		if (len < 4)
+			break;
+		off += len;
+	}
+	return false;
+}
+
 static EFI_STATUS fail(void)
 {
 	boot_msg("boot aborted; returning to firmware");
@@ -128,6 +151,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	efi_image = image;
 	console_init(0x3F8);
 	console_mirror = efi_con_out;
+	console_uart_muted = conout_has_serial();
 	boot_msg("Bulkhead hypervisor loader starting");
 
 	uint64_t bi_pa = efi_alloc_pages(sizeof(struct boot_info), MAX_4G);
@@ -153,6 +177,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	boot_msg("%u CPUs, TSC %lu kHz, %u partitions; exiting boot services",
 		 bi->ncpus, (unsigned long)bi->tsc_khz, bi->cfg.nparts);
 	console_mirror = NULL;
+	console_uart_muted = false;
 	if (EFI_ERROR(exit_boot_services(bi))) {
 		console_mirror = efi_con_out;
 		boot_msg("error: ExitBootServices failed");

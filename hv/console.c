@@ -5,6 +5,7 @@
 static uint16_t con_base;
 static struct spinlock con_lock;
 void (*console_mirror)(const char *s, size_t len);
+bool console_uart_muted;
 
 void console_init(uint16_t uart_base)
 {
@@ -14,7 +15,7 @@ void console_init(uint16_t uart_base)
 
 static void put_locked(const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len && !console_uart_muted; i++) {
 		if (s[i] == '\n')
 			uart_putc(con_base, '\r');
 		uart_putc(con_base, s[i]);

@@ -16,6 +16,10 @@ void console_write(const char *s, size_t len);
 /* Hook so the loader can mirror messages to the UEFI console too. */
 extern void (*console_mirror)(const char *s, size_t len);
 
+/* Set by the loader while the firmware console already reaches the UART,
+ * so boot messages are not printed twice. */
+extern bool console_uart_muted;
+
 /* Current CPU index for log prefixes; set by arch code. */
 unsigned this_cpu_index(void);
 

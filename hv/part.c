@@ -53,10 +53,12 @@ static void print_exit_counts(const struct partition *p)
 
 static void check_all_stopped(void)
 {
+	static int reported;
 	for (unsigned i = 0; i < npartitions; i++)
 		if (partitions[i].state != PART_STOPPED)
 			return;
-	hv_log("all partitions stopped");
+	if (!__atomic_exchange_n(&reported, 1, __ATOMIC_ACQ_REL))
+		hv_log("all partitions stopped");
 }
 
 void part_stop(struct partition *p, const char *fmt, ...)

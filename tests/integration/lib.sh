@@ -62,3 +62,41 @@ RC
 	tr -d '\r' <"$dir/com1.txt" >"$dir/serial.log"
 	return $rc
 }
+
+# ---- assertions on a serial log ------------------------------------------
+failures=0
+expect() { # FILE REGEX: some line matches
+	grep -qE -- "$2" "$1" || { echo "  expected line: $2"; failures=$((failures + 1)); }
+}
+expect_not() { # FILE REGEX: no line matches
+	if grep -qE -- "$2" "$1"; then
+		echo "  unexpected line: $(grep -m1 -E -- "$2" "$1")"
+		failures=$((failures + 1))
+	fi
+}
+expect_after() { # FILE FIRST-REGEX LATER-REGEX: LATER appears after FIRST
+	local a b
+	a=$(grep -nE -m1 -- "$2" "$1" | cut -d: -f1)
+	b=$(grep -nE -- "$3" "$1" | tail -n1 | cut -d: -f1)
+	if [ -z "$a" ] || [ -z "$b" ] || [ "$b" -le "$a" ]; then
+		echo "  expected '$3' after '$2'"
+		failures=$((failures + 1))
+	fi
+}
+# finish NAME DIR [BOOTED]: report; keep the logs as artefacts on failure.
+finish() {
+	local name=$1 dir=$2 booted=${3:-0}
+	[ "$booted" -eq 0 ] || { echo "  emulator run did not reach its end marker (timeout)"; failures=$((failures + 1)); }
+	if [ "$failures" -eq 0 ]; then
+		echo "PASS: $name"
+		return 0
+	fi
+	local art="$BUILD/artifacts/$name"
+	mkdir -p "$art"
+	cp "$dir"/serial.log "$dir"/bochs.log "$dir"/bochsrc "$art/" 2>/dev/null
+	echo "  serial log kept in $art/serial.log; its tail:"
+	tail -n 25 "$dir/serial.log" 2>/dev/null | sed 's/^/  | /'
+	echo "FAIL: $name"
+	return 1
+}
+END_RE='all partitions stopped|boot aborted|HOST EXCEPTION'

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs the suite: cmocka unit tests, host tool tests, then the emulator
+# integration tests (two at a time: Bochs is single-threaded). Ends with
+# one line "N passed, N failed" and exits non-zero on any failure.
+set -u
+BUILD=${1:-build}
+WHAT=${2:-all}
+export BUILD
+passed=0
+failed=0
+cd "$(dirname "$0")/.."
+
+run_unit() {
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		out=$("$t" 2>&1)
+		rc=$?
+		p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n1)
+		f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n1)
+		p=${p:-0}
+		f=${f:-0}
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			f=1 # crashed or sanitizer report
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		if [ "$f" -ne 0 ]; then
+			printf '%s\n' "$out" | tail -n 30
+			echo "FAIL: unit $(basename "$t") ($f failed)"
+		else
+			echo "PASS: unit $(basename "$t") ($p tests)"
+		fi
+	done
+	for t in tests/tools/test_*.sh; do
+		[ -f "$t" ] || continue
+		if out=$(bash "$t" 2>&1); then
+			passed=$((passed + 1))
+			echo "PASS: tool $(basename "$t" .sh)"
+		else
+			failed=$((failed + 1))
+			printf '%s\n' "$out" | tail -n 30
+			echo "FAIL: tool $(basename "$t" .sh)"
+		fi
+	done
+}
+
+run_integration() {
+	local results=$BUILD/it-results
+	rm -rf "$results"
+	mkdir -p "$results"
+	# Stagger starts a little; each test runs in its own directory.
+	ls tests/integration/test_*.sh | xargs -P 2 -I{} sh -c \
+		'n=$(basename {} .sh); bash {} >"'"$results"'/$n.out" 2>&1; echo $? >"'"$results"'/$n.rc"'
+	for r in "$results"/*.out; do
+		cat "$r"
+		p=$(grep -c '^PASS: ' "$r")
+		f=$(grep -c '^FAIL: ' "$r")
+		rc=$(cat "${r%.out}.rc")
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done
+}
+
+case $WHAT in
+unit) run_unit ;;
+integration) run_integration ;;
+*)
+	run_unit
+	run_integration
+	;;
+esac
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
