@@ -2,8 +2,8 @@
 # Installs what Bulkhead needs to build and test, if missing (Debian 12, root).
 # Idempotent: does nothing when every package is present.
 set -euo pipefail
-pkgs=(gnu-efi nasm libcmocka-dev ovmf qemu-system-x86 bochs bochsbios vgabios
-      mtools busybox-static clang make binutils)
+pkgs=(gnu-efi nasm libcmocka-dev ovmf bochs bochs-x bochsbios vgabios
+      make gcc binutils)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
