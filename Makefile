@@ -17,8 +17,9 @@ CORE_ASM  := $(sort $(wildcard arch/x86_64/*.asm))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/core/%.o) $(CORE_ASM:%.asm=$(BUILD)/core/%.o)
 
 # ---- pure logic, also compiled for the host (tools, unit tests, fuzzers) -
-PURE_SRCS := hv/config.c hv/fmt.c hv/image.c hv/memmap.c hv/mbinfo.c \
-	hv/hypercall_check.c arch/x86_64/ept_build.c
+PURE_SRCS := $(wildcard hv/config.c hv/fmt.c hv/image.c hv/memmap.c \
+	hv/mbinfo.c hv/hypercall_check.c hv/linux_boot.c \
+	arch/x86_64/ept_build.c drivers/acpi_build.c drivers/acpi_madt.c)
 HOST_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -DBH_HOSTED -MMD -MP
 SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer
 HOST_OBJS   := $(PURE_SRCS:%.c=$(BUILD)/host/%.o)
@@ -32,6 +33,8 @@ TOOLS := $(BUILD)/tools/bulkhead-ctl
 all: $(BUILD)/bulkhead.efi guests $(TOOLS) $(UNIT_BINS)
 
 include guests/guests.mk
+-include guests/linux/linux.mk
+-include tests/fuzz/fuzz.mk
 
 $(BUILD)/core/%.o: %.c
 	@mkdir -p $(dir $@)
