@@ -17,6 +17,8 @@ EFI_STATUS efi_read_file(const char *rel, uint8_t **buf, uint64_t *len);
 
 /* Allocates pages below max (inclusive); returns 0 on failure. */
 uint64_t efi_alloc_pages(uint64_t bytes, uint64_t max);
+/* Frees everything the two allocators above reserved (failed boot). */
+void efi_free_all(void);
 /* Allocates `bytes` aligned to `align` anywhere; returns 0 on failure. */
 uint64_t efi_alloc_aligned(uint64_t bytes, uint64_t align);
 

@@ -87,14 +87,39 @@ EFI_STATUS efi_read_file(const char *rel, uint8_t **buf, uint64_t *len)
 	return st;
 }
 
+/* Every reservation is remembered so a failed boot can give it all back
+ * before returning to the firmware. */
+static struct {
+	uint64_t base, pages;
+} reserved[16 + 2 * CFG_MAX_PARTS];
+static unsigned nreserved;
+
+static uint64_t remember(uint64_t base, uint64_t pages)
+{
+	if (nreserved < BH_ARRAY_SIZE(reserved)) {
+		reserved[nreserved].base = base;
+		reserved[nreserved++].pages = pages;
+	}
+	return base;
+}
+
+void efi_free_all(void)
+{
+	while (nreserved) {
+		nreserved--;
+		efi_st->BootServices->FreePages(reserved[nreserved].base,
+						reserved[nreserved].pages);
+	}
+}
+
 uint64_t efi_alloc_pages(uint64_t bytes, uint64_t max)
 {
 	EFI_PHYSICAL_ADDRESS a = max;
+	uint64_t pages = BH_ALIGN_UP(bytes, 4096) / 4096;
 	if (EFI_ERROR(efi_st->BootServices->AllocatePages(
-		    AllocateMaxAddress, EfiLoaderData,
-		    BH_ALIGN_UP(bytes, 4096) / 4096, &a)))
+		    AllocateMaxAddress, EfiLoaderData, pages, &a)))
 		return 0;
-	return a;
+	return remember(a, pages);
 }
 
 uint64_t efi_alloc_aligned(uint64_t bytes, uint64_t align)
@@ -112,5 +137,5 @@ uint64_t efi_alloc_aligned(uint64_t bytes, uint64_t align)
 		bs->FreePages(a, head);
 	if (tail)
 		bs->FreePages(start + bytes, tail);
-	return start;
+	return remember(start, bytes / 4096);
 }

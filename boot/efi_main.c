@@ -68,6 +68,7 @@ static bool conout_has_serial(void)
 
 static EFI_STATUS fail(void)
 {
+	efi_free_all();
 	boot_msg("boot aborted; returning to firmware");
 	return EFI_LOAD_ERROR;
 }

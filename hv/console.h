@@ -20,6 +20,10 @@ extern void (*console_mirror)(const char *s, size_t len);
  * so boot messages are not printed twice. */
 extern bool console_uart_muted;
 
+/* Console input routing (hv/console_input.c). */
+void console_input_init(uint16_t port);
+void console_poll_input(void);
+
 /* Current CPU index for log prefixes; set by arch code. */
 unsigned this_cpu_index(void);
 

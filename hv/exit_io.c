@@ -13,6 +13,7 @@ struct io_range {
 static uint32_t uart_rd(struct vcpu *v, uint16_t port, uint8_t size)
 {
 	(void)size;
+	console_poll_input(); /* the guest is looking for input */
 	return vuart_read(&v->part->uart, port - BH_UART_BASE);
 }
 

@@ -66,6 +66,9 @@ static void cpu_main(unsigned index) __attribute__((noreturn));
 static void cpu_main(unsigned index)
 {
 	struct vcpu *v = cpu_vcpu[index];
+	if (!v && index == 0)
+		for (;;)
+			console_poll_input(); /* a free BSP serves the console */
 	if (!v)
 		for (;;)
 			arch_cpu_wait();
@@ -107,6 +110,7 @@ void core_main(struct boot_info *bi)
 		       (unsigned long)(partitions[i].ram_size >> 20),
 		       (unsigned long)partitions[i].ram_hpa);
 	}
+	console_input_init(bi->console_port);
 	for (unsigned cpu = 1; cpu < bi->ncpus; cpu++) {
 		if (!cpu_vcpu[cpu])
 			continue;

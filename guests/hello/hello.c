@@ -6,6 +6,8 @@
  *   greeting=TEXT  printed in the first line (default "(none)")
  *   beats=K        number of heartbeats (default 3; 0 = beat forever)
  *   delay=N        busy-wait loop iterations between beats (default 2000000)
+ *   echo=1         after the heartbeats, echo console input line by line
+ *                  ("hello: got <line>") until the line "quit"
  *
  * Output:
  *   hello: <greeting>
@@ -17,6 +19,38 @@
 
 #define DEFAULT_BEATS 3u
 #define DEFAULT_DELAY 2000000u
+#define UART_LSR_DR 0x01
+
+/* Polled receive from the partition's UART (LSR data-ready, then RBR). */
+static char uart_getc(void)
+{
+	while (!(inb(BH_UART_BASE + 5) & UART_LSR_DR))
+		;
+	return (char)inb(BH_UART_BASE);
+}
+
+static void echo_lines(void)
+{
+	char line[128];
+	unsigned n = 0;
+	kprintf("hello: echo ready\n");
+	for (;;) {
+		char c = uart_getc();
+		if (c != '\r' && c != '\n') {
+			if (n + 1 < sizeof(line))
+				line[n++] = c;
+			continue;
+		}
+		if (n == 0)
+			continue;
+		line[n] = 0;
+		n = 0;
+		kprintf("hello: got %s\n", line);
+		if (line[0] == 'q' && line[1] == 'u' && line[2] == 'i' &&
+		    line[3] == 't' && line[4] == 0)
+			return;
+	}
+}
 
 int guest_main(uint32_t magic, uint32_t mbi_addr)
 {
@@ -42,6 +76,8 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 		kprintf("hello: heartbeat %u\n", i);
 	}
 
+	if (cmdline_get_u32(cmdline, "echo", 0))
+		echo_lines();
 	kprintf("hello: done\n");
 	return 0;
 }

@@ -17,6 +17,16 @@ make_esp() {
 	printf '%s\n' "$conf" >"$dir/esp/EFI/BOOT/bulkhead.conf"
 }
 
+# COM1 is a file by default; with COM1_SOCKET=PORT it is a TCP server on
+# localhost that a test client drives (see serial_client.py).
+com1_line() {
+	if [ -n "${COM1_SOCKET:-}" ]; then
+		echo "com1: enabled=1, mode=socket-server, dev=localhost:$COM1_SOCKET"
+	else
+		echo "com1: enabled=1, mode=file, dev=$1/com1.txt"
+	fi
+}
+
 # run_bochs DIR NCPUS TIMEOUT-SECONDS END-REGEX [MEGS]
 # Boots DIR/esp; the serial log is DIR/com1.txt. Returns 0 when END-REGEX
 # appeared in the log, 1 on timeout or if Bochs died first.
@@ -28,7 +38,7 @@ cpu: model=corei7_skylake_x, count=$ncpus, ips=$BOCHS_IPS
 romimage: file=$OVMF, address=0xffe00000
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 display_library: rfb, options="timeout=0"
-com1: enabled=1, mode=file, dev=$dir/com1.txt
+$(com1_line "$dir")
 log: $dir/bochs.log
 pci: enabled=1, chipset=i440fx
 ata0-master: type=disk, path="$dir/esp", mode=vvfat
@@ -37,11 +47,11 @@ port_e9_hack: enabled=1
 clock: sync=none
 RC
 	printf 'c\nquit\n' >"$dir/dbg.rc"
-	: >"$dir/com1.txt"
+	[ -n "${COM1_SOCKET:-}" ] || : >"$dir/com1.txt"
 	rm -f "$dir"/esp.lock "$dir"/*.lock
 	# Own network namespace: parallel runs cannot clash on the RFB port.
 	local ns=()
-	if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+	if [ "${BOCHS_NS:-}" != none ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
 		ns=(unshare -n)
 	fi
 	"${ns[@]}" bochs -f "$dir/bochsrc" -q -rc "$dir/dbg.rc" \

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Console input routing: typed bytes reach one partition at a time; Ctrl-A
+# then a digit switches. The test types a line to partition 2 (after
+# switching) and checks that partition echoes it and partition 1 does not.
+# Bochs and the client share a private network namespace (loopback only),
+# so parallel tests cannot collide on the port.
+if [ -z "${IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+	exec env IN_NETNS=1 unshare -n bash -c 'ip link set lo up && exec bash "$0"' "$0"
+fi
+. "$(dirname "$0")/lib.sh"
+d=$BUILD/it/console_input
+make_esp "$d" '[partition first]
+cpus   = 0
+memory = 4M
+kernel = guests/hello.elf
+cmdline = greeting=first beats=1 echo=1
+
+[partition second]
+cpus   = 1
+memory = 4M
+kernel = guests/hello.elf
+cmdline = greeting=second beats=1 echo=1'
+here=$(cd "$(dirname "$0")" && pwd)
+COM1_SOCKET=7701 BOCHS_NS=none run_bochs "$d" 2 300 "$END_RE" &
+python3 "$here/serial_client.py" 7701 "$d/com1.txt" 280 \
+	'all partitions stopped' \
+	'\[second\] hello: echo ready' '\x012' \
+	'input now goes to partition second' 'ping-second\rquit\r' \
+	'\[second\] hello: got quit' '\x011' \
+	'input now goes to partition first' 'quit\r'
+wait
+tr -d '\r' <"$d/com1.txt" >"$d/serial.log"
+log=$d/serial.log
+grep -q 'all partitions stopped' "$log"
+booted=$?
+expect "$log" 'console input goes to partition first; press Ctrl-A then 1..2 to switch'
+expect "$log" '^\[second\] hello: got ping-second$'
+expect "$log" '^\[second\] hello: got quit$'
+expect "$log" '^\[first\] hello: got quit$'
+expect_not "$log" '^\[first\] hello: got ping'
+expect "$log" 'partition second exited with status 0'
+expect "$log" 'partition first exited with status 0'
+finish console_input "$d" $booted
