@@ -12,7 +12,7 @@ extern EFI_HANDLE efi_image;
 void boot_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Reads a whole file relative to the directory bulkhead.efi was loaded
- * from ('/' separators accepted). On success *buf is pool memory. */
+ * from ('/' separators accepted) into pages of its own (efi_free_all). */
 EFI_STATUS efi_read_file(const char *rel, uint8_t **buf, uint64_t *len);
 
 /* Allocates pages below max (inclusive); returns 0 on failure. */

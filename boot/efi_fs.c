@@ -71,15 +71,15 @@ EFI_STATUS efi_read_file(const char *rel, uint8_t **buf, uint64_t *len)
 	st = f->GetInfo(f, &finfo_guid, &isz, info_buf);
 	if (!EFI_ERROR(st)) {
 		UINTN size = ((EFI_FILE_INFO *)info_buf)->FileSize;
-		st = bs->AllocatePool(EfiLoaderData, size ? size : 1,
-				      (void **)buf);
+		/* Pages, not pool: tracked, so a failed boot frees them, and
+		 * kept after ExitBootServices for partition resets. */
+		*buf = (uint8_t *)efi_alloc_pages(size ? size : 1, ~0ull);
+		st = *buf ? EFI_SUCCESS : EFI_OUT_OF_RESOURCES;
 		if (!EFI_ERROR(st)) {
 			UINTN got = size;
 			st = f->Read(f, &got, *buf);
 			if (!EFI_ERROR(st) && got != size)
 				st = EFI_END_OF_FILE;
-			if (EFI_ERROR(st))
-				bs->FreePool(*buf);
 			*len = size;
 		}
 	}

@@ -85,7 +85,6 @@ static int load_config(struct boot_info *bi)
 	}
 	struct cfg_error err;
 	int r = cfg_parse((const char *)text, len, &bi->cfg, &err);
-	efi_st->BootServices->FreePool(text);
 	if (r) {
 		boot_msg("error: %s:%u: %s", CONFIG_NAME, err.line, err.msg);
 		return -1;

@@ -27,6 +27,7 @@ enum exit_kind {
 	EXIT_INVD,
 	EXIT_EXCEPTION,
 	EXIT_TIMER,
+	EXIT_IRQ_WINDOW, /* the guest can take an interrupt now */
 	EXIT_UNHANDLED,
 	EXIT_KIND_COUNT
 };
@@ -61,6 +62,11 @@ struct vcpu_start {
 	enum vcpu_mode mode;
 	uint16_t cs;  /* real mode: segment; CS base = cs << 4 */
 	uint64_t rip; /* offset within CS (real) or linear EIP (prot32) */
+	/* prot32 only: selectors and GDT the guest expects to find loaded
+	 * (0 = the defaults 0x08/0x10 and no GDT). */
+	uint16_t code_sel, data_sel;
+	uint32_t gdt_base;
+	uint16_t gdt_limit;
 };
 
 /* Per-CPU: enable virtualization on the calling CPU. NULL or a reason. */
@@ -79,6 +85,24 @@ void arch_vcpu_skip(struct vcpu *v);
 void arch_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 			   uint32_t err);
 uint64_t arch_vcpu_rip(struct vcpu *v);
+/* Interrupts (SDM 26.6, 27.?): */
+uint64_t arch_now(void); /* TSC of the calling CPU */
+/* Can an external interrupt be injected at the next entry? */
+bool arch_irq_injectable(struct vcpu *v);
+void arch_inject_irq(struct vcpu *v, uint8_t vector);
+/* Exit as soon as the guest can take an interrupt (or stop asking). */
+void arch_irq_window(struct vcpu *v, bool on);
+/* Exit no later than TSC `deadline` (UINT64_MAX = no timer). */
+void arch_set_deadline(struct vcpu *v, uint64_t deadline);
+/* Guest's RFLAGS.IF. */
+bool arch_guest_if(struct vcpu *v);
+/* Emulate the instruction that faulted on MMIO at `gpa` through rw();
+ * returns 0, or -1 with a reason when it cannot be decoded. */
+typedef int mmio_rw_fn(struct vcpu *v, uint64_t gpa, unsigned size,
+		       bool write, uint64_t *val);
+int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw,
+		      const char **why);
+
 /* Print everything useful to debug a failed entry or odd exit. */
 void arch_vcpu_dump(struct vcpu *v, const struct exit_info *e);
 /* Validate and apply a guest XSETBV; false = refuse (#GP). */

@@ -4,15 +4,15 @@
 #define BH_BOOT_INFO_H
 
 #include "config.h"
+#include "loader.h"
 
 #define BI_MAX_CPUS CFG_MAX_CPUS
 
 struct bi_partition {
-	uint64_t ram_hpa;   /* host-physical base of guest-physical 0 */
-	uint64_t ram_size;  /* bytes, multiple of 2 MiB */
-	uint32_t kind;      /* enum image_kind */
-	uint32_t entry;     /* 32-bit entry EIP, or real-mode linear address */
-	uint32_t info_gpa;  /* Multiboot info, 0 for raw images */
+	uint64_t ram_hpa;  /* host-physical base of guest-physical 0 */
+	uint64_t ram_size; /* bytes, multiple of 2 MiB */
+	struct part_images imgs; /* pristine files, kept for resets */
+	struct part_boot boot;   /* how the boot vCPU starts */
 };
 
 struct boot_info {

@@ -28,6 +28,8 @@ enum key_id {
 	KEY_MODULE,
 	KEY_ENTRY,
 	KEY_EXIT_PORT,
+	KEY_INITRD,
+	KEY_ON_FAULT,
 	KEY_COUNT
 };
 
@@ -490,6 +492,26 @@ static int set_exit_port(struct parser *ps, struct span v)
 	return 0;
 }
 
+static int set_initrd(struct parser *ps, struct span v)
+{
+	if (copy_path(ps, v, "initrd", ps->part->initrd))
+		return -1;
+	ps->part->initrd_line = ps->line;
+	return 0;
+}
+
+static int set_on_fault(struct parser *ps, struct span v)
+{
+	if (span_eq(v, "stop"))
+		ps->part->on_fault = CFG_FAULT_STOP;
+	else if (span_eq(v, "reset"))
+		ps->part->on_fault = CFG_FAULT_RESET;
+	else
+		return fail(ps, "bad on_fault '%.*s' (expected stop or reset)",
+			    SPAN_ARG(v));
+	return 0;
+}
+
 static const struct key_def keys[KEY_COUNT] = {
     [KEY_CONSOLE] = {"console", SEC_HYPERVISOR, false, false, set_console},
     [KEY_CPUS] = {"cpus", SEC_PARTITION, false, false, set_cpus},
@@ -499,6 +521,8 @@ static const struct key_def keys[KEY_COUNT] = {
     [KEY_MODULE] = {"module", SEC_PARTITION, true, false, set_module},
     [KEY_ENTRY] = {"entry", SEC_PARTITION, false, false, set_entry},
     [KEY_EXIT_PORT] = {"exit_port", SEC_PARTITION, false, false, set_exit_port},
+    [KEY_INITRD] = {"initrd", SEC_PARTITION, false, false, set_initrd},
+    [KEY_ON_FAULT] = {"on_fault", SEC_PARTITION, false, false, set_on_fault},
 };
 
 /* ---- sections --------------------------------------------------------- */

@@ -19,6 +19,8 @@
 #define CFG_ENTRY_LIMIT	      0xA0000 /* entry must be below this */
 
 enum cfg_console { CFG_CONSOLE_COM1 = 1, CFG_CONSOLE_COM2 = 2 };
+/* What happens when a guest faults fatally (triple fault, failed entry). */
+enum cfg_on_fault { CFG_FAULT_STOP = 0, CFG_FAULT_RESET = 1 };
 
 struct cfg_partition {
 	char name[CFG_NAME_MAX];
@@ -38,6 +40,9 @@ struct cfg_partition {
 	unsigned cpus_line; /* line of the cpus key */
 	unsigned memory_line; /* line of the memory key */
 	unsigned entry_line;  /* line of the entry key, 0 if none */
+	char initrd[CFG_PATH_MAX]; /* Linux initial ramdisk, "" if none */
+	unsigned initrd_line;
+	enum cfg_on_fault on_fault;
 };
 
 struct bh_config {

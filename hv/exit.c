@@ -19,6 +19,7 @@ static exit_handler_fn *const handlers[EXIT_KIND_COUNT] = {
 	[EXIT_INVD] = exit_invd,
 	[EXIT_EXCEPTION] = exit_unhandled,
 	[EXIT_TIMER] = exit_nothing,
+	[EXIT_IRQ_WINDOW] = exit_nothing,
 	[EXIT_UNHANDLED] = exit_unhandled,
 };
 

@@ -21,9 +21,6 @@ exit_handler_fn exit_refuse_ud;
 exit_handler_fn exit_invd;
 exit_handler_fn exit_unhandled;
 
-/* Deliver INIT/SIPI from vCPU `from` per an x2APIC ICR value. */
-void apic_send_ipi(struct vcpu *from, uint64_t icr);
-
 /* Register helpers for handlers. */
 static inline void set_eax_edx(struct vcpu *v, uint64_t val)
 {

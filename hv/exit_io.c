@@ -3,6 +3,7 @@
 #include "exit.h"
 #include "abi.h"
 #include "console.h"
+#include "platform.h"
 
 struct io_range {
 	uint16_t base, len;
@@ -23,8 +24,28 @@ static void uart_wr(struct vcpu *v, uint16_t port, uint8_t size, uint32_t val)
 	vuart_write(&v->part->uart, port - BH_UART_BASE, (uint8_t)val);
 }
 
+static uint32_t pic_rd(struct vcpu *v, uint16_t port, uint8_t size)
+{
+	(void)size;
+	spin_lock(&v->part->pic_lock);
+	uint32_t val = vpic_read(&v->part->pic, port);
+	spin_unlock(&v->part->pic_lock);
+	return val;
+}
+
+static void pic_wr(struct vcpu *v, uint16_t port, uint8_t size, uint32_t val)
+{
+	(void)size;
+	spin_lock(&v->part->pic_lock);
+	vpic_write(&v->part->pic, port, (uint8_t)val);
+	spin_unlock(&v->part->pic_lock);
+}
+
 static const struct io_range fixed_ranges[] = {
 	{BH_UART_BASE, 8, uart_rd, uart_wr},
+	{0x20, 2, pic_rd, pic_wr},   /* 8259 master */
+	{0xA0, 2, pic_rd, pic_wr},   /* 8259 slave */
+	{0x4D0, 2, pic_rd, pic_wr},  /* ELCR */
 };
 
 static const struct io_range *find_range(uint16_t port)
@@ -63,6 +84,13 @@ void exit_io(struct vcpu *v, const struct exit_info *e)
 	if (!e->io.in && p->cfg->exit_port && port == p->cfg->exit_port) {
 		p->exit_status = (uint32_t)v->regs.rax & mask;
 		part_stop(p, "exited with status %u", p->exit_status);
+		return;
+	}
+	uint32_t pval = (uint32_t)v->regs.rax & mask;
+	if (platform_io(v, port, size, e->io.in, &pval)) {
+		if (e->io.in)
+			store_in(v, size, pval & mask);
+		arch_vcpu_skip(v);
 		return;
 	}
 	const struct io_range *r = find_range(port);

@@ -229,6 +229,7 @@ int linux_load(struct guest_mem *mem, const struct linux_load_in *in,
 	 * or above 1 MiB, inside RAM, below 4 GiB and do not overlap. */
 	memset(mem->base + LINUX_LOW_START, 0, LINUX_LOW_END - LINUX_LOW_START);
 	bp = (struct linux_boot_params *)(mem->base + LINUX_BOOT_PARAMS_GPA);
+	/* hdr_end <= LINUX_HDR_MAX_END < pm_off < kernel_len: in the file. */
 	memcpy(&bp->hdr, in->kernel + LINUX_HDR_START,
 	       h.hdr_end - LINUX_HDR_START);
 	bp->hdr.type_of_loader = LINUX_LOADER_ID;

@@ -203,6 +203,8 @@ _Static_assert(LINUX_BP_OFF(sentinel) == 0x1EF, "sentinel");
 _Static_assert(LINUX_BP_OFF(hdr) == LINUX_HDR_START, "hdr");
 _Static_assert(LINUX_BP_OFF(e820_table) == 0x2D0, "e820_table");
 
+/* kernel, initrd and cmdline are untrusted guest material; rsdp_gpa and
+ * e820 come from the hypervisor and are passed on as given. */
 struct linux_load_in {
 	const uint8_t *kernel; /* bzImage file */
 	size_t kernel_len;

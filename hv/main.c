@@ -6,6 +6,21 @@
 #include "image.h"
 #include "partition.h"
 #include "arch.h"
+#include "platform.h"
+
+static void uart_irq(void *ctx, bool level)
+{
+	irq_set_isa(ctx, 4, level); /* COM1 is IRQ 4 on a PC */
+}
+
+void part_devices_init(struct partition *p)
+{
+	vuart_init(&p->uart, p->name);
+	p->uart.irq = uart_irq;
+	p->uart.irq_ctx = p;
+	irq_init(p);
+	platform_init(p);
+}
 
 struct partition partitions[CFG_MAX_PARTS];
 unsigned npartitions;
@@ -22,8 +37,9 @@ static int setup_partition(unsigned id)
 	p->id = id;
 	p->ram_hpa = boot->parts[id].ram_hpa;
 	p->ram_size = boot->parts[id].ram_size;
+	p->imgs = &boot->parts[id].imgs;
+	p->boot = boot->parts[id].boot;
 	p->state = PART_RUNNING;
-	vuart_init(&p->uart, c->name);
 	for (unsigned cpu = 0; cpu < CFG_MAX_CPUS; cpu++) {
 		if (!(c->cpu_mask & (1ull << cpu)))
 			continue;
@@ -40,24 +56,34 @@ static int setup_partition(unsigned id)
 		v->state = v->index == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI;
 		cpu_vcpu[cpu] = v;
 	}
+	part_devices_init(p);
 	return arch_partition_init(p);
 }
 
 /* The boot vCPU starts where its image format says. */
-static void boot_vcpu_start(struct vcpu *v)
+void part_boot_vcpu(struct vcpu *v)
 {
-	const struct bi_partition *bp = &boot->parts[v->part->id];
-	struct vcpu_start s;
-	if (bp->kind == IMAGE_MULTIBOOT_ELF) {
-		s.mode = VCPU_PROT32;
-		s.cs = 0;
-		s.rip = bp->entry;
+	const struct part_boot *b = &v->part->boot;
+	struct vcpu_start s = {.mode = VCPU_PROT32, .rip = b->entry};
+	memset(&v->regs, 0, sizeof(v->regs));
+	switch (b->kind) {
+	case IMAGE_MULTIBOOT_ELF:
 		v->regs.rax = 0x2BADB002; /* Multiboot spec 3.2 */
-		v->regs.rbx = bp->info_gpa;
-	} else {
+		v->regs.rbx = b->info;
+		break;
+	case IMAGE_BZIMAGE:
+		/* Linux boot protocol, 32-bit entry: ESI = boot_params,
+		 * __BOOT_CS/__BOOT_DS loaded from the boot GDT. */
+		v->regs.rsi = b->info;
+		s.code_sel = 0x10;
+		s.data_sel = 0x18;
+		s.gdt_base = b->gdt_base;
+		s.gdt_limit = b->gdt_limit;
+		break;
+	default:
 		s.mode = VCPU_REAL16;
-		s.cs = (uint16_t)(bp->entry >> 4);
-		s.rip = bp->entry & 15;
+		s.cs = (uint16_t)(b->entry >> 4);
+		s.rip = b->entry & 15;
 	}
 	arch_vcpu_start(v, &s);
 }
@@ -81,7 +107,7 @@ static void cpu_main(unsigned index)
 			arch_cpu_wait();
 	}
 	if (v->index == 0)
-		boot_vcpu_start(v);
+		part_boot_vcpu(v);
 	vcpu_loop(v);
 }
 
@@ -94,6 +120,8 @@ void core_main(struct boot_info *bi)
 {
 	boot = bi;
 	console_init(bi->console_port);
+	if (bi->tsc_khz)
+		platform_tsc_hz = bi->tsc_khz * 1000;
 	heap_init(bi->heap_base, bi->heap_size);
 	arch_host_init(bi);
 	hv_log("core running: %u CPUs, %u partitions, heap %lu KiB free",

@@ -4,12 +4,15 @@
 
 #include "arch.h"
 #include "config.h"
+#include "loader.h"
 #include "spinlock.h"
 #include "vuart.h"
+#include "vpic.h"
+#include "vlapic.h"
 
 #define PART_MAX_VCPUS 8
 
-enum part_state { PART_RUNNING, PART_STOPPED };
+enum part_state { PART_RUNNING, PART_STOPPED, PART_RESETTING };
 enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_STOPPED };
 
 struct vcpu {
@@ -21,8 +24,18 @@ struct vcpu {
 	volatile enum vcpu_state state;
 	volatile int sipi_vector; /* -1 = none pending */
 	volatile bool init_pending;
-	uint64_t apic_base;
+	struct spinlock lapic_lock; /* other vCPUs deliver IPIs into it */
+	struct vlapic lapic;
+	volatile bool parked; /* acknowledged a partition reset */
 	uint64_t exits[EXIT_KIND_COUNT];
+};
+
+/* Platform device state of a PC-like (Linux) partition, hv/platform.c. */
+struct plat_state {
+	uint32_t pm1_cnt;
+	uint32_t pci_addr;
+	uint8_t cmos_index;
+	uint64_t epoch_tsc;
 };
 
 struct partition {
@@ -37,7 +50,14 @@ struct partition {
 	struct spinlock lock;
 	uint32_t exit_status;
 	uint64_t io_dropped; /* accesses to ports it does not own */
+	const struct part_images *imgs; /* pristine files, for resets */
+	struct part_boot boot;
 	struct vuart uart;
+	struct spinlock pic_lock;
+	struct vpic pic;
+	struct plat_state plat;
+	unsigned resets;
+	uint64_t mmio_dropped; /* fail-soft MMIO accesses */
 };
 
 extern struct partition partitions[CFG_MAX_PARTS];
@@ -52,6 +72,27 @@ void part_exit_counts(const struct partition *p,
 		      uint64_t out[EXIT_KIND_COUNT]);
 const char *exit_kind_name(enum exit_kind k);
 
+/* Restart the partition from its pristine images (reboot request, or a
+ * fault with on_fault = reset). Safe from any of its vCPUs. */
+void part_reset(struct partition *p, const char *why);
+/* Fatal guest fault: stop or reset per the partition's on_fault. */
+void part_fault(struct partition *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Reset every virtual device of the partition to power-on state. */
+void part_devices_init(struct partition *p);
+
+/* Interrupt plumbing, hv/irq.c */
+void irq_init(struct partition *p);
+void irq_set_isa(struct partition *p, unsigned irq, bool level);
+void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi);
+void irq_before_entry(struct vcpu *v);
+void irq_hlt(struct vcpu *v);
+int irq_apic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
+		  uint64_t *val);
+
+/* Sets vCPU 0 up at the partition's entry point (hv/main.c). */
+void part_boot_vcpu(struct vcpu *v);
 /* Runs vCPU v on the calling CPU forever (returns never). */
 void vcpu_loop(struct vcpu *v) __attribute__((noreturn));
 /* Handle one exit; the dispatcher table lives in hv/exit.c. */

@@ -6,12 +6,21 @@
 #include "console.h"
 
 enum { R_DATA, R_IER, R_IIR_FCR, R_LCR, R_MCR, R_LSR, R_MSR, R_SCR };
+/* regs[] slot keeping the divisor latch high byte (DLAB=1, offset 1);
+ * offset 2 has no stored register (IIR/FCR), so its slot is free. */
+#define R_DLM_SAVE R_IIR_FCR
 #define LCR_DLAB 0x80
 #define LSR_DR 0x01
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define MSR_CTS_DSR_DCD 0xB0
 #define IIR_NO_INT 0x01
+#define IIR_THRE 0x02
+#define IIR_RX 0x04
+#define IIR_FIFO 0xC0
+#define IER_RX 0x01
+#define IER_THRE 0x02
+#define IER_MASK 0x0F
 
 void vuart_init(struct vuart *u, const char *tag)
 {
@@ -52,11 +61,46 @@ static bool rx_pop(struct vuart *u, uint8_t *c)
 	return true;
 }
 
+static bool rx_ready(const struct vuart *u)
+{
+	return u->rx_head != u->rx_tail;
+}
+
+/* Level of the IRQ line (PC16550D: interrupt enable and identification). */
+static bool irq_level(const struct vuart *u)
+{
+	uint8_t ier = u->regs[R_IER];
+	return ((ier & IER_RX) && rx_ready(u)) ||
+	       ((ier & IER_THRE) && u->thre_pending);
+}
+
+/* Called with the lock released: the IRQ path takes other locks. */
+static void update_irq(struct vuart *u, bool level)
+{
+	if (u->irq && level != u->irq_line) {
+		u->irq_line = level;
+		u->irq(u->irq_ctx, level);
+	}
+}
+
+static uint32_t read_iir(struct vuart *u)
+{
+	uint32_t v = u->fifo ? IIR_FIFO : 0;
+	uint8_t ier = u->regs[R_IER];
+	if ((ier & IER_RX) && rx_ready(u))
+		return v | IIR_RX;
+	if ((ier & IER_THRE) && u->thre_pending) {
+		u->thre_pending = false; /* reading IIR clears it */
+		return v | IIR_THRE;
+	}
+	return v | IIR_NO_INT;
+}
+
 uint32_t vuart_read(struct vuart *u, unsigned off)
 {
 	uint32_t v = 0;
-	bool dlab = u->regs[R_LCR] & LCR_DLAB;
 	spin_lock(&u->lock);
+	bool dlab = u->regs[R_LCR] & LCR_DLAB;
 	switch (off) {
 	case R_DATA:
 		if (dlab) {
@@ -67,12 +111,14 @@ uint32_t vuart_read(struct vuart *u, unsigned off)
 			v = c;
 		}
 		break;
+	case R_IER:
+		v = dlab ? u->regs[R_DLM_SAVE] : u->regs[R_IER];
+		break;
 	case R_IIR_FCR:
-		v = IIR_NO_INT;
+		v = read_iir(u);
 		break;
 	case R_LSR:
-		v = LSR_THRE | LSR_TEMT |
-		    (u->rx_head != u->rx_tail ? LSR_DR : 0);
+		v = LSR_THRE | LSR_TEMT | (rx_ready(u) ? LSR_DR : 0);
 		break;
 	case R_MSR:
 		v = MSR_CTS_DSR_DCD;
@@ -80,7 +126,9 @@ uint32_t vuart_read(struct vuart *u, unsigned off)
 	default:
 		v = u->regs[off & 7];
 	}
+	bool level = irq_level(u);
 	spin_unlock(&u->lock);
+	update_irq(u, level);
 	return v;
 }
 
@@ -88,11 +136,25 @@ void vuart_write(struct vuart *u, unsigned off, uint8_t val)
 {
 	spin_lock(&u->lock);
 	bool dlab = u->regs[R_LCR] & LCR_DLAB;
-	if (off == R_DATA && !dlab)
+	if (off == R_DATA && !dlab) {
 		tx(u, val);
-	else if (off != R_LSR && off != R_MSR && off != R_IIR_FCR)
-		u->regs[off & 7] = val; /* divisor, IER, LCR, MCR, SCR */
+		u->thre_pending = true; /* sent at once: THR empty again */
+	} else if (off == R_IER && dlab) {
+		u->regs[R_DLM_SAVE] = val;
+	} else if (off == R_IER) {
+		if ((val & IER_THRE) && !(u->regs[R_IER] & IER_THRE))
+			u->thre_pending = true;
+		u->regs[R_IER] = val & IER_MASK;
+	} else if (off == R_IIR_FCR) {
+		u->fifo = val & 1;
+		if (val & 2) /* clear the receive FIFO */
+			u->rx_tail = u->rx_head;
+	} else if (off != R_LSR && off != R_MSR) {
+		u->regs[off & 7] = val; /* divisor low, LCR, MCR, SCR */
+	}
+	bool level = irq_level(u);
 	spin_unlock(&u->lock);
+	update_irq(u, level);
 }
 
 bool vuart_push_rx(struct vuart *u, uint8_t c)
@@ -101,7 +163,9 @@ bool vuart_push_rx(struct vuart *u, uint8_t c)
 	bool ok = u->rx_head - u->rx_tail < VUART_RX_SIZE;
 	if (ok)
 		u->rx[u->rx_head++ % VUART_RX_SIZE] = c;
+	bool level = irq_level(u);
 	spin_unlock(&u->lock);
+	update_irq(u, level);
 	return ok;
 }
 

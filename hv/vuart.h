@@ -1,4 +1,6 @@
-/* Virtual 16550 UART seen by a partition at 0x3F8 (polled). */
+/* Virtual 16550A UART seen by a partition at 0x3F8 (COM1), with a
+ * 16-byte receive FIFO and the receive/transmit-empty interrupts on an
+ * IRQ line the partition wires up (IRQ 4). */
 #ifndef BH_VUART_H
 #define BH_VUART_H
 
@@ -16,6 +18,11 @@ struct vuart {
 	uint8_t regs[8]; /* IER, LCR, MCR, SCR, DLL, DLM as written */
 	uint8_t rx[VUART_RX_SIZE];
 	volatile unsigned rx_head, rx_tail;
+	bool thre_pending; /* transmit-holding-empty interrupt latched */
+	bool fifo;         /* FCR bit 0: 16550A FIFO mode */
+	bool irq_line;     /* current IRQ level */
+	void (*irq)(void *ctx, bool level);
+	void *irq_ctx;
 };
 
 void vuart_init(struct vuart *u, const char *tag);

@@ -189,6 +189,8 @@ static int run_check(const struct check_opts *o)
 	for (unsigned i = 0; i < cfg->nparts; i++) {
 		const struct cfg_partition *p = &cfg->parts[i];
 		bad |= check_path(o->file, p->kernel_line, p->kernel);
+		if (p->initrd[0])
+			bad |= check_path(o->file, p->initrd_line, p->initrd);
 		for (unsigned m = 0; m < p->nmodules; m++)
 			bad |= check_path(o->file, p->module_lines[m],
 					  p->modules[m]);

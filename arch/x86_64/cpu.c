@@ -113,6 +113,7 @@ struct percpu *percpu_setup(unsigned index, uint32_t apic_id)
 	wrmsr(MSR_IA32_GS_BASE, (uint64_t)pc);
 	if (index == 0)
 		percpu_ready = true;
+	pc->online = true;
 	return pc;
 }
 

@@ -28,6 +28,7 @@ struct percpu {
 	uint8_t *stack_top;
 	void *vmxon; /* VMXON region, NULL until VMX is on */
 	volatile uint64_t nmis;
+	volatile bool online; /* IDT loaded: safe to receive kicks (NMIs) */
 };
 
 enum { SEL_CODE = 0x08, SEL_DATA = 0x10, SEL_TSS = 0x18 };

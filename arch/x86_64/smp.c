@@ -82,8 +82,9 @@ int arch_start_cpu(unsigned index, uint32_t apic_id, void (*fn)(unsigned))
 
 void arch_kick(unsigned pcpu)
 {
-	struct percpu *pc = percpu_table[pcpu];
-	if (pc)
+	struct percpu *pc = pcpu < 64 ? percpu_table[pcpu] : NULL;
+	/* A CPU still in its start-up code has no IDT: never NMI it. */
+	if (pc && pc->online)
 		send_ipi(pc->apic_id, 0x400); /* NMI delivery mode */
 }
 

@@ -14,6 +14,7 @@
 /* Control bits used (SDM 24.6, 24.7, 24.8). */
 #define PIN_EXTINT_EXIT (1u << 0)
 #define PIN_NMI_EXIT (1u << 3)
+#define PROC_HLT_EXIT (1u << 7)
 #define PROC_MWAIT_EXIT (1u << 10)
 #define PROC_IO_BITMAPS (1u << 25)
 #define PROC_MSR_BITMAPS (1u << 28)
@@ -164,7 +165,7 @@ static int setup_controls(struct vcpu *v)
 	if (adjust(ctl_msr(0x481), PIN_EXTINT_EXIT | PIN_NMI_EXIT, 0, &pin) ||
 	    adjust(ctl_msr(0x482),
 		   PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
-			   PROC_MWAIT_EXIT | PROC_MONITOR_EXIT,
+			   PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_HLT_EXIT,
 		   0, &proc) ||
 	    adjust(MSR_VMX_PROCBASED2,
 		   PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
@@ -175,6 +176,10 @@ static int setup_controls(struct vcpu *v)
 		   0, &exit) ||
 	    adjust(ctl_msr(0x484), ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, 0, &entry))
 		return -1;
+	struct vmx_vcpu *x = VMX(v);
+	x->pin = pin;
+	x->proc = proc;
+	x->preempt_ok = (rdmsr(ctl_msr(0x481)) >> 32) & (1u << 6);
 	vmwrite32(PIN_CONTROLS, pin);
 	vmwrite32(PROC_CONTROLS, proc);
 	vmwrite32(PROC_CONTROLS2, proc2);

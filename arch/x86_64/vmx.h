@@ -10,6 +10,8 @@ struct vmx_vcpu {
 	bool launched;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint32_t vm_insn_error; /* of the last failed entry */
+	uint32_t pin, proc;     /* current pin-based/primary controls */
+	bool preempt_ok;        /* VMX-preemption timer supported */
 };
 
 #define VMX(v) ((struct vmx_vcpu *)(v)->arch)
@@ -18,6 +20,11 @@ struct vmx_vcpu {
 int vmx_enter(struct guest_regs *regs, int launched);
 void vmx_exit_point(void);
 
+/* vmx_irq.c */
+void vmx_reinject_vectoring(void);
+/* vmx_exit.c: guest GPR by SDM number (4 = RSP lives in the VMCS) */
+uint64_t vmx_get_gpr(struct vcpu *v, unsigned n);
+void vmx_set_gpr(struct vcpu *v, unsigned n, uint64_t val);
 /* vmx_exit.c */
 void vmx_translate_exit(struct vcpu *v, struct exit_info *e);
 /* vmx_guest.c */

@@ -12,6 +12,7 @@ enum {
 	R_INIT = 3,
 	R_CPUID = 10,
 	R_GETSEC = 11,
+	R_IRQ_WINDOW = 7,
 	R_HLT = 12,
 	R_INVD = 13,
 	R_VMCALL = 18,
@@ -49,6 +50,7 @@ static void init_table(void)
 	reason_kind[R_CPUID] = EXIT_CPUID;
 	reason_kind[R_GETSEC] = EXIT_PRIV_INSN;
 	reason_kind[R_HLT] = EXIT_HLT;
+	reason_kind[R_IRQ_WINDOW] = EXIT_IRQ_WINDOW;
 	reason_kind[R_INVD] = EXIT_INVD;
 	reason_kind[R_VMCALL] = EXIT_HYPERCALL;
 	for (unsigned i = R_VMCLEAR; i <= R_VMXON; i++)
@@ -82,12 +84,25 @@ static uint64_t *gpr(struct vcpu *v, unsigned n)
 	return map[n & 15];
 }
 
+uint64_t vmx_get_gpr(struct vcpu *v, unsigned n)
+{
+	return (n & 15) == 4 ? vmreadn(GUEST_RSP) : *gpr(v, n);
+}
+
+void vmx_set_gpr(struct vcpu *v, unsigned n, uint64_t val)
+{
+	if ((n & 15) == 4)
+		vmwriten(GUEST_RSP, val);
+	else
+		*gpr(v, n) = val;
+}
+
 /* SDM Table 27-3: control-register access qualification. */
 static void handle_cr(struct vcpu *v, uint64_t q)
 {
 	unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
 	uint64_t shadow0 = vmreadn(CR0_SHADOW);
-	uint64_t val = reg == 4 ? vmreadn(GUEST_RSP) : *gpr(v, reg);
+	uint64_t val = vmx_get_gpr(v, reg);
 	bool ok = true;
 	if (type == 0 && cr == 0)
 		vmx_write_cr0(v, val);
@@ -122,6 +137,7 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e)
 	uint64_t q = vmreadn(EXIT_QUALIFICATION);
 	uint32_t basic = reason & 0xFFFF;
 	memset(e, 0, sizeof(*e));
+	vmx_reinject_vectoring();
 	e->raw_reason = reason;
 	e->qual = q;
 	e->kind = basic < R_MAX ? reason_kind[basic] : EXIT_UNHANDLED;

@@ -41,15 +41,17 @@ static void reset_segments(const struct vcpu_start *s)
 	static const struct seg_fields cs = {GUEST_CS_SEL, GUEST_CS_BASE,
 					     GUEST_CS_LIMIT, GUEST_CS_AR};
 	bool real = s->mode == VCPU_REAL16;
+	uint16_t code = s->code_sel ? s->code_sel : 0x08;
+	uint16_t data = s->data_sel ? s->data_sel : 0x10;
 	if (real)
 		set_seg(&cs, s->cs, (uint64_t)s->cs << 4, 0xFFFF, AR_CODE16);
 	else
-		set_seg(&cs, 0x08, 0, 0xFFFFFFFF, AR_CODE32);
+		set_seg(&cs, code, 0, 0xFFFFFFFF, AR_CODE32);
 	for (unsigned i = 0; i < BH_ARRAY_SIZE(data_segs); i++)
 		if (real)
 			set_seg(&data_segs[i], 0, 0, 0xFFFF, AR_DATA16);
 		else
-			set_seg(&data_segs[i], 0x10, 0, 0xFFFFFFFF, AR_DATA32);
+			set_seg(&data_segs[i], data, 0, 0xFFFFFFFF, AR_DATA32);
 	vmwrite16(GUEST_LDTR_SEL, 0);
 	vmwriten(GUEST_LDTR_BASE, 0);
 	vmwrite32(GUEST_LDTR_LIMIT, 0);
@@ -58,8 +60,8 @@ static void reset_segments(const struct vcpu_start *s)
 	vmwriten(GUEST_TR_BASE, 0);
 	vmwrite32(GUEST_TR_LIMIT, 0xFFFF);
 	vmwrite32(GUEST_TR_AR, AR_TSS_BUSY);
-	vmwriten(GUEST_GDTR_BASE, 0);
-	vmwrite32(GUEST_GDTR_LIMIT, 0xFFFF);
+	vmwriten(GUEST_GDTR_BASE, real ? 0 : s->gdt_base);
+	vmwrite32(GUEST_GDTR_LIMIT, real || !s->gdt_limit ? 0xFFFF : s->gdt_limit);
 	vmwriten(GUEST_IDTR_BASE, 0);
 	vmwrite32(GUEST_IDTR_LIMIT, real ? 0x3FF : 0xFFFF);
 }

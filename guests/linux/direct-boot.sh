@@ -41,9 +41,19 @@ if [ "${1:-}" = --memtest ]; then
 		-serial "file:$log" -monitor none -no-reboot </dev/null
 	rc=$?
 	[ "$rc" = 124 ] || die "QEMU ended early with status $rc"
-	# Memtest draws a full-screen UI with escape sequences; show its text.
-	tr -c '[:print:]\n' ' ' <"$log" | tr -s ' ' | grep -v '^ *$' | head -n 40
-	grep -aq 'Memtest86+' "$log" || die "no Memtest86+ banner on serial"
+	# Memtest paints a VT100 screen: turn cursor moves into line breaks.
+	screen=$log.txt
+	sed -e 's/\x1b\[[0-9;]*H/\n/g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" |
+		tr -d '\r' | grep -av '^ *$' >"$screen"
+	head -n 12 "$screen"
+	echo "..."
+	grep -a 'Time:' "$screen" | tail -n 1
+	grep -a 'Pass:' "$screen" | tail -n 1
+	grep -aq 'Memtest86+ v' "$screen" || die "no Memtest86+ banner on serial"
+	grep -aq 'Status: Testing' "$screen" || die "memtest never started testing"
+	if grep -aq 'Errors: *[1-9]' "$screen"; then
+		die "memtest reported errors; see $screen"
+	fi
 	echo "$prog: memtest ok"
 	exit 0
 fi

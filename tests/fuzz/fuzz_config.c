@@ -169,13 +169,15 @@ static void put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
 	*pos += (size_t)n;
 }
 
-/* Writes cfg back as config text; returns its length. */
+/* Writes cfg back as config text; returns its length. No space around
+ * '=': a value may start with '#', which after a space would begin a
+ * comment. */
 static size_t format_config(const struct bh_config *cfg, char *buf, size_t cap)
 {
 	size_t pos = 0;
 	char cpus[256], size[32];
 
-	put(buf, cap, &pos, "[hypervisor]\nconsole = com%d\n",
+	put(buf, cap, &pos, "[hypervisor]\nconsole=com%d\n",
 	    cfg->console == CFG_CONSOLE_COM2 ? 2 : 1);
 	for (unsigned i = 0; i < cfg->nparts; i++) {
 		const struct cfg_partition *p = &cfg->parts[i];
@@ -187,17 +189,17 @@ static size_t format_config(const struct bh_config *cfg, char *buf, size_t cap)
 		CHECK(n > 0 && (size_t)n < sizeof(size));
 		CHECK(strlen(size) == (size_t)n);
 		put(buf, cap, &pos,
-		    "[partition %s]\ncpus = %s\nmemory = %s\nkernel = %s\n"
-		    "cmdline = %s\n",
+		    "[partition %s]\ncpus=%s\nmemory=%s\nkernel=%s\n"
+		    "cmdline=%s\n",
 		    p->name, cpus, size, p->kernel, p->cmdline);
 		for (unsigned m = 0; m < p->nmodules; m++)
-			put(buf, cap, &pos, "module = %s\n", p->modules[m]);
+			put(buf, cap, &pos, "module=%s\n", p->modules[m]);
 		if (p->has_entry)
-			put(buf, cap, &pos, "entry = 0x%X\n", p->entry);
+			put(buf, cap, &pos, "entry=0x%X\n", p->entry);
 		if (p->exit_port)
-			put(buf, cap, &pos, "exit_port = %u\n", p->exit_port);
+			put(buf, cap, &pos, "exit_port=%u\n", p->exit_port);
 		else
-			put(buf, cap, &pos, "exit_port = none\n");
+			put(buf, cap, &pos, "exit_port=none\n");
 	}
 	return pos;
 }

@@ -34,14 +34,15 @@
 #define POOL_PAGES 64u
 #define MAX_OPS	   64u
 #define HPA_LIMIT  (EPT_ADDR_MASK + PAGE) /* 2^52 */
+#define MAX_STEPS  32768u /* map steps (pages) one input may take */
 
 /* Operation byte: bits 0-1 kind, bit 4 raw operands, bits 5-7 modifiers. */
-#define OP_LOOKUP     2u
-#define OP_LOOKUP_IN  3u
-#define OP_RAW	      (1u << 4)
-#define OP_GPA_2M     (1u << 5)
-#define OP_HPA_2M     (1u << 6)
-#define OP_SIZE_2M    (1u << 7)
+#define OP_LOOKUP    2u
+#define OP_LOOKUP_IN 3u
+#define OP_RAW	     (1u << 4)
+#define OP_GPA_2M    (1u << 5)
+#define OP_HPA_2M    (1u << 6)
+#define OP_SIZE_2M   (1u << 7)
 
 struct pool {
 	uint8_t *pages;
@@ -164,7 +165,8 @@ static bool valid_args(uint64_t gpa, uint64_t hpa, uint64_t size,
 	return true;
 }
 
-static void do_map(struct ept *e, struct reader *rd, unsigned op)
+static void do_map(struct ept *e, struct reader *rd, unsigned op,
+		   uint64_t *budget)
 {
 	uint64_t gpa, hpa, size, perms;
 	unsigned before = pool.used;
@@ -180,8 +182,21 @@ static void do_map(struct ept *e, struct reader *rd, unsigned op)
 	} else {
 		gpa = take(rd, 3) << (op & OP_GPA_2M ? 21 : 12);
 		hpa = take(rd, 3) << (op & OP_HPA_2M ? 21 : 12);
-		size = take(rd, 2) << (op & OP_SIZE_2M ? 21 : 12);
+		/* up to 1023 pages: 4 MiB, or 2 GiB in 2 MiB units (bigger
+		 * maps only slow the fuzzer down) */
+		size = (take(rd, 2) & 0x3FF) << (op & OP_SIZE_2M ? 21 : 12);
 		perms = take(rd, 1) & EPT_RWX;
+	}
+	/* Valid maps cost a step per page (2 MiB or 4 KiB): the steps one
+	 * input may take are capped, further maps are skipped. */
+	if (valid_args(gpa, hpa, size, perms)) {
+		uint64_t steps = (gpa - hpa) % LARGE
+				     ? size / PAGE
+				     : size / LARGE + 2 * (LARGE / PAGE);
+
+		if (steps > *budget)
+			return;
+		*budget -= steps;
 	}
 	pool.failed = false;
 	r = ept_map(e, gpa, hpa, size, perms);
@@ -255,6 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reader rd = {data, size};
 	struct ept e;
+	uint64_t budget = MAX_STEPS;
 
 	pool_reset(&pool);
 	nrecs = 0;
@@ -277,13 +293,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case OP_LOOKUP_IN:
 			if (nrecs) {
-				const struct rec *m = &recs[take(&rd, 1) % nrecs];
+				const struct rec *m =
+				    &recs[take(&rd, 1) % nrecs];
 
-				check_lookup(&e, m->gpa + take(&rd, 8) % m->size);
+				check_lookup(&e,
+					     m->gpa + take(&rd, 8) % m->size);
 			}
 			break;
 		default:
-			do_map(&e, &rd, op);
+			do_map(&e, &rd, op, &budget);
 			break;
 		}
 	}

@@ -25,7 +25,7 @@
 	} while (0)
 
 #define RAM_CAP	    (4u << 20)
-#define STR_POOL    8192u		    /* longest module string + 1 */
+#define STR_POOL    8192u		   /* longest module string + 1 */
 #define CMD_POOL    (MB_CMDLINE_MAX + 64u) /* longest command line + 1 */
 #define MAX_MODS_IN (MB_MAX_MODULES + 1u)  /* one more than allowed */
 
@@ -37,10 +37,10 @@
 #define M_STRING_NULL (1u << 0)
 #define M_DATA_NULL   (1u << 1)
 
-static uint8_t *ram;	  /* RAM_CAP bytes, guest RAM */
-static uint8_t *src;	  /* RAM_CAP bytes of module data, patterned */
-static char *str_pool;	  /* 'a'..'z' ... NUL: strings share its tail */
-static char *cmd_pool;	  /* 'A'..'Z' ... NUL */
+static uint8_t *ram;   /* RAM_CAP bytes, guest RAM */
+static uint8_t *src;   /* RAM_CAP bytes of module data, patterned */
+static char *str_pool; /* 'a'..'z' ... NUL: strings share its tail */
+static char *cmd_pool; /* 'A'..'Z' ... NUL */
 
 struct reader {
 	const uint8_t *p;
@@ -89,12 +89,13 @@ static void decode(const uint8_t *data, size_t size, struct plan *pl)
 		pl->kernel.load_hi = take(&r, 8);
 	} else {
 		pl->kernel.load_lo = take(&r, 4) & 0x7FFFFF;
-		pl->kernel.load_hi = pl->kernel.load_lo + (take(&r, 4) & 0x3FFFFF);
+		pl->kernel.load_hi =
+		    pl->kernel.load_lo + (take(&r, 4) & 0x3FFFFF);
 	}
 	pl->kernel.entry = (uint32_t)pl->kernel.load_lo;
 	clen = take(&r, 2) % CMD_POOL;
-	pl->cmdline = flags & F_CMDLINE_NULL ? NULL
-					     : cmd_pool + (CMD_POOL - 1 - clen);
+	pl->cmdline =
+	    flags & F_CMDLINE_NULL ? NULL : cmd_pool + (CMD_POOL - 1 - clen);
 	pl->nmods = (unsigned)take(&r, 1) % (MAX_MODS_IN + 1);
 	pl->mods_null = flags & F_MODS_NULL;
 	for (unsigned i = 0; i < pl->nmods; i++) {
@@ -107,8 +108,9 @@ static void decode(const uint8_t *data, size_t size, struct plan *pl)
 			len = RAM_CAP;
 		m->len = len;
 		m->data = mf & M_DATA_NULL ? NULL : src + (RAM_CAP - len);
-		m->string = mf & M_STRING_NULL ? NULL
-					       : str_pool + (STR_POOL - 1 - slen);
+		m->string = mf & M_STRING_NULL
+				? NULL
+				: str_pool + (STR_POOL - 1 - slen);
 	}
 }
 

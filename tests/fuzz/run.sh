@@ -11,7 +11,7 @@
 #       one line per harness and exits non-zero if any crashed, leaked, timed
 #       out or ran out of memory; its input is then in the scratch directory.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 FUZZ_CC=${FUZZ_CC:-clang}
 

@@ -19,7 +19,7 @@
 
 static uint8_t ram[RAM_SIZE];
 static uint8_t img[IMG_CAP];
-static uint8_t initrd[0x3000];
+static uint8_t initrd[16u << 20];
 static char long_cmdline[LINUX_CMDLINE_MAX + 1];
 
 /* ---- synthetic bzImage -------------------------------------------------- */
@@ -58,8 +58,8 @@ static struct kspec good_spec(void)
 	    .init_size = 0x400000,
 	    .cmdline_size = 2047,
 	    .initrd_addr_max = 0x7FFFFFFF,
-	    .xloadflags = LINUX_XLF_KERNEL_64 |
-			  LINUX_XLF_CAN_BE_LOADED_ABOVE_4G,
+	    .xloadflags =
+		LINUX_XLF_KERNEL_64 | LINUX_XLF_CAN_BE_LOADED_ABOVE_4G,
 	    .pm_len = PM_LEN,
 	};
 }
@@ -101,17 +101,17 @@ static size_t build(const struct kspec *s)
 	memset(img, 0x5C, sizeof(img)); /* setup code, junk */
 	img[0x1EF] = 0xFF;		/* would be a nonzero sentinel */
 	img[0x1F1] = s->setup_sects;
-	wr16(img + 0x1F2, 1);	       /* root_flags */
-	wr32(img + 0x1F4, 0x0234);     /* syssize */
-	wr16(img + 0x1FA, 0xFFFF);     /* vid_mode */
-	wr16(img + 0x1FC, 0x0801);     /* root_dev */
+	wr16(img + 0x1F2, 1);	   /* root_flags */
+	wr32(img + 0x1F4, 0x0234); /* syssize */
+	wr16(img + 0x1FA, 0xFFFF); /* vid_mode */
+	wr16(img + 0x1FC, 0x0801); /* root_dev */
 	wr16(img + 0x1FE, s->boot_flag);
 	img[0x200] = 0xEB;
 	img[0x201] = s->jump;
 	wr32(img + 0x202, s->magic);
 	wr16(img + 0x206, s->version);
-	wr16(img + 0x20E, 0x3A00);     /* kernel_version */
-	img[0x210] = 0x42;	       /* type_of_loader */
+	wr16(img + 0x20E, 0x3A00); /* kernel_version */
+	img[0x210] = 0x42;	   /* type_of_loader */
 	img[0x211] = (uint8_t)(s->loadflags | LINUX_QUIET_FLAG |
 			       LINUX_KEEP_SEGMENTS | LINUX_KASLR_FLAG);
 	wr32(img + 0x214, 0x100000);   /* code32_start */
@@ -127,10 +127,10 @@ static size_t build(const struct kspec *s)
 	img[0x235] = 21; /* min_alignment */
 	wr16(img + 0x236, s->xloadflags);
 	wr32(img + 0x238, s->cmdline_size);
-	wr32(img + 0x23C, 3);		 /* hardware_subarch */
-	wr64(img + 0x240, 0xABCDEF);	 /* hardware_subarch_data */
-	wr32(img + 0x248, 0x3A5);	 /* payload_offset */
-	wr32(img + 0x24C, 0x1F00);	 /* payload_length */
+	wr32(img + 0x23C, 3);		  /* hardware_subarch */
+	wr64(img + 0x240, 0xABCDEF);	  /* hardware_subarch_data */
+	wr32(img + 0x248, 0x3A5);	  /* payload_offset */
+	wr32(img + 0x24C, 0x1F00);	  /* payload_length */
 	wr64(img + 0x250, 0x77777777ull); /* setup_data */
 	wr64(img + 0x258, s->pref_address);
 	wr32(img + 0x260, s->init_size);
@@ -152,15 +152,12 @@ static struct guest_mem fresh_mem(uint64_t size)
 {
 	assert_true(size <= RAM_SIZE);
 	memset(ram, 0xCC, sizeof(ram));
-	assert_int_equal(memmap_build(size, map, BH_ARRAY_SIZE(map), &nmap),
-			 0);
+	assert_int_equal(memmap_build(size, map, BH_ARRAY_SIZE(map), &nmap), 0);
 	return (struct guest_mem){ram, size};
 }
 
 static struct linux_load_in make_in(size_t len)
 {
-	for (size_t i = 0; i < sizeof(initrd); i++)
-		initrd[i] = (uint8_t)(i * 5 + 1);
 	return (struct linux_load_in){
 	    .kernel = img,
 	    .kernel_len = len,
@@ -236,15 +233,32 @@ static uint64_t expect_load_err(struct guest_mem *mem,
 	return out.ram_needed;
 }
 
+/* A load error that depends on RAM or placement, not the header alone. */
 static void expect_spec_err(const struct kspec *s, const char *reason)
 {
 	struct guest_mem mem = fresh_mem(RAM_SIZE);
 	struct linux_load_in in = make_in(build(s));
+
+	expect_load_err(&mem, &in, reason);
+	assert_int_equal(linux_probe(img, in.kernel_len, NULL, NULL), 0);
+}
+
+/* A header error: linux_probe reports it too. */
+static void expect_hdr_err(const struct kspec *s, const char *reason)
+{
+	struct guest_mem mem = fresh_mem(RAM_SIZE);
+	struct linux_load_in in = make_in(build(s));
+	uint16_t version = 0x1234;
 	const char *why = NULL;
 
 	expect_load_err(&mem, &in, reason);
-	assert_int_equal(linux_probe(img, in.kernel_len, NULL, &why), -1);
+	assert_int_equal(linux_probe(img, in.kernel_len, &version, &why), -1);
 	assert_string_equal(why, reason);
+	/* The version is only reported once "HdrS" was seen. */
+	if (s->magic == LINUX_HDRS_MAGIC && s->boot_flag == LINUX_BOOT_FLAG)
+		assert_int_equal(version, s->version);
+	else
+		assert_int_equal(version, 0x1234);
 }
 
 static void load_ok(struct guest_mem *mem, const struct linux_load_in *in,
@@ -487,7 +501,6 @@ static void test_relocate(void **state)
 
 	/* Exactly enough RAM. */
 	mem = fresh_mem(0x600000);
-	nmap = 4;
 	in = make_in(in.kernel_len);
 	in.initrd_len = 0;
 	load_ok(&mem, &in, &out);
@@ -540,13 +553,12 @@ static void test_setup_sects_zero(void **state)
 	assert_pm_loaded(&s, out.kernel_lo);
 	assert_int_equal(read_bp().hdr.setup_sects, 0);
 
-	/* The biggest setup area, and a one-byte payload. */
-	s.setup_sects = 0x3F;
+	/* A big setup area, and a one-byte payload. */
+	s.setup_sects = 0x30;
 	s.pm_len = 1;
 	mem = fresh_mem(RAM_SIZE);
 	in = make_in(build(&s));
-	assert_int_equal(in.kernel_len, 0x8000 - PM_LEN + PM_LEN - 0x8000 +
-					    0x40 * 512 + 1);
+	assert_int_equal(in.kernel_len, 0x31 * 512 + 1);
 	load_ok(&mem, &in, &out);
 	assert_pm_loaded(&s, out.kernel_lo);
 }
@@ -622,12 +634,20 @@ static void test_ram_too_small(void **state)
 	assert_int_equal(expect_load_err(&mem, &in, LINUX_ERR_RAM_TOO_SMALL),
 			 0x600000);
 
-	/* Huge alignment: the needed RAM follows it. */
+	/* Huge alignment and no usable pref_address: the needed RAM follows
+	 * the alignment. */
 	s.kernel_alignment = 0x10000000;
+	s.pref_address = 0x90000;
 	mem = fresh_mem(RAM_SIZE);
 	in = make_in(build(&s));
 	assert_int_equal(expect_load_err(&mem, &in, LINUX_ERR_RAM_TOO_SMALL),
 			 0x10400000);
+	/* With a usable pref_address, less RAM would do. */
+	s.pref_address = 0x1000000;
+	mem = fresh_mem(16 * MIB);
+	in = make_in(build(&s));
+	assert_int_equal(expect_load_err(&mem, &in, LINUX_ERR_RAM_TOO_SMALL),
+			 0x1400000);
 	/* ... unless pref_address would fit in less. */
 	s.init_size = 0x7FFFFFFF;
 	s.kernel_alignment = 0x80000000;
@@ -652,13 +672,12 @@ static void test_init_size_huge(void **state)
 	s.init_size = 0xFFE00001;
 	expect_spec_err(&s, "kernel init_size does not fit below 4 GiB");
 	s.relocatable = 0;
-	expect_spec_err(&s,
-			"non-relocatable kernel wants to load above 4 GiB");
+	expect_spec_err(&s, "non-relocatable kernel wants to load above 4 GiB");
 	s.init_size = PM_LEN - 1;
-	expect_spec_err(&s, "init_size smaller than the protected-mode kernel");
+	expect_hdr_err(&s, "init_size smaller than the protected-mode kernel");
 	s.relocatable = 1;
 	s.init_size = 0;
-	expect_spec_err(&s, "init_size smaller than the protected-mode kernel");
+	expect_hdr_err(&s, "init_size smaller than the protected-mode kernel");
 	s.init_size = PM_LEN; /* exactly the payload: fine */
 	{
 		struct guest_mem mem = fresh_mem(RAM_SIZE);
@@ -697,7 +716,7 @@ static void test_short_file(void **state)
 	expect_load_err(&mem, &in,
 			"protected-mode kernel missing (setup_sects past end "
 			"of file)");
-	in.kernel_len = 0x401; /* one payload byte: fine */
+	/* One payload byte: fine. */
 	s.init_size = 1;
 	in.kernel_len = build(&s) - PM_LEN + 1;
 	{
@@ -714,9 +733,9 @@ static void test_bad_boot_flag(void **state)
 
 	(void)state;
 	s.boot_flag = 0x55AA;
-	expect_spec_err(&s, "bad boot flag (no 0xAA55 at 0x1FE)");
+	expect_hdr_err(&s, "bad boot flag (no 0xAA55 at 0x1FE)");
 	s.boot_flag = 0;
-	expect_spec_err(&s, "bad boot flag (no 0xAA55 at 0x1FE)");
+	expect_hdr_err(&s, "bad boot flag (no 0xAA55 at 0x1FE)");
 }
 
 static void test_bad_magic(void **state)
@@ -725,7 +744,7 @@ static void test_bad_magic(void **state)
 
 	(void)state;
 	s.magic = 0x48647253; /* "SrdH" */
-	expect_spec_err(&s, "no \"HdrS\" magic at 0x202 (not a bzImage)");
+	expect_hdr_err(&s, "no \"HdrS\" magic at 0x202 (not a bzImage)");
 }
 
 static void test_old_version(void **state)
@@ -739,9 +758,9 @@ static void test_old_version(void **state)
 
 	(void)state;
 	s.version = 0x020B;
-	expect_spec_err(&s, reason);
+	expect_hdr_err(&s, reason);
 	s.version = 0x0100;
-	expect_spec_err(&s, reason);
+	expect_hdr_err(&s, reason);
 	s.version = 0x020C; /* the oldest accepted */
 	mem = fresh_mem(RAM_SIZE);
 	in = make_in(build(&s));
@@ -763,11 +782,9 @@ static void test_header_length(void **state)
 
 	(void)state;
 	s.jump = 0x65; /* ends at 0x267: no room for handover_offset */
-	expect_spec_err(&s,
-			"setup header shorter than protocol 2.12 requires");
+	expect_hdr_err(&s, "setup header shorter than protocol 2.12 requires");
 	s.jump = 0;
-	expect_spec_err(&s,
-			"setup header shorter than protocol 2.12 requires");
+	expect_hdr_err(&s, "setup header shorter than protocol 2.12 requires");
 
 	/* A 2.12 header (ends at 0x268): kernel_info_offset not copied. */
 	s.jump = 0x66;
@@ -797,8 +814,8 @@ static void test_loaded_high_clear(void **state)
 
 	(void)state;
 	s.loadflags = 0;
-	expect_spec_err(&s, "kernel does not load high (LOADED_HIGH clear): "
-			    "zImage not supported");
+	expect_hdr_err(&s, "kernel does not load high (LOADED_HIGH clear): "
+			   "zImage not supported");
 }
 
 static void test_setup_sects_past_eof(void **state)
@@ -813,11 +830,19 @@ static void test_setup_sects_past_eof(void **state)
 	in = make_in(build(&s));
 	img[0x1F1] = 0xFF; /* payload would start at 0x20000 */
 	expect_load_err(&mem, &in, reason);
-	img[0x1F1] = (uint8_t)((in.kernel_len / 512) - 1); /* exactly EOF */
-	assert_int_equal((img[0x1F1] + 1) * 512, in.kernel_len - PM_LEN +
-						     (PM_LEN / 512) * 512);
-	in.kernel_len = (img[0x1F1] + 1) * 512u;
+	/* Payload would start exactly at the end of the file. */
+	img[0x1F1] = 0x12;
+	in.kernel_len = 0x13 * 512;
 	expect_load_err(&mem, &in, reason);
+	/* One byte more and it loads. */
+	in.kernel_len++;
+	{
+		struct linux_load_out out;
+
+		load_ok(&mem, &in, &out);
+		assert_int_equal(ram[out.kernel_lo], img[0x2600]);
+		assert_int_equal(ram[out.kernel_lo + 1], 0);
+	}
 }
 
 static void test_bad_alignment(void **state)
@@ -826,11 +851,11 @@ static void test_bad_alignment(void **state)
 
 	(void)state;
 	s.kernel_alignment = 0;
-	expect_spec_err(&s, "kernel_alignment is not a power of two");
+	expect_hdr_err(&s, "kernel_alignment is not a power of two");
 	s.kernel_alignment = 0x300000;
-	expect_spec_err(&s, "kernel_alignment is not a power of two");
+	expect_hdr_err(&s, "kernel_alignment is not a power of two");
 	s.kernel_alignment = 0xFFFFFFFF;
-	expect_spec_err(&s, "kernel_alignment is not a power of two");
+	expect_hdr_err(&s, "kernel_alignment is not a power of two");
 }
 
 /* ---- command line ------------------------------------------------------- */
@@ -1017,8 +1042,8 @@ static void test_e820(void **state)
 	in.ne820 = 0;
 	expect_load_err(&mem, &in, "no memory map");
 	for (unsigned i = 0; i < BH_ARRAY_SIZE(map); i++)
-		map[i] = (struct mm_entry){i * 0x10000ull, 0x1000 + i,
-					   1 + i % 2};
+		map[i] =
+		    (struct mm_entry){i * 0x10000ull, 0x1000 + i, 1 + i % 2};
 	in.ne820 = LINUX_E820_MAX + 1;
 	expect_load_err(&mem, &in, "memory map has more than 128 entries");
 	in.ne820 = LINUX_E820_MAX;
@@ -1072,6 +1097,7 @@ static void test_ram_above_4g(void **state)
 	struct linux_load_out out;
 	struct guest_mem mem;
 	struct mm_entry big[MM_MAX_ENTRIES];
+	struct linux_boot_params bp;
 	unsigned nbig;
 	const char *why = NULL;
 	void *p;
@@ -1090,10 +1116,11 @@ static void test_ram_above_4g(void **state)
 	assert_int_equal(out.kernel_lo, 0x1000000);
 	assert_int_equal(out.initrd_lo, (4ull << 30) - 0x2000);
 	assert_memory_equal(mem.base + out.initrd_lo, initrd, 0x1800);
-	assert_int_equal(((struct linux_boot_params *)(mem.base + 0x10000))
-			     ->e820_table[3]
-			     .size,
-			 size - 0x100000);
+	memcpy(&bp, mem.base + LINUX_BOOT_PARAMS_GPA, sizeof(bp));
+	assert_int_equal(bp.e820_entries, 4);
+	assert_int_equal(bp.e820_table[3].size, size - 0x100000);
+	assert_int_equal(bp.hdr.ramdisk_image, (4ull << 30) - 0x2000);
+	assert_int_equal(bp.ext_ramdisk_image, 0);
 
 	/* A non-relocatable kernel preferring an address above 4 GiB. */
 	s.relocatable = 0;
@@ -1116,6 +1143,9 @@ static void test_ram_above_4g(void **state)
 
 int main(void)
 {
+	for (size_t i = 0; i < sizeof(initrd); i++)
+		initrd[i] = (uint8_t)(i * 5 + 1 + (i >> 12));
+
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_good_pref),
 	    cmocka_unit_test(test_gdt),

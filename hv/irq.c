@@ -1,0 +1,202 @@
+/* Interrupt plumbing between the virtual devices and the vCPUs: ISA IRQs
+ * through the partition's 8259 pair to vCPU 0 (ExtINT via LINT0), fixed
+ * IPIs and timers through each vCPU's local APIC, INIT/SIPI for starting
+ * vCPUs, and the halt loop that waits for the next event. Only the
+ * partition's own vCPUs are ever reachable. */
+#include "partition.h"
+#include "console.h"
+
+void irq_init(struct partition *p)
+{
+	vpic_init(&p->pic);
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		struct vcpu *v = &p->vcpus[i];
+		vlapic_reset(&v->lapic, v->index, v->index == 0);
+	}
+}
+
+static void wake(struct vcpu *v)
+{
+	if (v->pcpu != this_cpu_index())
+		arch_kick(v->pcpu);
+}
+
+void irq_set_isa(struct partition *p, unsigned irq, bool level)
+{
+	spin_lock(&p->pic_lock);
+	vpic_set_irq(&p->pic, irq, level);
+	bool pending = vpic_pending(&p->pic) >= 0;
+	spin_unlock(&p->pic_lock);
+	if (pending && p->nvcpus)
+		wake(&p->vcpus[0]);
+}
+
+/* ---- IPIs ---------------------------------------------------------- */
+
+static bool dest_match(const struct vcpu *to, const struct vlapic_ipi *ipi)
+{
+	const struct vlapic *l = &to->lapic;
+	if (!ipi->logical)
+		return vlapic_x2apic(l) ? ipi->dest == l->apic_id
+					: (ipi->dest & 0xFF) == l->xapic_id ||
+						  (ipi->dest & 0xFF) == 0xFF;
+	if (vlapic_x2apic(l)) /* cluster model: SDM 10.12.10.2 */
+		return (ipi->dest >> 16) == (l->ldr >> 16) &&
+		       (ipi->dest & l->ldr & 0xFFFF);
+	return (ipi->dest & (l->ldr >> 24)) != 0; /* flat model */
+}
+
+static void deliver(struct vcpu *from, struct vcpu *to,
+		    const struct vlapic_ipi *ipi)
+{
+	switch (ipi->mode) {
+	case 0: /* fixed */
+	case 1: /* lowest priority: delivered like fixed */
+		spin_lock(&to->lapic_lock);
+		vlapic_set_irr(&to->lapic, ipi->vector, false);
+		spin_unlock(&to->lapic_lock);
+		wake(to);
+		break;
+	case 5: /* INIT */
+		if (!ipi->assert && ipi->level)
+			break; /* level de-assert: no effect */
+		if (to != from) {
+			to->init_pending = true;
+			wake(to);
+		}
+		break;
+	case 6: /* STARTUP */
+		if (to->state == VCPU_WAIT_SIPI || to->init_pending)
+			to->sipi_vector = ipi->vector;
+		break;
+	default: /* NMI, SMI, ExtINT IPIs are not delivered to guests */
+		break;
+	}
+}
+
+void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi)
+{
+	struct partition *p = from->part;
+	bool any = false;
+	if (!ipi->valid)
+		return;
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		struct vcpu *to = &p->vcpus[i];
+		bool hit;
+		switch (ipi->shorthand) {
+		case 1: hit = to == from; break;
+		case 2: hit = true; break;
+		case 3: hit = to != from; break;
+		default: hit = dest_match(to, ipi); break;
+		}
+		if (hit) {
+			deliver(from, to, ipi);
+			any = true;
+		}
+	}
+	/* Destinations that name no vCPU of this partition reach nothing
+	 * (APIC IDs of other partitions are simply not in this one). */
+	if (!any && ipi->shorthand == 0 && !ipi->logical)
+		hv_log("partition %s: vCPU %u sent an IPI to APIC ID %u, not "
+		       "in this partition: dropped",
+		       p->name, from->index, ipi->dest);
+}
+
+/* ---- injection before each entry ------------------------------------ */
+
+/* The vector to deliver next, taking it from its source; -1 if none. */
+static int next_vector(struct vcpu *v, bool take)
+{
+	struct partition *p = v->part;
+	int vec = -1;
+	if (v->index == 0 && vlapic_extint_allowed(&v->lapic)) {
+		spin_lock(&p->pic_lock);
+		vec = take ? vpic_ack(&p->pic) : vpic_pending(&p->pic);
+		spin_unlock(&p->pic_lock);
+		if (vec >= 0)
+			return vec;
+	}
+	spin_lock(&v->lapic_lock);
+	vec = vlapic_pending(&v->lapic);
+	if (vec >= 0 && take)
+		vlapic_ack(&v->lapic, (uint8_t)vec);
+	spin_unlock(&v->lapic_lock);
+	return vec;
+}
+
+void irq_before_entry(struct vcpu *v)
+{
+	uint64_t now = arch_now();
+	spin_lock(&v->lapic_lock);
+	vlapic_timer_update(&v->lapic, now);
+	uint64_t next = vlapic_next_event(&v->lapic);
+	spin_unlock(&v->lapic_lock);
+	if (next_vector(v, false) >= 0) {
+		if (arch_irq_injectable(v)) {
+			int vec = next_vector(v, true);
+			if (vec >= 0)
+				arch_inject_irq(v, (uint8_t)vec);
+			arch_irq_window(v, false);
+		} else {
+			arch_irq_window(v, true);
+		}
+	} else {
+		arch_irq_window(v, false);
+	}
+	arch_set_deadline(v, next);
+}
+
+/* ---- HLT ---------------------------------------------------------------- */
+
+static bool must_wake(struct vcpu *v, bool guest_if)
+{
+	if (v->part->state != PART_RUNNING || v->init_pending)
+		return true;
+	if (!guest_if)
+		return false;
+	uint64_t now = arch_now();
+	spin_lock(&v->lapic_lock);
+	vlapic_timer_update(&v->lapic, now);
+	spin_unlock(&v->lapic_lock);
+	return next_vector(v, false) >= 0;
+}
+
+/* The CPU is the partition's own, so a halted vCPU simply waits here
+ * for its next interrupt (timer, IPI, device) or a state change. */
+void irq_hlt(struct vcpu *v)
+{
+	bool guest_if = arch_guest_if(v);
+	arch_vcpu_skip(v);
+	while (!must_wake(v, guest_if)) {
+		if (v->index == 0)
+			console_poll_input();
+		__asm__ volatile("pause");
+	}
+}
+
+/* ---- xAPIC MMIO --------------------------------------------------------- */
+
+int irq_apic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
+		  uint64_t *val)
+{
+	uint32_t off = (uint32_t)(gpa & 0xFFF), r = 0;
+	struct vlapic_ipi ipi = {0};
+	int rc;
+	if (size != 4 || (off & 15)) {
+		if (!write)
+			*val = 0; /* SDM 10.4.1: only aligned 32-bit works */
+		return 0;
+	}
+	spin_lock(&v->lapic_lock);
+	if (write)
+		rc = vlapic_mmio_write(&v->lapic, off, (uint32_t)*val,
+				       arch_now(), &ipi);
+	else
+		rc = vlapic_mmio_read(&v->lapic, off, &r, arch_now());
+	spin_unlock(&v->lapic_lock);
+	if (!write)
+		*val = rc ? 0 : r;
+	if (ipi.valid)
+		irq_send_ipi(v, &ipi);
+	return 0;
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Regenerates the seed corpora in tests/fuzz/corpus/<harness>/ (checked in;
+# run this after changing an input format). Seeds are small handcrafted
+# inputs: configs good and bad, minimal Multiboot ELF32/ELF64/a.out kernels,
+# and encoded operation lists for the structured harnesses. Only the files
+# named here are (over)written.
+set -euo pipefail
+cd "$(dirname "$0")"
+C=corpus
+
+# le VALUE BYTES: VALUE as BYTES little-endian bytes
+le() {
+	local v=$1 n=$2 i
+	for ((i = 0; i < n; i++)); do
+		printf %b "\\x$(printf %02x $(((v >> (8 * i)) & 0xFF)))"
+	done
+}
+zeros() { head -c $(($1)) /dev/zero; }
+# Multiboot v1 header: magic, flags, checksum
+mbhdr() { le 0x1BADB002 4; le "$1" 4; le $(((-(0x1BADB002 + $1)) & 0xFFFFFFFF)) 4; }
+code() { printf '\xfa\xf4\xeb\xfd'; } # cli; hlt; jmp $-1
+
+# ---- fuzz_config: text --------------------------------------------------
+mkdir -p $C/fuzz_config
+cat >$C/fuzz_config/example.conf <<'EOF'
+# Bulkhead example: two isolated partitions
+[hypervisor]
+console = com1              # com1 | com2
+
+[partition alpha]
+cpus    = 1                 # dedicated physical CPUs
+memory  = 16M               # multiple of 2M
+kernel  = guests/hello.elf  # relative to this file's directory
+cmdline = greeting=alpha verbose=1
+module  = guests/data.bin   # repeatable, up to 4
+
+[partition beta]
+cpus      = 2-3
+memory    = 32M
+kernel    = guests/realmode.bin
+entry     = 0x7C00
+exit_port = none
+EOF
+printf '[partition a]\ncpus=0\nmemory=2M\nkernel=k' >$C/fuzz_config/minimal.conf
+printf '[hypervisor]\r\nconsole = com2\r\n\r\n# caf\xc3\xa9\r\n[partition x_1]\r\n\tcpus = 0, 2 - 3 ,5\r\nmemory = 0x400000 # hex\r\nkernel = a#1.elf\r\ncmdline =\r\nexit_port = 0x501\r\n' >$C/fuzz_config/crlf.conf
+{
+	for i in 0 1 2 3 4 5 6 7; do
+		printf '[partition p%d]\ncpus = %d-%d\nmemory = %dG\nkernel = k%d\n' \
+			$i $((i * 8)) $((i * 8 + 7)) $((i + 1)) $i
+		printf 'module = m%d\n' 1 2 3 4
+		printf 'entry = %d\n' $((i * 4096))
+	done
+} >$C/fuzz_config/eight.conf
+printf '[partition a]\ncpus = 0-3\nmemory = 64M\nkernel = a\n[partition b]\ncpus = 3\nmemory = 64M\nkernel = b\n' >$C/fuzz_config/bad_shared_cpu.conf
+printf '[partition a]\ncpus = 0\nmemory = 3M\nkernel = a\n' >$C/fuzz_config/bad_size.conf
+printf '[partition a]\ncpus = 0\nmemory = 2M\n[partition a]\n' >$C/fuzz_config/bad_missing.conf
+printf '[hypervisor]\nconsole = com3\nmemroy = 1\n[oops]\nx\n' >$C/fuzz_config/bad_keys.conf
+printf '[partition a]\ncpus = 64\nmemory = 99999999999999999999K\nkernel = /abs\nentry = 0xA0000\nexit_port = 0\n' >$C/fuzz_config/bad_values.conf
+
+# ---- fuzz_image: kernels ------------------------------------------------
+mkdir -p $C/fuzz_image
+# ELF32 Multiboot kernel: ehdr (52) + 1 phdr (32) + header at 0x54 + code;
+# loaded at 1 MiB with 4 KiB of bss, entry at the code after the header.
+{
+	printf '\x7fELF\x01\x01\x01'; zeros 9
+	le 2 2; le 3 2; le 1 4           # ET_EXEC, EM_386, EV_CURRENT
+	le 0x1000C0 4; le 52 4; le 0 4   # entry, phoff, shoff
+	le 0 4; le 52 2; le 32 2; le 1 2 # flags, ehsize, phentsize, phnum
+	le 40 2; le 0 2; le 0 2
+	le 1 4; le 0 4; le 0x100000 4; le 0x100000 4 # PT_LOAD at offset 0
+	le 0xC4 4; le 0x10C4 4; le 5 4; le 0x1000 4  # filesz, memsz, RX
+	mbhdr 3; zeros 0x60; code
+} >$C/fuzz_image/elf32_multiboot
+# ELF64 Multiboot kernel: higher-half vaddr, paddr at 1 MiB, a PT_NOTE and
+# a second PT_LOAD (data + bss).
+{
+	printf '\x7fELF\x02\x01\x01'; zeros 9
+	le 2 2; le 62 2; le 1 4
+	le 0xffffffff8010010c 8; le 64 8; le 0 8 # entry, phoff, shoff
+	le 0 4; le 64 2; le 56 2; le 3 2; le 64 2; le 0 2; le 0 2
+	le 1 4; le 5 4; le 0 8                    # PT_LOAD RX, offset 0
+	le 0xffffffff80100000 8; le 0x100000 8    # vaddr, paddr
+	le 0x120 8; le 0x120 8; le 0x1000 8
+	le 4 4; le 4 4; le 0xe8 8; le 0 8; le 0 8 # PT_NOTE
+	le 0 8; le 0 8; le 4 8
+	le 1 4; le 6 4; le 0xf0 8                 # PT_LOAD RW
+	le 0xffffffff80200000 8; le 0x200000 8
+	le 0x10 8; le 0x2000 8; le 0x1000 8
+	mbhdr 2; zeros 0x18; code; zeros 0x10
+} >$C/fuzz_image/elf64_multiboot
+# Flat binary with the a.out kludge: header at 0, loaded at 1 MiB.
+{
+	mbhdr 0x10003
+	le 0x100000 4; le 0x100000 4; le 0 4 # header, load, load_end (= EOF)
+	le 0x102000 4; le 0x100020 4         # bss_end, entry
+	code; zeros 28
+} >$C/fuzz_image/aout_kludge
+# a.out kludge header later in the file, load_end inside it.
+{
+	zeros 64; mbhdr 0x10000
+	le 0x200040 4; le 0x200000 4; le 0x200080 4; le 0 4; le 0x200070 4
+	zeros 16; code; zeros 76
+} >$C/fuzz_image/aout_offset
+# Multiboot header with a bad checksum, and unsupported required flags.
+{ le 0x1BADB002 4; le 0 4; le 0 4; mbhdr 0x8; code; } >$C/fuzz_image/bad_mb
+# bzImage-looking stub (boot flag and "HdrS" only).
+{ zeros 0x1FE; le 0xAA55 2; le 0 2; printf 'HdrS'; le 0x20F 2; zeros 0x18; } \
+	>$C/fuzz_image/bzimage_stub
+# raw_load: address 0x7C00, then a boot sector-like image.
+{ le 0x7C00 4; code; zeros 24; } >$C/fuzz_image/raw_7c00
+
+# ---- fuzz_mbinfo: encoded plans (see struct plan in fuzz_mbinfo.c) --------
+# flags(1) ram(4) lo(4) hi-lo(4) cmdline_len(2) nmods(1), then per module:
+# flags(1: bit0 NULL string, bit1 NULL data, bits 5-7 size shift) len(2)
+# string_len(2)
+mkdir -p $C/fuzz_mbinfo
+{
+	le 0 1; le 0x400000 4; le 0x100000 4; le 0x3000 4; le 24 2; le 2 1
+	le 0 1; le 0x800 2; le 10 2
+	le 0x40 1; le 100 2; le 0 2
+} >$C/fuzz_mbinfo/two_modules
+{ le 0 1; le 0x200000 4; le 0x100000 4; le 0x80000 4; le 0 2; le 0 1; } \
+	>$C/fuzz_mbinfo/no_modules
+{
+	le 0 1; le 0x300000 4; le 0x80000 4; le 0x10 4; le 200 2; le 64 1
+	for i in $(seq 64); do le 0 1; le $((i * 7)) 2; le $((i * 3)) 2; done
+} >$C/fuzz_mbinfo/many_modules
+{ le 5 1; le 0x3FF000 4; le 0x1000 4; le 0x6000 4; le 0 2; le 1 1; le 2 1; le 0 2; le 0 2; } \
+	>$C/fuzz_mbinfo/null_pointers
+{ le 2 1; le 0x400000 4; le 0x100000 8; le 0xFFFFFFFFFFFFFFFF 8; le 0x77FF 2; le 0 1; } \
+	>$C/fuzz_mbinfo/raw_kernel
+
+# ---- fuzz_hypercall: records of gpa, len, ram_size, max_len --------------
+mkdir -p $C/fuzz_hypercall
+{ le 0x1000 8; le 0x100 8; le 0x200000 8; le 4096 8; } >$C/fuzz_hypercall/ok
+{ le 0x1FF000 8; le 0x1000 8; le 0x200000 8; le 4096 8; } >$C/fuzz_hypercall/edge
+{
+	le 0xFFFFFFFFFFFFF000 8; le 0x2000 8; le 0xFFFFFFFFFFFFFFFF 8; le 0xFFFFFFFFFFFFFFFF 8
+	le 0x200000 8; le 0 8; le 0x200000 8; le 0 8
+	le 0 8; le 4097 8; le 0x200000 8; le 4096 8
+} >$C/fuzz_hypercall/wrap_and_limits
+
+# ---- fuzz_ept: operation lists (see fuzz_ept.c) --------------------------
+# op(1): bits 0-1 0/1 map, 2 lookup, 3 lookup inside a mapping; bit 4 raw
+# operands; bits 5-7 gpa/hpa/size in 2 MiB units.
+# map: gpa(3) hpa(3) size(2) perms(1); raw: gpa(8) hpa(8) size(8) perms(1)
+# lookup: page(3) offset(2), raw: gpa(8); lookup inside: index(1) offset(8)
+mkdir -p $C/fuzz_ept
+{
+	le 0x00 1; le 0x100 3; le 0x300 3; le 0x10 2; le 7 1
+	le 0xE0 1; le 1 3; le 2 3; le 2 2; le 3 1
+	le 0x02 1; le 0x105 3; le 0x123 2
+	le 0x03 1; le 1 1; le 0x201234 8
+	le 0x00 1; le 0x10F 3; le 0x400 3; le 2 2; le 1 1
+} >$C/fuzz_ept/map_lookup
+{
+	le 0x00 1; le 0x1FF 3; le 0x1FF 3; le 0x202 2; le 7 1
+	le 0x60 1; le 0x3 3; le 0x1 3; le 3 2; le 5 1
+	le 0x03 1; le 0 1; le 0x1FFFFF 8
+	le 0x03 1; le 1 1; le 0x3FFFFF 8
+} >$C/fuzz_ept/mixed_sizes
+{
+	le 0x10 1; le 0xFFFFFFFFF000 8; le 0 8; le 0x2000 8; le 7 1
+	le 0x10 1; le 0x1000 8; le 0x1001 8; le 0x1000 8; le 7 1
+	le 0x10 1; le 0x1000 8; le 0xFFFFFFFFFFFFF000 8; le 0x1000 8; le 8 1
+	le 0x12 1; le 0xFFFFFFFFFFFF 8
+} >$C/fuzz_ept/bad_args
+{
+	for i in $(seq 0 40); do
+		le 0x00 1; le $((i * 0x40000)) 3; le $((i * 0x40000)) 3; le 1 2; le 7 1
+	done
+} >$C/fuzz_ept/exhaust_pool
+
+# Patching helpers for the structured images below.
+# put FILE OFFSET VALUE BYTES
+put() { le "$3" "$4" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none; }
+# fixsum FILE START LEN POS: byte POS makes bytes [START, START+LEN) sum to 0
+fixsum() {
+	local s
+	put "$1" "$4" 0 1
+	s=$(od -An -tu1 -v -j $(($2)) -N $(($3)) "$1" | awk '{for (i = 1; i <= NF; i++) s += $i} END {print s % 256}')
+	put "$1" "$4" $(((256 - s) % 256)) 1
+}
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+
+# ---- fuzz_linux_boot: prefix + bzImage -------------------------------------
+# prefix: flags(1) ram(4) initrd_len(3) cmdline_len(3) e820_count(1) rsdp(8)
+# bzimage RELOCATABLE PREF_ADDRESS INIT_SIZE VERSION JUMP: 1 setup sector,
+# 256 bytes of protected-mode kernel.
+bzimage() {
+	head -c 1280 /dev/zero >"$tmp"
+	put "$tmp" 0x1F1 1 1                  # setup_sects
+	put "$tmp" 0x1FE 0xAA55 2             # boot_flag
+	put "$tmp" 0x200 0xEB 1; put "$tmp" 0x201 "$5" 1 # jump
+	printf 'HdrS' | dd of="$tmp" bs=1 seek=$((0x202)) conv=notrunc status=none
+	put "$tmp" 0x206 "$4" 2               # version
+	put "$tmp" 0x211 1 1                  # loadflags: LOADED_HIGH
+	put "$tmp" 0x22C 0x7FFFFFFF 4         # initrd_addr_max
+	put "$tmp" 0x230 0x200000 4           # kernel_alignment
+	put "$tmp" 0x234 "$1" 1               # relocatable_kernel
+	put "$tmp" 0x236 3 2                  # xloadflags
+	put "$tmp" 0x238 2047 4               # cmdline_size
+	put "$tmp" 0x258 "$2" 8               # pref_address
+	put "$tmp" 0x260 "$3" 4               # init_size
+	for i in $(seq 0 63); do put "$tmp" $((1024 + 4 * i)) $((0x90 + i)) 4; done
+	cat "$tmp"
+}
+mkdir -p $C/fuzz_linux_boot
+{ le 0 1; le 0x400000 4; le 0x1800 3; le 30 3; le 4 1; le 0xF0000 8
+  bzimage 1 0x1000000 0x10000 0x20F 0x6A; } >$C/fuzz_linux_boot/relocated_initrd
+{ le 0 1; le 0x300000 4; le 0 3; le 0 3; le 1 1; le 0 8
+  bzimage 0 0 0x20000 0x20C 0x66; } >$C/fuzz_linux_boot/fixed_1mib
+{ le 0 1; le 0x200000 4; le 0x100 3; le 5 3; le 4 1; le 0 8
+  bzimage 1 0x100000 0x300000 0x20F 0x6A; } >$C/fuzz_linux_boot/ram_too_small
+{ le 1 1; le 0x400000 4; le 0x200000 3; le 0 3; le 128 1; le 0xE0000 8
+  bzimage 1 0x180000 0x80000 0x20F 0x8E; } >$C/fuzz_linux_boot/initrd_below
+{ le 0 1; le 0x400000 4; le 0 3; le 0 3; le 4 1; le 0 8
+  bzimage 1 0 0x10000 0x201 0x6A; } >$C/fuzz_linux_boot/old_protocol
+
+# ---- fuzz_acpi_madt: flags(1) max(1) rsdp_offset(2) + memory at 0xE0000 ----
+# madt_image REVISION: RSDP at 0, RSDT at 0x40 (FACP, APIC), XSDT at 0x80
+# (null, APIC) with revision 2, a dummy FACP at 0xC0 and the MADT at 0x100:
+# LAPIC 0 and 1 enabled, LAPIC 2 disabled, LAPIC 0xFF, an x2APIC 0x100, an
+# x2APIC duplicating 1, an NMI entry and an unknown type.
+madt_image() {
+	local M=0x100 e
+	head -c 512 /dev/zero >"$tmp"
+	printf 'RSD PTR ' | dd of="$tmp" bs=1 conv=notrunc status=none
+	put "$tmp" 15 "$1" 1; put "$tmp" 16 0xE0040 4
+	put "$tmp" 20 36 4; [ "$1" -ge 2 ] && put "$tmp" 24 0xE0080 8
+	fixsum "$tmp" 0 20 8; fixsum "$tmp" 0 36 32
+	printf 'RSDT' | dd of="$tmp" bs=1 seek=$((0x40)) conv=notrunc status=none
+	put "$tmp" 0x44 44 4; put "$tmp" 0x64 0xE00C0 4; put "$tmp" 0x68 0xE0100 4
+	fixsum "$tmp" 0x40 44 0x49
+	printf 'XSDT' | dd of="$tmp" bs=1 seek=$((0x80)) conv=notrunc status=none
+	put "$tmp" 0x84 52 4; put "$tmp" 0xA4 0 8; put "$tmp" 0xAC 0xE0100 8
+	fixsum "$tmp" 0x80 52 0x89
+	printf 'FACP' | dd of="$tmp" bs=1 seek=$((0xC0)) conv=notrunc status=none
+	put "$tmp" 0xC4 36 4; fixsum "$tmp" 0xC0 36 0xC9
+	printf 'APIC' | dd of="$tmp" bs=1 seek=$((M)) conv=notrunc status=none
+	put "$tmp" $((M + 36)) 0xFEE00000 4; put "$tmp" $((M + 40)) 1 4
+	e=$((M + 44))
+	for a in "0 0 1" "1 1 1" "2 2 0" "3 0xFF 1"; do
+		# shellcheck disable=SC2086 # split on purpose
+		set -- $a
+		put "$tmp" $e 0 1; put "$tmp" $((e + 1)) 8 1
+		put "$tmp" $((e + 2)) "$1" 1; put "$tmp" $((e + 3)) "$2" 1
+		put "$tmp" $((e + 4)) "$3" 4; e=$((e + 8))
+	done
+	for a in "0x100 1" "1 1"; do
+		# shellcheck disable=SC2086 # split on purpose
+		set -- $a
+		put "$tmp" $e 9 1; put "$tmp" $((e + 1)) 16 1
+		put "$tmp" $((e + 4)) "$1" 4; put "$tmp" $((e + 8)) "$2" 4
+		e=$((e + 16))
+	done
+	put "$tmp" $e 4 1; put "$tmp" $((e + 1)) 6 1; put "$tmp" $((e + 2)) 0xFF 1
+	put "$tmp" $((e + 5)) 1 1; e=$((e + 6))
+	put "$tmp" $e 0x7F 1; put "$tmp" $((e + 1)) 3 1; e=$((e + 3))
+	put "$tmp" $((M + 4)) $((e - M)) 4
+	fixsum "$tmp" $M $((e - M)) $((M + 9))
+	head -c $((e)) "$tmp"
+}
+mkdir -p $C/fuzz_acpi_madt
+{ le 0 1; le 8 1; le 0 2; madt_image 0; } >$C/fuzz_acpi_madt/rsdt
+{ le 0 1; le 8 1; le 0 2; madt_image 2; } >$C/fuzz_acpi_madt/xsdt
+{ le 0 1; le 2 1; le 0 2; madt_image 2; } >$C/fuzz_acpi_madt/overflow
+{ le 1 1; le 0 1; le 0 2; madt_image 0; } >$C/fuzz_acpi_madt/fix_sums_max0
+
+# fuzz_mbinfo: module strings that fill the window exactly (56 x 8191 + 56).
+{
+	le 0 1; le 0x400000 4; le 0x100000 4; le 0x1000 4; le 0 2; le 57 1
+	for i in $(seq 56); do le 0 1; le 1 2; le 8190 2; done
+	le 0 1; le 0 2; le 55 2
+} >$C/fuzz_mbinfo/strings_full
