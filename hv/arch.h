@@ -94,6 +94,8 @@ void arch_inject_irq(struct vcpu *v, uint8_t vector);
 void arch_irq_window(struct vcpu *v, bool on);
 /* Exit no later than TSC `deadline` (UINT64_MAX = no timer). */
 void arch_set_deadline(struct vcpu *v, uint64_t deadline);
+/* CR4 as the guest sees it (its own value). */
+uint64_t arch_guest_cr4(struct vcpu *v);
 /* Guest's RFLAGS.IF. */
 bool arch_guest_if(struct vcpu *v);
 /* Emulate the instruction that faulted on MMIO at `gpa` through rw();

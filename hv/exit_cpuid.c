@@ -25,7 +25,13 @@ enum { A, B, C, D };
  * controls, ARCH_CAPABILITIES...) is hidden whole. */
 #define CPUID7_EBX_HIDE ((1u << 1) | (1u << 2) | (1u << 14))
 #define CPUID7_ECX_HIDE ((1u << 5) | (1u << 16))
-#define CPUIDD1_EAX_XSAVES (1u << 3)
+/* Leaf 0xD.1: XSAVEC and XSAVES are not offered, so the guest uses the
+ * standard XSAVE layout whose sizes the host's leaf 0xD reports. */
+#define CPUIDD1_EAX_HIDE ((1u << 1) | (1u << 3))
+#define CPUID1_ECX_OSXSAVE (1u << 27)
+#define CPUID7_ECX_OSPKE (1u << 4)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_PKE (1ull << 22)
 #define CPUID_80000007_EDX_INVTSC (1u << 8)
 
 static void leaf_1(struct vcpu *v, uint32_t r[4])
@@ -35,6 +41,10 @@ static void leaf_1(struct vcpu *v, uint32_t r[4])
 	r[C] |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC |
 		CPUID1_ECX_TSC_DEADLINE;
 	r[D] &= ~CPUID1_EDX_HIDE;
+	/* OSXSAVE mirrors the guest's own CR4, not the host's (SDM CPUID). */
+	r[C] &= ~CPUID1_ECX_OSXSAVE;
+	if (arch_guest_cr4(v) & CR4_OSXSAVE)
+		r[C] |= CPUID1_ECX_OSXSAVE;
 	/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
 	r[B] = (r[B] & 0xFFFF) | (v->index << 24) | (v->part->nvcpus << 16);
 	if (v->part->nvcpus > 1)
@@ -112,7 +122,9 @@ static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	case 7:
 		if (sub == 0) {
 			r[B] &= ~CPUID7_EBX_HIDE;
-			r[C] &= ~CPUID7_ECX_HIDE;
+			r[C] &= ~(CPUID7_ECX_HIDE | CPUID7_ECX_OSPKE);
+			if (arch_guest_cr4(v) & CR4_PKE)
+				r[C] |= CPUID7_ECX_OSPKE;
 		}
 		r[D] = 0;
 		break;
@@ -122,7 +134,7 @@ static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 		break;
 	case 0xD:
 		if (sub == 1)
-			r[A] &= ~CPUIDD1_EAX_XSAVES;
+			r[A] &= ~CPUIDD1_EAX_HIDE;
 		break;
 	case 0x15:
 	case 0x16:

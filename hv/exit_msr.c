@@ -32,7 +32,10 @@ static bool wr_apic_base(struct vcpu *v, uint64_t val)
 
 static bool rd_tsc_deadline(struct vcpu *v, uint64_t *val)
 {
+	spin_lock(&v->lapic_lock);
+	vlapic_timer_update(&v->lapic, arch_now()); /* a passed deadline reads 0 */
 	*val = vlapic_get_tsc_deadline(&v->lapic);
+	spin_unlock(&v->lapic_lock);
 	return true;
 }
 

@@ -6,12 +6,27 @@
 #include "partition.h"
 #include "console.h"
 
+/* What a PC BIOS leaves behind on the boot CPU (MP spec 3.6.2.2,
+ * "virtual wire mode"): APIC software-enabled, LINT0 unmasked ExtINT so
+ * the 8259 reaches the CPU, LINT1 NMI. Linux keeps ExtINT on LINT0 only if
+ * it finds it unmasked at boot. */
+static void bios_virtual_wire(struct vlapic *l)
+{
+	struct vlapic_ipi none;
+	uint64_t now = arch_now();
+	vlapic_mmio_write(l, VLAPIC_SVR, 0x1FF, now, &none);
+	vlapic_mmio_write(l, VLAPIC_LVT_LINT0, 0x700, now, &none);
+	vlapic_mmio_write(l, VLAPIC_LVT_LINT1, 0x400, now, &none);
+}
+
 void irq_init(struct partition *p)
 {
 	vpic_init(&p->pic);
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = &p->vcpus[i];
 		vlapic_reset(&v->lapic, v->index, v->index == 0);
+		if (v->index == 0 && p->boot.pc_platform)
+			bios_virtual_wire(&v->lapic);
 	}
 }
 

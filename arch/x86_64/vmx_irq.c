@@ -18,6 +18,12 @@ uint64_t arch_now(void)
 	return rdtsc();
 }
 
+uint64_t arch_guest_cr4(struct vcpu *v)
+{
+	(void)v;
+	return vmreadn(CR4_SHADOW);
+}
+
 bool arch_guest_if(struct vcpu *v)
 {
 	(void)v;

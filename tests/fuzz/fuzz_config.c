@@ -82,6 +82,16 @@ static void check_partition(const struct cfg_partition *p, unsigned lines)
 		CHECK(p->module_lines[m] > p->line);
 		CHECK(m == 0 || p->module_lines[m] > p->module_lines[m - 1]);
 	}
+	CHECK(terminated(p->initrd, sizeof(p->initrd)));
+	if (p->initrd[0]) {
+		CHECK(p->initrd[0] != '/' && p->initrd[0] != '\\');
+		CHECK(p->initrd_line > p->line && p->initrd_line <= lines);
+	} else {
+		CHECK(p->initrd_line == 0);
+	}
+	CHECK(p->on_fault == CFG_FAULT_STOP || p->on_fault == CFG_FAULT_RESET);
+	CHECK(cfg_cpu_count(p->cpu_mask) ==
+	      (unsigned)__builtin_popcountll(p->cpu_mask));
 	if (p->has_entry) {
 		CHECK(p->entry < CFG_ENTRY_LIMIT);
 		CHECK(p->entry_line > p->line && p->entry_line <= lines);
@@ -196,6 +206,10 @@ static size_t format_config(const struct bh_config *cfg, char *buf, size_t cap)
 			put(buf, cap, &pos, "module=%s\n", p->modules[m]);
 		if (p->has_entry)
 			put(buf, cap, &pos, "entry=0x%X\n", p->entry);
+		if (p->initrd[0])
+			put(buf, cap, &pos, "initrd=%s\n", p->initrd);
+		put(buf, cap, &pos, "on_fault=%s\n",
+		    p->on_fault == CFG_FAULT_RESET ? "reset" : "stop");
 		if (p->exit_port)
 			put(buf, cap, &pos, "exit_port=%u\n", p->exit_port);
 		else
@@ -222,6 +236,8 @@ static void check_same(const struct bh_config *a, const struct bh_config *b)
 		CHECK(p->has_entry == q->has_entry);
 		CHECK(p->entry == q->entry);
 		CHECK(p->exit_port == q->exit_port);
+		CHECK(strcmp(p->initrd, q->initrd) == 0);
+		CHECK(p->on_fault == q->on_fault);
 	}
 }
 

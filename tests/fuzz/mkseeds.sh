@@ -51,6 +51,17 @@ printf '[hypervisor]\r\nconsole = com2\r\n\r\n# caf\xc3\xa9\r\n[partition x_1]\r
 		printf 'entry = %d\n' $((i * 4096))
 	done
 } >$C/fuzz_config/eight.conf
+{
+	printf '[partition linux]\ncpus = 0-1\nmemory = 256M\nkernel = bzImage\n'
+	printf 'initrd = initrd.img\non_fault = reset\ncmdline = console=ttyS0 '
+	for i in $(seq 20); do printf 'opt%d=%d ' "$i" "$i"; done
+	printf '\n[partition b]\ncpus = 2\nmemory = 2M\nkernel = k\non_fault = stop\n'
+} >$C/fuzz_config/linux.conf
+{
+	printf '[partition a]\ncpus = 0\nmemory = 2M\nkernel = k\ncmdline ='
+	for i in $(seq 40); do printf ' opt%d=%d' "$i" "$i"; done
+	printf '\non_fault = halt\n'
+} >$C/fuzz_config/bad_long_cmdline.conf
 printf '[partition a]\ncpus = 0-3\nmemory = 64M\nkernel = a\n[partition b]\ncpus = 3\nmemory = 64M\nkernel = b\n' >$C/fuzz_config/bad_shared_cpu.conf
 printf '[partition a]\ncpus = 0\nmemory = 3M\nkernel = a\n' >$C/fuzz_config/bad_size.conf
 printf '[partition a]\ncpus = 0\nmemory = 2M\n[partition a]\n' >$C/fuzz_config/bad_missing.conf

@@ -17,6 +17,17 @@ make_esp() {
 	printf '%s\n' "$conf" >"$dir/esp/EFI/BOOT/bulkhead.conf"
 }
 
+# end_reached LOG REGEX: REGEX matched; with END_AFTER=REGEX2 set, REGEX2
+# must also match a line after the first REGEX line (e.g. a heartbeat that
+# goes on after another partition stopped).
+end_reached() {
+	local first
+	first=$(grep -naE -m1 -- "$2" "$1" 2>/dev/null | cut -d: -f1)
+	[ -n "$first" ] || return 1
+	[ -n "${END_AFTER:-}" ] || return 0
+	tail -n +"$((first + 1))" "$1" | grep -qaE -- "$END_AFTER"
+}
+
 # COM1 is a file by default; with COM1_SOCKET=PORT it is a TCP server on
 # localhost that a test client drives (see serial_client.py).
 com1_line() {
@@ -58,7 +69,7 @@ RC
 		>"$dir/bochs.out" 2>&1 </dev/null &
 	local pid=$! t=0 rc=1
 	while [ "$t" -lt "$timeout" ]; do
-		if grep -qE "$endre" "$dir/com1.txt" 2>/dev/null; then
+		if end_reached "$dir/com1.txt" "$endre"; then
 			rc=0
 			sleep 1 # let trailing lines land
 			break

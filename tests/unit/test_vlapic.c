@@ -74,9 +74,8 @@ static void enable(struct vlapic *l, uint32_t id)
 
 static void to_x2apic(struct vlapic *l)
 {
-	assert_int_equal(vlapic_set_base(l, vlapic_get_base(l) |
-						 VLAPIC_BASE_EXTD),
-			 0);
+	assert_int_equal(
+	    vlapic_set_base(l, vlapic_get_base(l) | VLAPIC_BASE_EXTD), 0);
 	assert_true(vlapic_x2apic(l));
 }
 
@@ -424,9 +423,8 @@ static void test_apic_base_transitions(void **state)
 	assert_int_equal(vlapic_set_base(&l, BASE_XAPIC | (1u << 9)), -1);
 	assert_int_equal(vlapic_set_base(&l, 0xFED00000ull | 0x800), -1);
 	assert_int_equal(vlapic_set_base(&l, BASE_XAPIC | (1ull << 40)), -1);
-	assert_int_equal(vlapic_set_base(&l, VLAPIC_DEFAULT_BASE |
-						 VLAPIC_BASE_EXTD),
-			 -1);
+	assert_int_equal(
+	    vlapic_set_base(&l, VLAPIC_DEFAULT_BASE | VLAPIC_BASE_EXTD), -1);
 	assert_int_equal(vlapic_get_base(&l), BASE_XAPIC);
 
 	/* Same state, BSP bit read-only. */
@@ -645,7 +643,7 @@ static void test_timer_oneshot_divide(void **state)
 	static const struct {
 		uint32_t dcr;
 		uint64_t div;
-	} divs[] = {{0x0, 2},  {0x1, 4},  {0x2, 8},  {0x3, 16},
+	} divs[] = {{0x0, 2},  {0x1, 4},  {0x2, 8},   {0x3, 16},
 		    {0x8, 32}, {0x9, 64}, {0xA, 128}, {0xB, 1}};
 	for (size_t i = 0; i < sizeof(divs) / sizeof(divs[0]); i++) {
 		wr(&l, VLAPIC_TIMER_DCR, divs[i].dcr, T0);
@@ -908,8 +906,7 @@ static void test_linux_setup_sequence(void **state)
 	wr(&l, VLAPIC_TPR, rd(&l, VLAPIC_TPR, t) & ~0xFFu, t);
 	/* Drain ISR/IRR. */
 	for (int i = 7; i >= 0; i--)
-		assert_int_equal(rd(&l, VLAPIC_ISR + (uint32_t)i * 0x10, t),
-				 0);
+		assert_int_equal(rd(&l, VLAPIC_ISR + (uint32_t)i * 0x10, t), 0);
 	uint32_t svr = rd(&l, VLAPIC_SVR, t);
 	svr = (svr & ~0xFFu) | VLAPIC_SVR_ENABLE | 0xFF;
 	wr(&l, VLAPIC_SVR, svr, t);
@@ -1001,17 +998,16 @@ static void test_untrusted_inputs(void **state)
 		}
 		case 7:
 			if ((x & 0xFF) < 4) {
-				(void)vlapic_set_base(
-				    &l, VLAPIC_DEFAULT_BASE |
-					    ((x >> 10) & 3) << 10);
+				(void)vlapic_set_base(&l, VLAPIC_DEFAULT_BASE |
+							      ((x >> 10) & 3)
+								  << 10);
 			} else {
 				vlapic_timer_update(&l, now);
 				assert_true(vlapic_next_event(&l) > now);
 			}
 			break;
 		default:
-			vlapic_set_tsc_deadline(&l, now + (val & 0xFFFFF),
-						now);
+			vlapic_set_tsc_deadline(&l, now + (val & 0xFFFFF), now);
 			break;
 		}
 		assert_true(vlapic_hw_enabled(&l) ||
