@@ -18,7 +18,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/core/%.o) $(CORE_ASM:%.asm=$(BUILD)/core/%
 
 # ---- pure logic, also compiled for the host (tools, unit tests, fuzzers) -
 PURE_SRCS := $(wildcard hv/config.c hv/fmt.c hv/image.c hv/memmap.c \
-	hv/mbinfo.c hv/hypercall_check.c hv/linux_boot.c hv/vpic.c hv/vlapic.c \
+	hv/mbinfo.c hv/hypercall_check.c hv/linux_boot.c hv/vpic.c hv/vlapic.c hv/vioapic.c \
 	arch/x86_64/ept_build.c arch/x86_64/insn_decode.c \
 	arch/x86_64/guest_walk.c drivers/acpi_build.c drivers/acpi_madt.c)
 HOST_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -DBH_HOSTED -MMD -MP
@@ -69,13 +69,13 @@ deps:
 	@bash tools/setup-deps.sh
 
 test: deps
-	$(MAKE) all
+	$(MAKE) all linux-guest memtest-guest
 	@bash tests/run-all.sh $(BUILD)
 
 unit: all
 	@bash tests/run-all.sh $(BUILD) unit
 
-integration: all
+integration: all linux-guest memtest-guest
 	@bash tests/run-all.sh $(BUILD) integration
 
 run: deps

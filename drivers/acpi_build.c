@@ -110,6 +110,8 @@ _Static_assert(ACPI_BUILD_MAX_SIZE <= 0x10000, "must fit the BIOS area");
 #define MADT_PCAT_COMPAT    (1u << 0)
 #define MADT_TYPE_LAPIC	    0
 #define MADT_TYPE_LAPIC_NMI 4
+#define MADT_TYPE_IOAPIC 1
+#define MADT_TYPE_ISO 2
 #define MADT_LAPIC_ENABLED  (1u << 0)
 #define MADT_ALL_PROCESSORS 0xFF
 
@@ -386,10 +388,36 @@ static void build_dsdt(uint8_t *t, const struct acpi_platform *p,
 	seal_table(t, ACPI_DSDT_LEN);
 }
 
+static size_t madt_len(const struct acpi_platform *p)
+{
+	return ACPI_MADT_LEN(p->ncpus) +
+	       (p->ioapic_addr ? ACPI_MADT_IOAPIC_EXTRA : 0);
+}
+
+/* I/O APIC with GSIs from 0 and the PC/AT timer override: ISA IRQ 0 is
+ * wired to pin 2 (ACPI 5.2.12.5), conforming polarity and trigger. */
+static uint8_t *put_ioapic(uint8_t *e, const struct acpi_platform *p)
+{
+	put8(e + 0, MADT_TYPE_IOAPIC);
+	put8(e + 1, ACPI_MADT_IOAPIC);
+	put8(e + 2, p->ioapic_id);
+	put8(e + 3, 0);
+	put32(e + 4, p->ioapic_addr);
+	put32(e + 8, 0); /* global system interrupt base */
+	e += ACPI_MADT_IOAPIC;
+	put8(e + 0, MADT_TYPE_ISO);
+	put8(e + 1, ACPI_MADT_ISO);
+	put8(e + 2, 0); /* ISA bus */
+	put8(e + 3, 0); /* IRQ 0 */
+	put32(e + 4, 2); /* GSI 2 */
+	put16(e + 8, 0);
+	return e + ACPI_MADT_ISO;
+}
+
 static void build_madt(uint8_t *t, const struct acpi_platform *p,
 		       const uint8_t oem[6])
 {
-	uint32_t len = (uint32_t)ACPI_MADT_LEN(p->ncpus);
+	uint32_t len = (uint32_t)madt_len(p);
 	uint8_t *e = t + ACPI_MADT_FIXED;
 
 	put_header(t, "APIC", len, MADT_REVISION, oem);
@@ -409,6 +437,9 @@ static void build_madt(uint8_t *t, const struct acpi_platform *p,
 	put8(e + 2, MADT_ALL_PROCESSORS);
 	put16(e + 3, 0);
 	put8(e + 5, 1); /* LINT1 */
+	e += ACPI_MADT_LAPIC_NMI;
+	if (p->ioapic_addr)
+		put_ioapic(e, p);
 	seal_table(t, len);
 }
 
@@ -424,7 +455,7 @@ int acpi_build(uint8_t *buf, size_t size, uint64_t base_gpa,
 		return fail(why, "bad arguments");
 	if (check_platform(p, why) != 0)
 		return -1;
-	total = ACPI_BUILD_SIZE(p->ncpus);
+	total = ACPI_MADT_OFF + madt_len(p);
 	if (size < total)
 		return fail(why, "buffer too small for the ACPI tables");
 	if (base_gpa % ACPI_BUILD_BASE_ALIGN)

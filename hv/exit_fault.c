@@ -27,6 +27,8 @@ static mmio_rw_fn *mmio_handler(struct vcpu *v, uint64_t gpa)
 	if ((gpa & ~0xFFFull) == APIC_PAGE && vlapic_hw_enabled(&v->lapic) &&
 	    !vlapic_x2apic(&v->lapic))
 		return irq_apic_mmio;
+	if (v->part->boot.pc_platform && (gpa & ~0xFFFull) == VIOAPIC_BASE)
+		return irq_ioapic_mmio;
 	if (v->part->boot.pc_platform && gpa >= MMIO_HOLE_LO &&
 	    gpa < MMIO_HOLE_HI)
 		return mmio_soft;

@@ -107,15 +107,16 @@ static bool x2apic_access(struct vcpu *v, uint32_t msr, bool write,
 			  uint64_t *val)
 {
 	struct vlapic_ipi ipi = {0};
-	int r;
+	int r, eoi = -1;
 	spin_lock(&v->lapic_lock);
-	if (write)
+	if (write) {
 		r = vlapic_wrmsr(&v->lapic, msr, *val, arch_now(), &ipi);
-	else
+		eoi = vlapic_level_eoi(&v->lapic);
+	} else {
 		r = vlapic_rdmsr(&v->lapic, msr, val, arch_now());
+	}
 	spin_unlock(&v->lapic_lock);
-	if (ipi.valid)
-		irq_send_ipi(v, &ipi);
+	irq_lapic_written(v, &ipi, eoi);
 	return r == 0;
 }
 

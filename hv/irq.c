@@ -22,6 +22,7 @@ static void bios_virtual_wire(struct vlapic *l)
 void irq_init(struct partition *p)
 {
 	vpic_init(&p->pic);
+	vioapic_init(&p->ioapic, (uint8_t)p->nvcpus); /* after the CPUs' IDs */
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = &p->vcpus[i];
 		vlapic_reset(&v->lapic, v->index, v->index == 0);
@@ -36,14 +37,21 @@ static void wake(struct vcpu *v)
 		arch_kick(v->pcpu);
 }
 
+static void ioapic_deliver(struct partition *p, const struct vioapic_msg *m);
+
+/* An ISA line goes to both interrupt controllers, as on a PC; IRQ 0 is on
+ * I/O APIC pin 2 (the MADT's interrupt source override). */
 void irq_set_isa(struct partition *p, unsigned irq, bool level)
 {
+	struct vioapic_msg msg;
 	spin_lock(&p->pic_lock);
 	vpic_set_irq(&p->pic, irq, level);
 	bool pending = vpic_pending(&p->pic) >= 0;
+	vioapic_set_irq(&p->ioapic, irq == 0 ? 2 : irq, level, &msg);
 	spin_unlock(&p->pic_lock);
 	if (pending && p->nvcpus)
 		wake(&p->vcpus[0]);
+	ioapic_deliver(p, &msg);
 }
 
 /* ---- IPIs ---------------------------------------------------------- */
@@ -87,6 +95,73 @@ static void deliver(struct vcpu *from, struct vcpu *to,
 	default: /* NMI, SMI, ExtINT IPIs are not delivered to guests */
 		break;
 	}
+}
+
+static void ioapic_deliver(struct partition *p, const struct vioapic_msg *m)
+{
+	if (!m->valid)
+		return;
+	struct vlapic_ipi ipi = {.valid = true,
+				 .vector = m->vector,
+				 .mode = m->mode,
+				 .logical = m->logical,
+				 .assert = true,
+				 .level = m->level,
+				 .dest = m->dest};
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		struct vcpu *to = &p->vcpus[i];
+		if (!dest_match(to, &ipi))
+			continue;
+		if (ipi.mode > 1)
+			continue; /* only fixed/lowest-priority from devices */
+		spin_lock(&to->lapic_lock);
+		vlapic_set_irr(&to->lapic, ipi.vector, ipi.level);
+		spin_unlock(&to->lapic_lock);
+		wake(to);
+		if (ipi.mode == 1)
+			break; /* lowest priority: one receiver */
+	}
+}
+
+/* After a local APIC EOI: a level-triggered vector goes back to the
+ * I/O APIC (remote IRR). */
+static void level_eoi(struct vcpu *v, int vector)
+{
+	struct vioapic_msg msg;
+	if (vector < 0)
+		return;
+	spin_lock(&v->part->pic_lock);
+	vioapic_eoi(&v->part->ioapic, (uint8_t)vector, &msg);
+	spin_unlock(&v->part->pic_lock);
+	ioapic_deliver(v->part, &msg);
+}
+
+void irq_lapic_written(struct vcpu *v, const struct vlapic_ipi *ipi, int eoi)
+{
+	level_eoi(v, eoi);
+	if (ipi->valid)
+		irq_send_ipi(v, ipi);
+}
+
+int irq_ioapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
+		    uint64_t *val)
+{
+	struct partition *p = v->part;
+	struct vioapic_msg msg = {0};
+	uint32_t off = (uint32_t)(gpa & 0xFFF);
+	if (size != 4) {
+		if (!write)
+			*val = ~0ull;
+		return 0;
+	}
+	spin_lock(&p->pic_lock);
+	if (write)
+		vioapic_write(&p->ioapic, off, (uint32_t)*val, &msg);
+	else
+		*val = vioapic_read(&p->ioapic, off);
+	spin_unlock(&p->pic_lock);
+	ioapic_deliver(p, &msg);
+	return 0;
 }
 
 void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi)
@@ -142,6 +217,10 @@ static int next_vector(struct vcpu *v, bool take)
 void irq_before_entry(struct vcpu *v)
 {
 	uint64_t now = arch_now();
+	if (v->index == 0)
+		console_poll_input(); /* typed input reaches busy guests too */
+	if (v->index == 0)
+		console_poll_input(); /* typed input reaches busy guests too */
 	spin_lock(&v->lapic_lock);
 	vlapic_timer_update(&v->lapic, now);
 	uint64_t next = vlapic_next_event(&v->lapic);
@@ -203,15 +282,17 @@ int irq_apic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
 		return 0;
 	}
 	spin_lock(&v->lapic_lock);
-	if (write)
+	int eoi = -1;
+	if (write) {
 		rc = vlapic_mmio_write(&v->lapic, off, (uint32_t)*val,
 				       arch_now(), &ipi);
-	else
+		eoi = vlapic_level_eoi(&v->lapic);
+	} else {
 		rc = vlapic_mmio_read(&v->lapic, off, &r, arch_now());
+	}
 	spin_unlock(&v->lapic_lock);
 	if (!write)
 		*val = rc ? 0 : r;
-	if (ipi.valid)
-		irq_send_ipi(v, &ipi);
+	irq_lapic_written(v, &ipi, eoi);
 	return 0;
 }

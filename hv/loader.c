@@ -44,6 +44,8 @@ static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
 		.reset_port = 0xCF9,
 		.s5_slp_typ = PLAT_S5_TYP,
 		.oem_id = "BLKHD ",
+		.ioapic_addr = 0xFEC00000u,
+		.ioapic_id = (uint8_t)nvcpus, /* after the vCPUs' APIC IDs */
 	};
 	uint64_t rsdp;
 	size_t used;

@@ -9,6 +9,7 @@
 #include "vuart.h"
 #include "vpic.h"
 #include "vlapic.h"
+#include "vioapic.h"
 
 #define PART_MAX_VCPUS 8
 
@@ -55,6 +56,7 @@ struct partition {
 	struct vuart uart;
 	struct spinlock pic_lock;
 	struct vpic pic;
+	struct vioapic ioapic; /* under pic_lock too */
 	struct plat_state plat;
 	unsigned resets;
 	uint64_t mmio_dropped; /* fail-soft MMIO accesses */
@@ -86,10 +88,15 @@ void part_devices_init(struct partition *p);
 void irq_init(struct partition *p);
 void irq_set_isa(struct partition *p, unsigned irq, bool level);
 void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi);
+/* After a guest write to its local APIC: route the IPI it produced and
+ * the level-triggered EOI (vector or -1) it retired. */
+void irq_lapic_written(struct vcpu *v, const struct vlapic_ipi *ipi, int eoi);
 void irq_before_entry(struct vcpu *v);
 void irq_hlt(struct vcpu *v);
 int irq_apic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
 		  uint64_t *val);
+int irq_ioapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
+		    uint64_t *val);
 
 /* Sets vCPU 0 up at the partition's entry point (hv/main.c). */
 void part_boot_vcpu(struct vcpu *v);

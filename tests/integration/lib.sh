@@ -15,6 +15,16 @@ make_esp() {
 	cp "$BUILD/bulkhead.efi" "$dir/esp/EFI/BOOT/BOOTX64.EFI"
 	cp "$BUILD"/guests/*.elf "$BUILD"/guests/*.bin "$dir/esp/EFI/BOOT/guests/"
 	printf '%s\n' "$conf" >"$dir/esp/EFI/BOOT/bulkhead.conf"
+	# Linux and Memtest86+ material, when built (make linux-guest ...).
+	if [ -f "$BUILD/linux/vmlinuz" ]; then
+		mkdir -p "$dir/esp/EFI/BOOT/linux"
+		cp "$BUILD/linux/vmlinuz" "$BUILD/linux/initramfs.cpio.gz" \
+			"$dir/esp/EFI/BOOT/linux/"
+	fi
+	if [ -f "$BUILD/memtest/memtest.bin" ]; then
+		mkdir -p "$dir/esp/EFI/BOOT/memtest"
+		cp "$BUILD/memtest/memtest.bin" "$dir/esp/EFI/BOOT/memtest/"
+	fi
 }
 
 # end_reached LOG REGEX: REGEX matched; with END_AFTER=REGEX2 set, REGEX2

@@ -367,7 +367,42 @@ static void test_build_255cpus(void **state)
 {
 	(void)state;
 	check_set(255);
-	assert_int_equal(ACPI_BUILD_SIZE(255), ACPI_BUILD_MAX_SIZE);
+	assert_int_equal(ACPI_BUILD_SIZE_IOAPIC(255), ACPI_BUILD_MAX_SIZE);
+}
+
+/* With an I/O APIC the MADT gains its entry and the IRQ 0 -> GSI 2
+ * override, checksummed with the rest. */
+static void test_build_ioapic(void **state)
+{
+	(void)state;
+	struct acpi_platform p = platform(2);
+	p.ioapic_addr = 0xFEC00000u;
+	p.ioapic_id = 2;
+	uint8_t buf[4096];
+	uint64_t rsdp;
+	size_t used;
+	const char *why = NULL;
+	assert_int_equal(acpi_build(buf, sizeof(buf), 0xF0000, &p, &rsdp, &used,
+				    &why),
+			 0);
+	assert_int_equal(used, ACPI_BUILD_SIZE_IOAPIC(2));
+	const uint8_t *m = buf + ACPI_MADT_OFF;
+	uint32_t len = m[4] | m[5] << 8 | m[6] << 16 | (uint32_t)m[7] << 24;
+	assert_int_equal(len, ACPI_MADT_LEN(2) + ACPI_MADT_IOAPIC_EXTRA);
+	uint8_t sum = 0;
+	for (uint32_t i = 0; i < len; i++)
+		sum = (uint8_t)(sum + m[i]);
+	assert_int_equal(sum, 0);
+	const uint8_t *io = m + ACPI_MADT_LEN(2);
+	assert_int_equal(io[0], 1);
+	assert_int_equal(io[1], 12);
+	assert_int_equal(io[2], 2);
+	assert_int_equal(io[4] | io[5] << 8 | io[6] << 16 | (uint32_t)io[7] << 24,
+			 0xFEC00000u);
+	const uint8_t *iso = io + 12;
+	assert_int_equal(iso[0], 2);
+	assert_int_equal(iso[3], 0);
+	assert_int_equal(iso[4], 2);
 }
 
 static void test_build_variants(void **state)
@@ -910,6 +945,7 @@ int main(void)
 	    cmocka_unit_test(test_build_2cpus),
 	    cmocka_unit_test(test_build_8cpus),
 	    cmocka_unit_test(test_build_255cpus),
+	    cmocka_unit_test(test_build_ioapic),
 	    cmocka_unit_test(test_build_variants),
 	    cmocka_unit_test(test_build_errors),
 	    cmocka_unit_test(test_reader_entry_kinds),

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Slow: `reboot -f` inside Linux restarts only that partition, from its
+# pristine images (a second boot banner), while the heartbeat partition
+# never stops.
+. "$(dirname "$0")/lib.sh"
+d=$BUILD/it/linux_reboot
+make_esp "$d" '[partition linux]
+cpus    = 0
+memory  = 96M
+kernel  = linux/vmlinuz
+initrd  = linux/initramfs.cpio.gz
+cmdline = console=ttyS0 bulkhead.test=reboot
+
+[partition beat]
+cpus    = 1
+memory  = 4M
+kernel  = guests/hello.elf
+cmdline = greeting=heartbeat beats=0 delay=20000000'
+END_AFTER='^\[linux\] bulkhead-linux: init started' run_bochs "$d" 2 1500 'partition linux restarted \(reset #1\)|partition linux stopped|HOST EXCEPTION' 512
+booted=$?
+log=$d/serial.log
+expect "$log" '^\[linux\] bulkhead-linux: reboot done'
+expect "$log" 'partition linux: reset through port 0xCF9: restarting it'
+expect_after "$log" 'partition linux restarted \(reset #1\)' '^\[linux\] bulkhead-linux: init started'
+n=$(grep -ac '^\[linux\] \[    0.000000\] Linux version' "$log")
+[ "$n" -ge 2 ] || { echo "  expected two Linux banners, saw $n"; failures=$((failures + 1)); }
+expect_after "$log" 'partition linux restarted' '^\[beat\] hello: heartbeat [0-9]+$'
+expect_not "$log" 'Kernel panic|HOST EXCEPTION|partition beat (stopped|exited)'
+finish linux_reboot "$d" $booted
