@@ -30,7 +30,8 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 TOOLS := $(BUILD)/tools/bulkhead-ctl
 
-.PHONY: all clean test unit integration run deps fuzz format compile_commands.json
+.PHONY: all clean test unit integration run run-linux bench-linux-boot deps \
+	format compile_commands.json
 all: $(BUILD)/bulkhead.efi guests $(TOOLS) $(UNIT_BINS)
 
 include guests/guests.mk
@@ -81,6 +82,14 @@ integration: all linux-guest memtest-guest
 run: deps
 	$(MAKE) all
 	@bash tests/integration/demo.sh $(BUILD)
+
+run-linux: deps
+	$(MAKE) all linux-guest memtest-guest
+	@bash tests/integration/run-linux.sh $(BUILD)
+
+bench-linux-boot: deps
+	$(MAKE) all linux-guest
+	@bash tests/integration/bench-linux-boot.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

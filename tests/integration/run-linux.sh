@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `make run-linux`: Debian's Linux (shell), Memtest86+ and a heartbeat test
+# guest side by side in Bochs, each on its own CPU. The terminal is the
+# hypervisor console: you start at the Linux shell; Ctrl-A then 1/2/3
+# switches input between the partitions; Ctrl-] leaves.
+BUILD=${1:-build}
+export BUILD
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+d=$BUILD/run-linux
+make_esp "$d" '[partition linux]
+cpus    = 0
+memory  = 128M
+kernel  = linux/vmlinuz
+initrd  = linux/initramfs.cpio.gz
+cmdline = console=ttyS0 bulkhead.test=shell
+
+[partition memtest]
+cpus    = 1
+memory  = 64M
+kernel  = memtest/memtest.bin
+cmdline = console=ttyS0,115200
+
+[partition beat]
+cpus    = 2
+memory  = 4M
+kernel  = guests/hello.elf
+cmdline = greeting=heartbeat beats=0 delay=100000000'
+port=$((7800 + RANDOM % 100))
+cat <<MSG
+Booting Bulkhead in Bochs: Linux (shell) on CPU 0, Memtest86+ on CPU 1,
+a heartbeat guest on CPU 2. Input goes to Linux first.
+Keys: Ctrl-A 1 = linux, Ctrl-A 2 = memtest, Ctrl-A 3 = beat,
+      Ctrl-A ? = list partitions, Ctrl-] = quit.
+Linux takes a few minutes to reach its shell in Bochs. Log: $d/com1.txt
+MSG
+COM1_SOCKET=$port BOCHS_NS=none run_bochs "$d" 3 86400 'HOST EXCEPTION' 512 &
+bochs_job=$!
+: >"$d/com1.txt"
+python3 "$here/serial_term.py" "$port" "$d/com1.txt"
+pkill -f "bochs -f $d/bochsrc" 2>/dev/null
+wait $bochs_job 2>/dev/null
+echo
+echo "run-linux: stopped"

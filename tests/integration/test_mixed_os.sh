@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Slow: three operating systems at once, each on its own CPU: Debian's
+# Linux runs its workload, Memtest86+ (unmodified, Linux boot protocol)
+# tests its 64 MiB and finds no errors, and a test guest keeps beating.
+. "$(dirname "$0")/lib.sh"
+d=$BUILD/it/mixed_os
+make_esp "$d" '[partition linux]
+cpus    = 0
+memory  = 128M
+kernel  = linux/vmlinuz
+initrd  = linux/initramfs.cpio.gz
+cmdline = console=ttyS0 bulkhead.test=workload
+
+[partition memtest]
+cpus    = 1
+memory  = 64M
+kernel  = memtest/memtest.bin
+cmdline = console=ttyS0,115200
+
+[partition beat]
+cpus    = 2
+memory  = 4M
+kernel  = guests/hello.elf
+cmdline = greeting=heartbeat beats=0 delay=20000000'
+END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 1500 'partition linux (powered off|stopped)|HOST EXCEPTION' 512
+booted=$?
+log=$d/serial.log
+sum=$(seq 1 2000000 | head -c 4194304 | sha256sum | cut -d' ' -f1)
+expect "$log" "^\[linux\] bulkhead-linux: workload ok $sum\$"
+expect "$log" 'partition linux powered off \(ACPI S5\)'
+# Memtest86+ draws a screen on the serial line; its tagged chunks are
+# joined back into one stream before looking for its status fields.
+mt=$d/memtest.txt
+grep -a '^\[memtest\] ' "$log" | sed 's/^\[memtest\] //' | tr -d '\n' >"$mt"
+expect "$mt" 'Memtest86\+ v6'
+expect "$mt" 'Status: Testing'
+expect "$mt" '#[1-9][0-9]* +\['
+expect "$mt" 'Errors: 0 '
+expect_not "$mt" 'Errors: +[1-9]'
+expect_not "$log" 'partition memtest (stopped|exited)'
+expect_after "$log" 'partition linux powered off' '^\[beat\] hello: heartbeat [0-9]+$'
+expect_not "$log" 'Kernel panic|HOST EXCEPTION|partition beat (stopped|exited)'
+finish mixed_os "$d" $booted
