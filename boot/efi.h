@@ -25,6 +25,8 @@ uint64_t efi_alloc_aligned(uint64_t bytes, uint64_t align);
 /* Finds the CPUs through MP Services; fills ncpus and apic_id, BSP first.
  * Returns NULL or a reason. */
 const char *efi_find_cpus(struct boot_info *bi);
+/* Compares the CPUs with the ACPI MADT when the firmware has one. */
+void efi_crosscheck_madt(const struct boot_info *bi);
 /* Checks VMX is usable on the BSP; returns NULL or a reason. */
 const char *efi_check_vmx(void);
 /* Measures the TSC rate with the firmware's Stall(). */

@@ -2,6 +2,7 @@
 #include "efi.h"
 #include "hv/lib.h"
 #include "arch/x86_64/x86.h"
+#include "drivers/acpi_madt.h"
 
 /* UEFI PI specification, volume 2: EFI_MP_SERVICES_PROTOCOL. */
 static EFI_GUID mp_guid = {0x3fdda605, 0xa76e, 0x4f46,
@@ -52,6 +53,61 @@ const char *efi_find_cpus(struct boot_info *bi)
 		}
 	}
 	return NULL;
+}
+
+static const void *identity_map(uint64_t pa, size_t len, void *ctx)
+{
+	(void)len;
+	(void)ctx;
+	return (const void *)pa;
+}
+
+static bool listed(const struct boot_info *bi, uint32_t id)
+{
+	for (unsigned i = 0; i < bi->ncpus; i++)
+		if (bi->apic_id[i] == id)
+			return true;
+	return false;
+}
+
+/* On real machines the ACPI MADT also lists the CPUs: cross-check it with
+ * what MP Services reported (UEFI 2.x config table, ACPI 2.0 GUID). A
+ * disagreement is reported; MP Services stays authoritative. */
+void efi_crosscheck_madt(const struct boot_info *bi)
+{
+	static EFI_GUID acpi20 = {0x8868e871, 0xe4f1, 0x11d3,
+				  {0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88,
+				   0x81}};
+	uint64_t rsdp = 0;
+	for (UINTN i = 0; i < efi_st->NumberOfTableEntries; i++) {
+		EFI_CONFIGURATION_TABLE *t = &efi_st->ConfigurationTable[i];
+		if (!memcmp(&t->VendorGuid, &acpi20, sizeof(acpi20)))
+			rsdp = (uint64_t)t->VendorTable;
+	}
+	if (!rsdp) {
+		boot_msg("no ACPI tables from the firmware: CPUs from MP "
+			 "Services only");
+		return;
+	}
+	uint32_t ids[BI_MAX_CPUS];
+	unsigned n;
+	const char *why;
+	if (acpi_find_apic_ids(rsdp, identity_map, NULL, ids, BI_MAX_CPUS, &n,
+			       &why)) {
+		boot_msg("warning: cannot read the ACPI MADT (%s)", why);
+		return;
+	}
+	unsigned missing = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!listed(bi, ids[i]))
+			missing++;
+	if (missing || n != bi->ncpus)
+		boot_msg("warning: ACPI MADT lists %u CPUs, MP Services %u "
+			 "(%u MADT entries unknown to MP Services); using MP "
+			 "Services",
+			 n, bi->ncpus, missing);
+	else
+		boot_msg("ACPI MADT agrees with MP Services: %u CPUs", n);
 }
 
 /* SDM Vol. 3C 23.6/23.7: VMX support and IA32_FEATURE_CONTROL. Also the

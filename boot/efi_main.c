@@ -94,9 +94,11 @@ static int load_config(struct boot_info *bi)
 
 static int check_machine(struct boot_info *bi)
 {
-	const char *why = efi_check_vmx();
+	const char *why = efi_find_cpus(bi);
 	if (!why)
-		why = efi_find_cpus(bi);
+		efi_crosscheck_madt(bi);
+	if (!why)
+		why = efi_check_vmx();
 	if (why) {
 		boot_msg("error: %s", why);
 		return -1;

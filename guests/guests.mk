@@ -1,13 +1,16 @@
 # Freestanding test guests, included by the top-level Makefile (which
 # defines BUILD, CC, NASM and WARN). `make guests` builds:
 #   $(BUILD)/guests/{hello,smp,escape,bench}.elf  Multiboot v1 ELF kernels
+#   $(BUILD)/guests/{attack,witness,chaos,churn}.elf  isolation attackers,
+#                                                 the canary witness
 #   $(BUILD)/guests/realmode.bin                  raw 16-bit image (0x7C00)
 # Each ELF guest links guests/common (Multiboot header, 32-bit entry,
-# support library) with every .c and .asm file in guests/<name>/.
+# support library, exception catcher) with every .c and .asm file in
+# guests/<name>/.
 
 GUEST_DIR    := $(BUILD)/guests
 GUEST_OBJDIR := $(GUEST_DIR)/obj
-GUEST_ELFS   := hello smp escape bench
+GUEST_ELFS   := hello smp escape bench attack witness chaos churn
 GUEST_LDS    := guests/common/guest.ld
 
 GUEST_CFLAGS := -std=c11 $(WARN) -m32 -march=i686 -O2 -g -ffreestanding \
@@ -18,7 +21,8 @@ GUEST_NASMFLAGS := -f elf32 -g -Iguests/common/
 GUEST_LDFLAGS   := -m elf_i386 -nostdlib -static -z noexecstack -T $(GUEST_LDS)
 
 GUEST_COMMON_OBJS := $(GUEST_OBJDIR)/common/mb_header.o \
-	$(GUEST_OBJDIR)/common/start32.o $(GUEST_OBJDIR)/common/lib.o
+	$(GUEST_OBJDIR)/common/start32.o $(GUEST_OBJDIR)/common/lib.o \
+	$(GUEST_OBJDIR)/common/idt.o $(GUEST_OBJDIR)/common/isr.o
 
 # Objects of guest $(1): its C and assembly sources.
 guest_objs = $(patsubst guests/%.c,$(GUEST_OBJDIR)/%.o,\

@@ -152,7 +152,7 @@ static void leaf_hv(struct vcpu *v, uint32_t leaf, uint32_t r[4])
 {
 	r[A] = r[B] = r[C] = r[D] = 0;
 	if (leaf == BH_CPUID_BASE) {
-		r[A] = BH_CPUID_INFO;
+		r[A] = BH_CPUID_RESETS;
 		r[B] = BH_SIGNATURE_EBX;
 		r[C] = BH_SIGNATURE_ECX;
 		r[D] = BH_SIGNATURE_EDX;
@@ -161,6 +161,8 @@ static void leaf_hv(struct vcpu *v, uint32_t leaf, uint32_t r[4])
 		r[B] = v->index;
 		r[C] = (uint32_t)(v->part->ram_size >> 20);
 		r[D] = BH_ABI_VERSION;
+	} else if (leaf == BH_CPUID_RESETS) {
+		r[A] = v->part->resets;
 	}
 }
 

@@ -1,6 +1,7 @@
 /* Partition life cycle: the vCPU run loop and stopping. */
 #include "partition.h"
 #include "console.h"
+#include "heap.h"
 
 static const char *const exit_names[EXIT_KIND_COUNT] = {
 	[EXIT_IO] = "io",
@@ -145,7 +146,9 @@ static void reset_as_boot_vcpu(struct vcpu *v)
 	v->state = VCPU_RUNNING;
 	p->resets++;
 	p->exit_status = 0;
-	hv_log("partition %s restarted (reset #%u)", p->name, p->resets);
+	hv_log("partition %s restarted (reset #%u); hypervisor heap: %lu pages "
+	       "free",
+	       p->name, p->resets, (unsigned long)heap_free_pages());
 	p->state = PART_RUNNING;
 }
 

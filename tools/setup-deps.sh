@@ -2,7 +2,7 @@
 # Installs what Bulkhead needs to build and test, if missing (Debian 12, root).
 # Idempotent: does nothing when every package is present.
 set -euo pipefail
-pkgs=(gnu-efi nasm libcmocka-dev ovmf bochs bochs-x bochsbios vgabios
+pkgs=(gnu-efi nasm libcmocka-dev ovmf bochs bochs-x bochsbios vgabios qemu-system-x86
       make gcc binutils)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -144,6 +144,54 @@ static inline uint32_t bh_vmcall(uint32_t nr, uint32_t a0, uint32_t a1,
 	return ret;
 }
 
+/* ---- Exceptions (idt.c, isr.asm) ----------------------------------------*/
+
+/* Exception vectors used by the probes, and trap_run()'s "no exception". */
+#define TRAP_NONE (-1)
+#define TRAP_DE	  0
+#define TRAP_BP	  3
+#define TRAP_UD	  6
+#define TRAP_DF	  8
+#define TRAP_GP	  13
+#define TRAP_PF	  14
+
+/* The last exception taken: vector, error code (0 if the CPU pushes
+ * none), the EIP it was raised at, and how many were taken in all. */
+struct trap_record {
+	uint32_t vector;
+	uint32_t error;
+	uint32_t eip;
+	uint32_t count;
+};
+extern volatile struct trap_record trap_last;
+
+/* Loads an IDT that catches the exception vectors 0-31. Until it is
+ * loaded (or with no trap_run() active) an exception is not expected: the
+ * guest prints "trap: unexpected #XX (vector N) error=0x.. at eip 0x.."
+ * and exits with status 255. Interrupts must stay disabled. */
+void trap_init(void);
+
+/* Calls fn(ctx) with exceptions caught, like a setjmp/longjmp "try": if
+ * fn returns, the result is TRAP_NONE; if an exception is raised before
+ * that, fn is abandoned at the faulting instruction (its stack frame
+ * dropped, the callee-saved registers restored) and the result is the
+ * vector, with the details in trap_last. Calls may nest. */
+int trap_run(void (*fn)(void *ctx), void *ctx);
+
+/* "ok" for TRAP_NONE, else the mnemonic of a vector: "#GP", "#UD"... */
+const char *trap_name(int vector);
+
+/* RDMSR / WRMSR under trap_run(): TRAP_NONE or the vector raised. On a
+ * fault *val is 0. */
+int trap_rdmsr(uint32_t msr, uint64_t *val);
+int trap_wrmsr(uint32_t msr, uint64_t val);
+
+/* LIDT with the given base and limit. */
+void idt_load(uint32_t base, uint16_t limit);
+
+/* Loads an empty IDT and raises #BP: the CPU shuts down (triple fault). */
+__attribute__((noreturn)) void triple_fault(void);
+
 /* ---- Strings and numbers -----------------------------------------------*/
 
 void *memcpy(void *dst, const void *src, size_t n);
