@@ -50,20 +50,29 @@ static int load_one(const struct cfg_partition *p, struct bi_partition *bp)
 	if (read_images(p, &bp->imgs))
 		return -1;
 	struct guest_mem mem = {(uint8_t *)bp->ram_hpa, bp->ram_size};
-	char err[200];
+	/* A file that is there but cannot be loaded (corrupt, truncated,
+	 * too big) refuses only this partition: the others still boot. */
 	if (part_load(p, cfg_cpu_count(p->cpu_mask), &bp->imgs, &mem,
-		      &bp->boot, err, sizeof(err))) {
-		boot_msg("error: %s:%u: partition %s: %s", CONFIG_NAME,
-			 p->kernel_line, p->name, err);
-		return -1;
+		      &bp->boot, bp->why, sizeof(bp->why))) {
+		boot_msg("error: %s:%u: partition %s: %s; this partition will "
+			 "not start",
+			 CONFIG_NAME, p->kernel_line, p->name, bp->why);
+		bp->refused = true;
 	}
 	return 0;
 }
 
 int boot_load_partitions(struct boot_info *bi)
 {
-	for (unsigned i = 0; i < bi->cfg.nparts; i++)
+	unsigned refused = 0;
+	for (unsigned i = 0; i < bi->cfg.nparts; i++) {
 		if (load_one(&bi->cfg.parts[i], &bi->parts[i]))
 			return -1;
+		refused += bi->parts[i].refused;
+	}
+	if (refused == bi->cfg.nparts) {
+		boot_msg("error: no partition can start");
+		return -1;
+	}
 	return 0;
 }

@@ -13,6 +13,8 @@ struct bi_partition {
 	uint64_t ram_size; /* bytes, multiple of 2 MiB */
 	struct part_images imgs; /* pristine files, kept for resets */
 	struct part_boot boot;   /* how the boot vCPU starts */
+	bool refused;            /* its image could not be loaded */
+	char why[160];           /* ... and why */
 };
 
 struct boot_info {

@@ -60,6 +60,17 @@ static int setup_partition(unsigned id)
 	return arch_partition_init(p);
 }
 
+/* A partition whose images did not load keeps its CPUs idle. */
+static void refuse_partition(unsigned id)
+{
+	struct partition *p = &partitions[id];
+	p->cfg = &boot->cfg.parts[id];
+	p->name = p->cfg->name;
+	p->id = id;
+	p->state = PART_STOPPED;
+	hv_log("partition %s refused: %s", p->name, boot->parts[id].why);
+}
+
 /* The boot vCPU starts where its image format says. */
 void part_boot_vcpu(struct vcpu *v)
 {
@@ -129,6 +140,10 @@ void core_main(struct boot_info *bi)
 	       (unsigned long)(heap_free_pages() * 4));
 	npartitions = bi->cfg.nparts;
 	for (unsigned i = 0; i < npartitions; i++) {
+		if (bi->parts[i].refused) {
+			refuse_partition(i);
+			continue;
+		}
 		if (setup_partition(i)) {
 			part_stop(&partitions[i], "setup failed");
 			continue;
