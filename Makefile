@@ -30,7 +30,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 TOOLS := $(BUILD)/tools/bulkhead-ctl
 
-.PHONY: all clean test unit integration run run-linux bench-linux-boot deps \
+.PHONY: all clean test unit integration fuzz-tests run run-linux bench-linux-boot deps \
 	format compile_commands.json
 all: $(BUILD)/bulkhead.efi guests $(TOOLS) $(UNIT_BINS)
 
@@ -82,6 +82,9 @@ integration: all linux-guest memtest-guest
 run: deps
 	$(MAKE) all
 	@bash tests/integration/demo.sh $(BUILD)
+
+fuzz-tests: all
+	@bash tests/run-all.sh $(BUILD) fuzz
 
 run-linux: deps
 	$(MAKE) all linux-guest memtest-guest

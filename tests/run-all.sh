@@ -62,12 +62,32 @@ run_integration() {
 	done
 }
 
+# libFuzzer harnesses (clang, ASan+UBSan), FUZZ_SECONDS each (default 60):
+# each harness counts as one test.
+run_fuzz() {
+	local out=$BUILD/fuzz-results.txt
+	make --no-print-directory fuzz BUILD="$BUILD" \
+		FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >"$out" 2>&1
+	local rc=$?
+	grep -E '^(PASS|FAIL) ' "$out" | sed 's/^\(PASS\|FAIL\) /\1: fuzz /'
+	p=$(grep -c '^PASS ' "$out")
+	f=$(grep -c '^FAIL ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		tail -n 30 "$out"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
 case $WHAT in
 unit) run_unit ;;
 integration) run_integration ;;
+fuzz) run_fuzz ;;
 *)
 	run_unit
 	run_integration
+	run_fuzz
 	;;
 esac
 echo "$passed passed, $failed failed"
