@@ -104,8 +104,10 @@ static void handle_cr(struct vcpu *v, uint64_t q)
 	uint64_t shadow0 = vmreadn(CR0_SHADOW);
 	uint64_t val = vmx_get_gpr(v, reg);
 	bool ok = true;
-	if (type == 0 && cr == 0)
+	if (type == 0 && cr == 0 && vmx_cr0_valid(v, val))
 		vmx_write_cr0(v, val);
+	else if (type == 0 && cr == 0)
+		ok = false;
 	else if (type == 0 && cr == 4)
 		ok = vmx_write_cr4(v, val);
 	else if (type == 2) /* CLTS */

@@ -66,6 +66,24 @@ static void reset_segments(const struct vcpu_start *s)
 	vmwrite32(GUEST_IDTR_LIMIT, real ? 0x3FF : 0xFFFF);
 }
 
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+
+/* The checks MOV to CR0 makes before loading (SDM Vol. 2 MOV CRn, #GP):
+ * reserved bits 63:32, NW without CD, PG without PE, and paging with
+ * EFER.LME but without CR4.PAE. */
+bool vmx_cr0_valid(struct vcpu *v, uint64_t val)
+{
+	(void)v;
+	if ((val >> 32) || ((val & CR0_NW) && !(val & CR0_CD)) ||
+	    ((val & CR0_PG) && !(val & CR0_PE)))
+		return false;
+	if ((val & CR0_PG) && (vmread64(GUEST_IA32_EFER) & EFER_LME) &&
+	    !(vmreadn(CR4_SHADOW) & CR4_PAE))
+		return false;
+	return true;
+}
+
 void vmx_write_cr0(struct vcpu *v, uint64_t val)
 {
 	struct vmx_vcpu *x = VMX(v);
@@ -92,6 +110,9 @@ bool vmx_write_cr4(struct vcpu *v, uint64_t val)
 {
 	struct vmx_vcpu *x = VMX(v);
 	if ((val & CR4_VMXE) || (val & ~x->cr4_fixed1))
+		return false;
+	/* Leaving PAE in IA-32e mode is #GP (SDM Vol. 2 MOV CRn). */
+	if ((vmread64(GUEST_IA32_EFER) & EFER_LMA) && !(val & CR4_PAE))
 		return false;
 	vmwriten(CR4_SHADOW, val);
 	vmwriten(GUEST_CR4, (val | x->cr4_fixed0) & x->cr4_fixed1);
