@@ -49,7 +49,10 @@ run_integration() {
 	rm -rf "$results"
 	mkdir -p "$results"
 	# Stagger starts a little; each test runs in its own directory.
-	ls tests/integration/test_*.sh | xargs -P 2 -I{} sh -c \
+	# Slow tests (marked "# Slow:") start first so the two lanes finish
+	# together.
+	{ grep -l '^# Slow' tests/integration/test_*.sh
+	  grep -L '^# Slow' tests/integration/test_*.sh; } | xargs -P 2 -I{} sh -c \
 		'n=$(basename {} .sh); bash {} >"'"$results"'/$n.out" 2>&1; echo $? >"'"$results"'/$n.rc"'
 	for r in "$results"/*.out; do
 		cat "$r"
@@ -67,7 +70,8 @@ run_integration() {
 run_fuzz() {
 	local out=$BUILD/fuzz-results.txt
 	make --no-print-directory fuzz BUILD="$BUILD" \
-		FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >"$out" 2>&1
+		FUZZ_SECONDS="${FUZZ_SECONDS:-60}" FUZZ_JOBS="${FUZZ_JOBS:-2}" \
+		>"$out" 2>&1
 	local rc=$?
 	grep -E '^(PASS|FAIL) ' "$out" | sed 's/^\(PASS\|FAIL\) /\1: fuzz /'
 	p=$(grep -c '^PASS ' "$out")
