@@ -31,6 +31,8 @@ void irq_init(struct partition *p)
 	}
 }
 
+#define TIMER_MIN_TICKS 2000 /* TSC ticks of guest progress per timer exit */
+
 static void wake(struct vcpu *v)
 {
 	if (v->pcpu != this_cpu_index())
@@ -237,6 +239,11 @@ void irq_before_entry(struct vcpu *v)
 	} else {
 		arch_irq_window(v, false);
 	}
+	/* However short a guest programs its timer, it gets to run between
+	 * two timer exits (a periodic count of 1 would otherwise starve it;
+	 * the interrupts coalesce, as the APIC allows). */
+	if (next != UINT64_MAX && next < now + TIMER_MIN_TICKS)
+		next = now + TIMER_MIN_TICKS;
 	arch_set_deadline(v, next);
 }
 

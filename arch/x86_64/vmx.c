@@ -314,15 +314,35 @@ void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
 	out[3] = r.edx;
 }
 
-/* SDM Vol. 2 XSETBV and 13.3: XCR0 bit 0 set, only supported features,
- * AVX needs SSE. The CPU is dedicated, so XCR0 is the partition's own. */
+/* SDM Vol. 1 13.3 and Vol. 2 XSETBV: the value must be one the CPU would
+ * accept, or the XSETBV in the hypervisor would fault. The CPU is
+ * dedicated, so XCR0 is the partition's own. */
+#define XCR0_X87 (1ull << 0)
+#define XCR0_SSE (1ull << 1)
+#define XCR0_AVX (1ull << 2)
+#define XCR0_MPX (3ull << 3)     /* BNDREGS, BNDCSR: both or neither */
+#define XCR0_AVX512 (7ull << 5)  /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+#define XCR0_AMX (3ull << 17)    /* TILECFG, TILEDATA: both or neither */
+
+static bool all_or_none(uint64_t v, uint64_t group)
+{
+	return (v & group) == 0 || (v & group) == group;
+}
+
 bool arch_xsetbv(uint32_t index, uint64_t value)
 {
 	struct cpuid_regs r;
 	cpuid(0xD, 0, &r);
 	uint64_t supported = ((uint64_t)r.edx << 32) | r.eax;
-	if (index != 0 || !(value & 1) || (value & ~supported) ||
-	    ((value & 4) && !(value & 2)))
+	if (index != 0 || !(value & XCR0_X87) || (value & ~supported))
+		return false;
+	if ((value & XCR0_AVX) && !(value & XCR0_SSE))
+		return false;
+	if (!all_or_none(value, XCR0_MPX) || !all_or_none(value, XCR0_AVX512) ||
+	    !all_or_none(value, XCR0_AMX))
+		return false;
+	if ((value & XCR0_AVX512) && (value & (XCR0_SSE | XCR0_AVX)) !=
+					     (XCR0_SSE | XCR0_AVX))
 		return false;
 	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)value),
 			 "d"((uint32_t)(value >> 32)));

@@ -1,29 +1,41 @@
 /* attack.elf: the isolation attacker. Runs one real escape attempt per row
  * of the trap policy (README "What a partition sees") and prints what
- * actually happened; the integration test (tests/integration/
- * test_attack.sh) holds the expected outcome of each probe. Exceptions
- * are caught with the common IDT facility (trap_run).
+ * actually happened; tests/integration/test_attack.sh holds the expected
+ * outcome of each probe. Exceptions are caught with the common IDT
+ * facility (trap_run), so a probe reports "#GP" or "#UD" and the next one
+ * runs.
  *
- * The guest is meant to run with on_fault = reset. It reads CPUID
- * 0x40000002 (how many times this partition was reset) and does one step
- * of a reset chain per boot:
- *   resets 0: probes 01-35, then 36 cf9-reset (port 0xCF9 = 0x06)
- *   resets 1: "attack: after reset 1", 37-38 (RAM reloaded and scrubbed,
- *             local APIC reset), then 39 triple-fault (empty IDT + int3)
- *   resets 2: "attack: after reset 2", 40 port92-reset (port 0x92 = 1)
- *   resets 3: "attack: after reset 3", 41 read-past-ram: a 32-bit read of
- *             the first address past RAM (Multiboot mem_upper), which must
- *             stop the partition; "ESCAPED" is printed if it returns.
+ * The guest is meant to run with on_fault = reset and 1 vCPU. It reads
+ * CPUID 0x40000002 (how many times this partition was reset) and does one
+ * step of a reset chain per boot:
+ *   resets 0: the probes of the table `probes` (01..NPROBES: CPUID, MSRs,
+ *             CR4, VMX instructions, hypercalls, GETSEC, INVEPT/INVVPID,
+ *             MONITOR/MWAIT, XSETBV, CR0, INVD, ports, x2APIC and IPIs
+ *             aimed outside the partition), then cf9-reset: port 0xCF9 =
+ *             0x06
+ *   resets 1: "attack: after reset 1", reset-scrub (a word left in RAM
+ *             before the reset is zero, a changed .data word is back to
+ *             its image value), apic-base-after-reset (x2APIC mode gone),
+ *             then triple-fault (empty IDT + int3)
+ *   resets 2: "attack: after reset 2", port92-reset: port 0x92 = 1
+ *   resets 3: "attack: after reset 3", the probes of `final_probes` (each
+ *             must raise #GP; a hypervisor that fails the VM entry on one
+ *             instead resets the partition, and each such unexpected reset
+ *             skips the probe that caused it), then read-past-ram: a
+ *             32-bit read of the first address past RAM (Multiboot
+ *             mem_upper), which must stop the partition; "ESCAPED" is
+ *             printed if it returns.
  *
  * Output: one line per probe,
  *   attack: probe NN NAME: RESULT
  * RESULT is "ok", "ok value=0x<v>" (a value read), "ret=<n>" (a
  * hypercall's result) or the exception raised ("#GP", "#UD", ...). The
- * reset steps print "requesting" before the request, and "NO RESET" if the
- * partition goes on. No command line.
+ * reset steps print "requesting" before the request, and "NO RESET" (exit
+ * status 1) if the partition goes on. No command line.
  */
 #include "lib.h"
 
+#define MSR_TSC		    0x10u
 #define MSR_APIC_BASE	    0x1Bu
 #define MSR_FEATURE_CONTROL 0x3Au
 #define MSR_BIOS_UPDT_TRIG  0x79u
@@ -38,6 +50,10 @@
 #define ICR_ALL_BUT_SELF    (3u << 18) /* destination shorthand */
 #define FOREIGN_APIC_ID	    5u	       /* no vCPU of a 1-vCPU partition */
 #define NEIGHBOUR_APIC_ID   1u	       /* physical CPU 1: the witness */
+#define CPUID1_ECX_MONITOR  (1u << 3)
+#define CPUID1_ECX_VMX	    (1u << 5)
+#define CPUID1_ECX_SMX	    (1u << 6)
+#define CPUID1_ECX_HV	    (1u << 31)
 #define CR0_NE		    (1u << 5)
 #define CR0_NW		    (1u << 29)
 #define CR0_CD		    (1u << 30)
@@ -125,6 +141,17 @@ static void ret(struct result *r, int32_t v)
 
 /* ---- the probes (each runs under trap_run) ------------------------------ */
 
+static void p_cpuid_features(struct result *r)
+{
+	value(r, cpuid(1, 0).ecx & (CPUID1_ECX_MONITOR | CPUID1_ECX_VMX |
+				    CPUID1_ECX_SMX | CPUID1_ECX_HV));
+}
+
+static void p_cpuid_topology(struct result *r)
+{
+	value(r, cpuid(0xB, 1).ebx & 0xFFFF); /* logical CPUs in package */
+}
+
 static void p_rd_feature_control(struct result *r)
 {
 	value(r, rdmsr(MSR_FEATURE_CONTROL));
@@ -152,6 +179,12 @@ static void p_rd_mtrrcap(struct result *r)
 	value(r, rdmsr(MSR_MTRRCAP));
 }
 
+static void p_wr_tsc(struct result *r)
+{
+	(void)r;
+	wrmsr(MSR_TSC, 0);
+}
+
 static void p_apic_relocate(struct result *r)
 {
 	(void)r;
@@ -168,6 +201,11 @@ static void p_microcode(struct result *r)
 {
 	(void)r;
 	wrmsr(MSR_BIOS_UPDT_TRIG, (uint32_t)(uintptr_t)scratch);
+}
+
+static void p_rd_microcode(struct result *r)
+{
+	value(r, rdmsr(MSR_BIOS_UPDT_TRIG));
 }
 
 static void p_cr4_vmxe(struct result *r)
@@ -232,8 +270,8 @@ static void p_hc_console_wrap32(struct result *r)
 
 static void p_hc_console_long(struct result *r)
 {
-	ret(r, vmcall(BH_HC_CONSOLE_WRITE, (uint32_t)(uintptr_t)hc_text, 8192,
-		      0));
+	ret(r,
+	    vmcall(BH_HC_CONSOLE_WRITE, (uint32_t)(uintptr_t)hc_text, 8192, 0));
 }
 
 static void p_getsec(struct result *r)
@@ -289,6 +327,30 @@ static void p_xsetbv_xcr1(struct result *r)
 	__asm__ __volatile__("xsetbv" : : "c"(1), "a"(1), "d"(0) : "memory");
 }
 
+static void xsetbv0(uint32_t xcr0)
+{
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	__asm__ __volatile__("xsetbv" : : "c"(0), "a"(xcr0), "d"(0) : "memory");
+}
+
+static void p_xsetbv_no_x87(struct result *r)
+{
+	(void)r;
+	xsetbv0(0x2); /* SSE without x87 */
+}
+
+static void p_xsetbv_bndregs(struct result *r)
+{
+	(void)r;
+	xsetbv0(0x9); /* x87 + BNDREGS without BNDCSR */
+}
+
+static void p_xsetbv_avx512_partial(struct result *r)
+{
+	(void)r;
+	xsetbv0(0x27); /* x87 SSE AVX + opmask without the ZMM states */
+}
+
 static void p_cr0_nw_no_cd(struct result *r)
 {
 	(void)r;
@@ -306,6 +368,12 @@ static void p_cr0_pg_no_pe(struct result *r)
 {
 	(void)r;
 	write_cr0((read_cr0() | CR0_PG) & ~1u);
+}
+
+static void p_cr0_pg_no_pe_ne(struct result *r)
+{
+	(void)r;
+	write_cr0(((read_cr0() ^ CR0_NE) | CR0_PG) & ~1u);
 }
 
 static void p_invd(struct result *r)
@@ -375,14 +443,18 @@ static void p_ipi_init_broadcast(struct result *r)
 /* The numbered probes of the first boot. Numbers are the 1-based index:
  * keep the order stable (tests/integration/test_attack.sh). */
 static const struct probe probes[] = {
+    {"cpuid-vmx-smx-monitor-hv", p_cpuid_features},
+    {"cpuid-topology-cpus", p_cpuid_topology},
     {"rdmsr-feature-control", p_rd_feature_control},
     {"wrmsr-feature-control", p_wr_feature_control},
     {"rdmsr-debugctl", p_rd_debugctl},
     {"wrmsr-debugctl", p_wr_debugctl},
     {"rdmsr-mtrrcap", p_rd_mtrrcap},
+    {"wrmsr-tsc", p_wr_tsc},
     {"wrmsr-apic-base-relocate", p_apic_relocate},
     {"rdmsr-apic-base", p_rd_apic_base},
     {"wrmsr-microcode-trigger", p_microcode},
+    {"rdmsr-microcode-trigger", p_rd_microcode},
     {"cr4-vmxe", p_cr4_vmxe},
     {"vmxon", p_vmxon},
     {"vmlaunch", p_vmlaunch},
@@ -415,14 +487,28 @@ static const struct probe probes[] = {
     {"ipi-broadcast-init-nmi", p_ipi_init_broadcast},
 };
 
+/* Probes of the last boot, before the fatal one: each must raise an
+ * exception, but a hypervisor that gets them wrong may fail the VM entry
+ * and so reset the partition. Every unexpected reset skips the probe that
+ * caused it, so the chain still ends with read-past-ram. */
+static const struct probe final_probes[] = {
+    {"cr0-pg-without-pe-ne", p_cr0_pg_no_pe_ne},
+    {"xsetbv-xcr0-no-x87", p_xsetbv_no_x87},
+    {"xsetbv-xcr0-bndregs-only", p_xsetbv_bndregs},
+    {"xsetbv-xcr0-avx512-partial", p_xsetbv_avx512_partial},
+};
+
 #define NPROBES ((uint32_t)(sizeof(probes) / sizeof(probes[0])))
+#define NFINAL	((uint32_t)(sizeof(final_probes) / sizeof(final_probes[0])))
 /* The reset chain, numbered after the table. */
-#define P_CF9	    (NPROBES + 1)
-#define P_SCRUB	    (NPROBES + 2)
-#define P_APIC_RST  (NPROBES + 3)
-#define P_TRIPLE    (NPROBES + 4)
-#define P_PORT92    (NPROBES + 5)
-#define P_PAST_RAM  (NPROBES + 6)
+#define P_CF9	     (NPROBES + 1)
+#define P_SCRUB	     (NPROBES + 2)
+#define P_APIC_RST   (NPROBES + 3)
+#define P_TRIPLE     (NPROBES + 4)
+#define P_PORT92     (NPROBES + 5)
+#define P_FINAL	     (NPROBES + 6) /* final_probes[0] */
+#define P_PAST_RAM   (P_FINAL + NFINAL)
+#define RESETS_FINAL 3u /* the boot that ends the chain */
 
 static void run_probe_fn(void *ctx)
 {
@@ -504,8 +590,12 @@ static void after_reset_2(void)
 	no_reset(P_PORT92, "port92-reset");
 }
 
-static void after_reset_3(void)
+/* resets = RESETS_FINAL + k: k unexpected resets in this phase so far. */
+static void final_boot(uint32_t resets)
 {
+	for (uint32_t i = resets - RESETS_FINAL; i < NFINAL; i++)
+		run_probe(P_FINAL + i, &final_probes[i]);
+
 	uint32_t gpa = (uint32_t)ram_bytes;
 	kprintf("attack: probe %02u read-past-ram: reading 0x%x\n", P_PAST_RAM,
 		gpa);
@@ -521,8 +611,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 
 	trap_init();
 	ram_bytes = mb_ram_bytes(mbi);
-	if (!bh_present() || ram_bytes < 0x200000u ||
-	    ram_bytes > 0xF0000000u) {
+	if (!bh_present() || ram_bytes < 0x200000u || ram_bytes > 0xF0000000u) {
 		kprintf("attack: FAIL needs Bulkhead and 2 MiB-3.75 GiB of "
 			"RAM\n");
 		return 2;
@@ -533,8 +622,8 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 		kprintf("attack: after reset %u\n", resets);
 	switch (resets) {
 	case 0:
-		kprintf("attack: ram=0x%x, %u probes\n", (uint32_t)ram_bytes,
-			NPROBES);
+		kprintf("attack: ram=0x%x, %u probes, xcr0 mask 0x%x\n",
+			(uint32_t)ram_bytes, NPROBES, cpuid(0xD, 0).eax);
 		first_boot();
 		break;
 	case 1:
@@ -543,12 +632,9 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	case 2:
 		after_reset_2();
 		break;
-	case 3:
-		after_reset_3();
-		break;
 	default:
-		kprintf("attack: FAIL unexpected reset count %u\n", resets);
-		return 3;
+		final_boot(resets);
+		break;
 	}
 	return 0;
 }

@@ -21,8 +21,8 @@
 int guest_main(uint32_t magic, uint32_t mbi_addr)
 {
 	const struct mb_info *mbi = mb_info_get(magic, mbi_addr);
-	uint32_t target = cmdline_get_u32(mb_cmdline(mbi), "resets",
-					  DEFAULT_RESETS);
+	uint32_t target =
+	    cmdline_get_u32(mb_cmdline(mbi), "resets", DEFAULT_RESETS);
 
 	if (!bh_present() || cpuid(BH_CPUID_BASE, 0).eax < BH_CPUID_RESETS) {
 		kprintf("churn: FAIL no reset count (CPUID 0x%x)\n",

@@ -3,9 +3,9 @@
  * may fault, and a few helpers built on it. */
 #include "lib.h"
 
-#define IDT_GATES     32
-#define GATE_INTR32   0x8Eu /* present, DPL 0, 32-bit interrupt gate */
-#define GUEST_CODE_SEL 0x08u /* start32.asm's flat code segment */
+#define IDT_GATES	  32
+#define GATE_INTR32	  0x8Eu /* present, DPL 0, 32-bit interrupt gate */
+#define GUEST_CODE_SEL	  0x08u /* start32.asm's flat code segment */
 #define UNEXPECTED_STATUS 255u
 
 struct __attribute__((packed)) idt_gate {
@@ -50,10 +50,10 @@ void trap_init(void)
 const char *trap_name(int vector)
 {
 	static const char *const names[IDT_GATES] = {
-	    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+	    "#DE", "#DB",  "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
 	    "#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-	    "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
-	    "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
+	    "#MF", "#AC",  "#MC", "#XM", "#VE", "#CP", "#22", "#23",
+	    "#24", "#25",  "#26", "#27", "#HV", "#VC", "#SX", "#31",
 	};
 	if (vector == TRAP_NONE)
 		return "ok";

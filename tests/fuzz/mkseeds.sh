@@ -285,3 +285,179 @@ mkdir -p $C/fuzz_acpi_madt
 	for i in $(seq 56); do le 0 1; le 1 2; le 8190 2; done
 	le 0 1; le 0 2; le 55 2
 } >$C/fuzz_mbinfo/strings_full
+
+# ---- fuzz_insn_decode: mode(1: 0 16-bit, 1 32-bit, 2 64-bit) + bytes ------
+mkdir -p $C/fuzz_insn_decode
+ins() { printf %b "$2" >$C/fuzz_insn_decode/"$1"; }
+ins mov_store64 '\x02\x89\x08'                                   # mov [rax],ecx
+ins mov_load_rip '\x02\x48\x8b\x0d\x78\x56\x34\x12'              # mov rcx,[rip+d]
+ins movzx_sib32 '\x01\x0f\xb6\x44\xb3\x10'                       # movzx eax,[rbx+rsi*4+16]
+ins movsx_rex '\x02\x4d\x0f\xbf\x0a'                             # movsx r9,word [r10]
+ins store_imm16 '\x00\xc7\x80\x34\x12\x78\x56'                   # mov word [bx+si+0x1234],0x5678
+ins store_imm64 '\x02\x48\xc7\x00\xff\xff\xff\xff'              # mov qword [rax],-1
+ins xchg_ds '\x02\x3e\x86\x07'                                   # xchg [rdi],al
+ins high_byte '\x01\x88\x20'                                     # mov [eax],ah
+ins moffs64 '\x02\xa0\x00\x00\xe0\xfe\x00\x00\x00\x00'           # mov al,[moffs64]
+ins moffs16_67 '\x01\x67\x66\xa3\x00\x10'                        # mov [moffs16],ax
+ins len15 '\x02\x26\x2e\x36\x48\xc7\x84\x24\x11\x22\x33\x44\x55\x66\x77\x88'
+ins too_long '\x02\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x48\x89\x84\x24\x00\x00\x00\x00'
+ins bad_lock '\x02\xf0\x89\x08'
+ins bad_reg '\x02\x89\xc8'
+ins rex_cancelled '\x02\x48\x66\x89\x08'
+
+# ---- fuzz_guest_walk: flags(1) cr3(8) gla(8) noise(8), then RAM stores ----
+# flags: 1 PG, 2 PAE, 4 PSE, 8 LA57, 0x10 LMA, 0x20/0x40 RAM base (see
+# fuzz_guest_walk.c); store: qword index(2) value(8).
+mkdir -p $C/fuzz_guest_walk
+gw() { le "$1" 1; le "$2" 8; le "$3" 8; le "${4:-0}" 8; }
+st() { le "$1" 2; le "$2" 8; }
+# gla 0x40201ABC: indices PML4 0, PDPT 1, PD 1, PT 1
+{ gw 0x13 0x1000 0x40201ABC; st 0x200 0x2003; st 0x401 0x3003
+  st 0x601 0x4003; st 0x801 0x12345003; } >$C/fuzz_guest_walk/long4k
+{ gw 0x13 0x1000 0x40201ABC 0xFFFF0000FFFF0000; st 0x200 0x2003
+  st 0x401 0x3003; st 0x601 0x40000083; } >$C/fuzz_guest_walk/long2m
+{ gw 0x13 0x1000 0x40201ABC; st 0x200 0x2003; st 0x401 0x80000083; } \
+	>$C/fuzz_guest_walk/long1g
+{ gw 0x1B 0x1000 0x40201ABC; st 0x200 0x5003; st 0xA00 0x2003
+  st 0x401 0x3003; st 0x601 0x4003; st 0x801 0x7003; } >$C/fuzz_guest_walk/la57
+{ gw 0x13 0x1000 0xFFFF800040201ABC; st 0x300 0x2003; st 0x401 0x3003; } \
+	>$C/fuzz_guest_walk/kernel_half
+{ gw 0x03 0x1020 0x40201ABC; st 0x205 0x3001; st 0x601 0x4003
+  st 0x801 0x9ABCD003; } >$C/fuzz_guest_walk/pae
+{ gw 0x01 0x1000 0x00401ABC; st 0x200 0x200300000000; st 0x400 0x7654300300000000; } \
+	>$C/fuzz_guest_walk/legacy32
+{ gw 0x05 0x1000 0x00401ABC; st 0x200 0x00C0A08300000000; } >$C/fuzz_guest_walk/pse36
+{ gw 0x10 0 0xFFFF800012345678; } >$C/fuzz_guest_walk/nopaging_long
+{ gw 0x00 0 0x123456789; } >$C/fuzz_guest_walk/nopaging
+# RAM at 0xFFFF8000: the PML4 below 4 GiB, the PDPT above.
+{ gw 0x53 0xFFFF8000 0x40201ABC; st 0 0x100000003; st 0x1001 0x140000083; } \
+	>$C/fuzz_guest_walk/above_4g
+
+# ---- fuzz_vlapic: apic_id(4) bsp(1), then operations (see fuzz_vlapic.c) -
+# op: 0 mmio rd off/16, 1 mmio wr off/16 val(4), 2 rdmsr, 3 wrmsr, 4/5 reg
+# rd/wr in the current mode, 6 base, 7 set_irr, 8 ack, 9 advance, 10 timer
+# update, 11 deadline, 12 INIT, 13 RESET, 14 EOI, 15 service; op bit 4:
+# raw operand (level for set_irr), bit 5: high half of wrmsr values.
+mkdir -p $C/fuzz_vlapic
+wr() { le 1 1; le "$1" 1; le "$2" 4; }   # xAPIC MMIO write, offset/16
+msr() { le 3 1; le "$1" 1; le "$2" 4; }  # wrmsr 0x800 + n
+{
+	le 0 4; le 1 1
+	wr 0x0F 0x1FF; wr 0x32 0x20030; wr 0x3E 3; wr 0x38 100
+	le 9 1; le 0x3F 1; le 9 1; le 0x3F 1; le 10 1; le 15 1
+	le 0 1; le 0x39 1; le 9 1; le 0x5F 1; le 10 1; le 15 1; le 15 1
+	wr 0x3E 0xB; le 0 1; le 0x39 1; le 9 1; le 0x9F 1; le 10 1
+} >$C/fuzz_vlapic/periodic
+{
+	le 3 4; le 0 1
+	wr 0x0F 0x1FF; wr 0x32 0x30; wr 0x38 0x1000
+	le 9 1; le 0x7F 1; le 0 1; le 0x39 1; wr 0x3E 0xA; le 0 1; le 0x39 1
+	le 9 1; le 0xBF 1; le 10 1; le 15 1
+} >$C/fuzz_vlapic/oneshot
+{
+	le 0x12 4; le 0 1
+	wr 0x0F 0x1FF; le 6 1; le 0x0C 1
+	msr 0x32 0x20040; msr 0x38 50; msr 0x3F 0x50
+	le 0x17 1; le 0x60 1; le 15 1; le 14 1
+	le 2 1; le 0x02 1; le 2 1; le 0x0D 1; le 2 1; le 0x30 1; le 2 1; le 0x0A 1
+	le 0x23 1; le 0x30 1; le 0x4031 4; le 1 4
+	le 9 1; le 0x7F 1; le 10 1; le 15 1; le 14 1
+	le 3 1; le 0x02 1; le 1 4; le 3 1; le 0x08 1; le 0x100 4
+} >$C/fuzz_vlapic/x2apic
+{
+	le 0 4; le 1 1
+	wr 0x0F 0x1FF; wr 0x32 0x40020
+	le 11 1; le 0x400 2; le 9 1; le 0x7F 1; le 10 1; le 15 1
+	le 11 1; le 0x10 2; le 15 1; le 0x1B 1; le 0 8
+	wr 0x32 0x20; le 0 1; le 0x39 1
+} >$C/fuzz_vlapic/tsc_deadline
+{
+	le 7 4; le 0 1
+	le 6 1; le 0x00 1; le 6 1; le 0x0C 1; le 6 1; le 0x08 1; le 6 1; le 0x04 1
+	le 6 1; le 0x08 1; le 6 1; le 0x0C 1; le 6 1; le 0x08 1; le 6 1; le 0x00 1
+	le 0x16 1; le 0xFEF00800 8; le 6 1; le 0x18 1
+	le 12 1; le 0x1D 1; le 0x12345678 4; le 13 1; le 0xFFFFFFFF 4
+} >$C/fuzz_vlapic/base_changes
+{
+	le 1 4; le 0 1
+	wr 0x0F 0x1FF; wr 0x08 0x40
+	le 0x17 1; le 0x35 1; le 7 1; le 0x55 1; le 7 1; le 0x45 1
+	le 15 1; le 15 1; le 14 1; le 14 1
+	le 7 1; le 0x05 1; wr 0x37 0x33; le 7 1; le 0x06 1; wr 0x28 0
+	le 0 1; le 0x28 1; wr 0x31 0x02000000; wr 0x30 0x4030; wr 0x30 0x4005
+	wr 0x30 0x300; wr 0x03 0; wr 0x0A 0; wr 0x3F 0x22
+	le 0 1; le 0x0A 1; le 0x10 1; le 0xFFF 2; le 0x10 1; le 0x1004 2
+	le 0x18 1; le 0x0F 1; le 0x0F 1
+} >$C/fuzz_vlapic/priorities
+
+# ---- fuzz_vioapic: id(1), then operations (see fuzz_vioapic.c) -----------
+# op: 0 IOREGSEL sel(1), 1 IOWIN val(4), 2 read (8: IOWIN), 3 other offset
+# off(1) val(4), 4 set_irq pin(1) (0x10: asserted), 5 EOI vector(1), 6
+# program pin(1) low(4) dest(1), 7 pulse pin(1).
+mkdir -p $C/fuzz_vioapic
+prog() { le 6 1; le "$1" 1; le "$2" 4; le "${3:-0}" 1; }
+{
+	le 2 1
+	prog 1 0x31; le 0x14 1; le 1 1; le 4 1; le 1 1; le 7 1; le 1 1
+	prog 4 0x10832 3; le 7 1; le 4 1; prog 4 0x832 3; le 7 1; le 4 1
+	le 0 1; le 0x12 1; le 0x0A 1
+} >$C/fuzz_vioapic/edge
+{
+	le 0 1
+	prog 9 0xA039 1; le 0x14 1; le 9 1; le 0x14 1; le 9 1
+	le 5 1; le 0x39 1; le 4 1; le 9 1; le 5 1; le 0x39 1
+	prog 10 0x18041 0xFF; le 0x14 1; le 10 1
+	le 0 1; le 0x24 1; le 1 1; le 0x8041 4; le 0x0D 1; le 10 1
+	prog 11 0x8041; le 0x14 1; le 11 1; le 5 1; le 0x41 1
+} >$C/fuzz_vioapic/level
+{
+	le 5 1
+	le 0 1; le 0 1; le 0x0A 1; le 0 1; le 1 1; le 0x0A 1
+	le 0 1; le 2 1; le 0x0A 1; le 0 1; le 0 1; le 1 1; le 0xFF000000 4
+	le 0x0A 1; le 0 1; le 1 1; le 1 1; le 0x12345678 4
+	le 3 1; le 0x20 1; le 0x11 4; le 0 1; le 0x50 1; le 0x0A 1
+	le 0x08 1; le 0x13 4; le 0x1C 1; le 0x100 4; le 0x14 1; le 24 1
+} >$C/fuzz_vioapic/registers
+{
+	le 1 1
+	prog 3 0x8050; le 0x14 1; le 3 1; prog 3 0x50; prog 3 0x8050
+	le 0x0D 1; le 3 1; le 4 1; le 3 1; le 0x0D 1; le 3 1
+} >$C/fuzz_vioapic/level_to_edge
+
+# ---- fuzz_vpic: operations (see fuzz_vpic.c) -------------------------------
+# op: bits 0-2 kind (0 out port val(1), 1 in port, 2 set_irq irq(1), 3 INTA,
+# 4 pulse irq(1), 5 init ICW1-4 (bit 3 slave), 6 OCW2/3 val(1) (bit 3
+# slave), 7 service); bits 3-5 pick the port: 0x20, 0x21, 0xA0, 0xA1,
+# 0x4D0, 0x4D1, 0x22, raw(2); set_irq bit 4: level high.
+mkdir -p $C/fuzz_vpic
+{
+	le 5 1; le 0x11 1; le 0x20 1; le 4 1; le 1 1
+	le 0x0D 1; le 0x11 1; le 0x28 1; le 2 1; le 1 1
+	le 0x08 1; le 0xF8 1; le 0x18 1; le 0 1
+	le 0x12 1; le 0 1; le 3 1; le 7 1; le 0x02 1; le 0 1
+	le 4 1; le 8 1; le 7 1; le 4 1; le 1 1; le 4 1; le 12 1; le 7 1; le 7 1
+	le 6 1; le 0x0B 1; le 1 1; le 0x11 1; le 6 1; le 0x0C 1; le 1 1
+	le 0x0E 1; le 0x0C 1; le 0x11 1
+} >$C/fuzz_vpic/linux_init
+{
+	le 5 1; le 0x11 1; le 0x20 1; le 4 1; le 3 1
+	le 0x0D 1; le 0x11 1; le 0x28 1; le 2 1; le 1 1
+	le 0x08 1; le 0 1; le 0x18 1; le 0 1
+	le 0x28 1; le 0x0C 1; le 0x29 1; le 0x12 1; le 0x0A 1
+	le 7 1; le 7 1; le 0x02 1; le 0x0A 1; le 7 1
+	le 6 1; le 0x80 1; le 4 1; le 3 1; le 4 1; le 4 1; le 3 1; le 3 1
+	le 0x20 1; le 0x28 1; le 0x21 1
+} >$C/fuzz_vpic/elcr_aeoi
+{
+	le 5 1; le 0x11 1; le 0x08 1; le 4 1; le 0x11 1
+	le 0x0D 1; le 0x13 1; le 0x70 1; le 1 1
+	le 0x08 1; le 0 1; le 0x18 1; le 0 1
+	le 4 1; le 9 1; le 3 1; le 4 1; le 10 1; le 3 1
+	le 6 1; le 0x68 1; le 4 1; le 3 1; le 3 1; le 6 1; le 0x62 1
+	le 6 1; le 0xC3 1; le 4 1; le 5 1; le 4 1; le 6 1; le 7 1
+	le 6 1; le 0xE2 1; le 6 1; le 0xA0 1; le 6 1; le 0x48 1; le 7 1
+} >$C/fuzz_vpic/special_modes
+{
+	le 0x30 1; le 0x55 1; le 0x38 1; le 0x80 2; le 0xAA 1
+	le 0x39 1; le 0x4D2 2; le 0x31 1; le 0x1A 1; le 0x100 4; le 0x12 1; le 2 1
+} >$C/fuzz_vpic/unowned

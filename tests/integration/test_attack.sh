@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The attacker (guests/attack) tries one escape per row of the trap policy,
-# then walks a reset chain (port 0xCF9, triple fault, port 0x92) and ends
-# reading past its RAM, which must stop it. Beside it the witness keeps
-# checking a canary in its own RAM and that the hypervisor answers; it must
-# beat on, untouched, after the attacker is gone.
+# The attacker (guests/attack) tries one escape per row of the trap policy
+# (docs/trap-policy.md), walks a reset chain (port 0xCF9, triple fault,
+# port 0x92), tries the probes a careless hypervisor would fail a VM entry
+# or crash on, and ends reading past its RAM, which must stop it. Beside it
+# the witness (guests/witness) keeps checking a canary in its own RAM and
+# that the hypervisor answers: it must beat on, untouched, after the
+# attacker is gone.
 . "$(dirname "$0")/lib.sh"
 d=$BUILD/it/attack
 make_esp "$d" '[partition attack]
@@ -17,6 +19,8 @@ cpus    = 1
 memory  = 8M
 kernel  = guests/witness.elf
 cmdline = beats=0 delay=400000'
+# Ends once the attacker is stopped (or the hypervisor died) and the
+# witness has beaten once more after that.
 END_AFTER='^\[witness\] witness: beat [0-9]+ ' \
 	run_bochs "$d" 2 600 'partition attack stopped|boot aborted|HOST EXCEPTION'
 booted=$?
@@ -26,44 +30,105 @@ log=$d/serial.log
 probe() {
 	expect "$log" "^\[attack\] attack: probe $1 $2: $3\$"
 }
-probe 01 rdmsr-feature-control 'ok value=0x1'
-probe 02 wrmsr-feature-control '#GP'
-probe 03 rdmsr-debugctl '#GP'
-probe 04 wrmsr-debugctl '#GP'
-probe 05 rdmsr-mtrrcap '#GP'
-probe 06 wrmsr-apic-base-relocate '#GP'
-probe 07 rdmsr-apic-base 'ok value=0xfee00900'
-probe 08 wrmsr-microcode-trigger 'ok'
-probe 09 cr4-vmxe '#GP'
-probe 10 vmxon '#UD'
-probe 11 vmlaunch '#UD'
-probe 12 vmptrld '#UD'
-probe 13 vmcall-unknown 'ret=-3'
-probe 14 vmcall-console-valid 'ret=42'
+# CPUID: VMX, SMX and MONITOR hidden, hypervisor bit set; one vCPU.
+probe 01 cpuid-vmx-smx-monitor-hv 'ok value=0x80000000'
+probe 02 cpuid-topology-cpus 'ok value=0x1'
+# MSRs: the allowlist; the APIC cannot be moved.
+probe 03 rdmsr-feature-control 'ok value=0x1'
+probe 04 wrmsr-feature-control '#GP'
+probe 05 rdmsr-debugctl '#GP'
+probe 06 wrmsr-debugctl '#GP'
+probe 07 rdmsr-mtrrcap '#GP'
+probe 08 wrmsr-tsc '#GP'
+probe 09 wrmsr-apic-base-relocate '#GP'
+probe 10 rdmsr-apic-base 'ok value=0xfee00900'
+probe 11 wrmsr-microcode-trigger 'ok'
+probe 12 rdmsr-microcode-trigger '#GP'
+# No nested VMX.
+probe 13 cr4-vmxe '#GP'
+probe 14 vmxon '#UD'
+probe 15 vmlaunch '#UD'
+probe 16 vmptrld '#UD'
+# Hypercalls: unknown numbers, pointers past RAM, wrapping, too long.
+probe 17 vmcall-unknown 'ret=-3'
+probe 18 vmcall-console-valid 'ret=42'
 expect "$log" '^\[attack\] attack: console_write reached the console$'
-probe 15 vmcall-console-past-ram 'ret=-2'
-probe 16 vmcall-console-straddle 'ret=-2'
-probe 17 vmcall-console-wrap 'ret=-1'
-probe 18 vmcall-console-wrap32 'ret=-2'
-probe 19 vmcall-console-len8192 'ret=-1'
-probe 20 getsec '#UD'
-probe 21 invept '#UD'
-probe 22 invvpid '#UD'
-probe 23 monitor '#UD'
-probe 24 mwait '#UD'
-probe 25 cr4-osxsave 'ok value=0x40000'
-probe 26 xsetbv-xcr1 '#GP'
-probe 27 cr0-nw-without-cd '#GP'
-probe 28 cr0-nw-without-cd-ne '#GP'
-probe 29 cr0-pg-without-pe '#GP'
-probe 30 invd 'ok'
-probe 31 pci-config-read 'ok value=0xffffffff'
-probe 32 unowned-port-read 'ok value=0xffffffff'
-probe 33 x2apic-enable 'ok value=0xfee00d00'
-probe 34 x2apic-id 'ok value=0x0'
-probe 35 ipi-init-sipi-apic5 'ok'
-probe 36 ipi-nmi-apic5 'ok'
-probe 37 ipi-init-apic1 'ok'
-probe 38 ipi-broadcast-init-nmi 'ok'
-probe 39 cf9-reset 'requesting'
+probe 19 vmcall-console-past-ram 'ret=-2'
+probe 20 vmcall-console-straddle 'ret=-2'
+# gpa 0xFFFFF000 len 0x2000: the length is over the 4096 maximum, which
+# is checked first (EINVAL); 0xFFFFF800 + 0x1000 wraps in 32 bits (EFAULT).
+probe 21 vmcall-console-wrap 'ret=-1'
+probe 22 vmcall-console-wrap32 'ret=-2'
+probe 23 vmcall-console-len8192 'ret=-1'
+# Instructions refused with #UD, XSETBV with #GP.
+probe 24 getsec '#UD'
+probe 25 invept '#UD'
+probe 26 invvpid '#UD'
+probe 27 monitor '#UD'
+probe 28 mwait '#UD'
+probe 29 cr4-osxsave 'ok value=0x40000'
+probe 30 xsetbv-xcr1 '#GP'
+# Invalid CR0 values raise #GP (SDM Vol. 2 MOV CR), also when the write
+# exits because it flips CR0.NE, which the hypervisor owns.
+probe 31 cr0-nw-without-cd '#GP'
+probe 32 cr0-nw-without-cd-ne '#GP'
+probe 33 cr0-pg-without-pe '#GP'
+probe 34 invd 'ok'
+# Ports: no PCI device, unowned ports read all-ones.
+probe 35 pci-config-read 'ok value=0xffffffff'
+probe 36 unowned-port-read 'ok value=0xffffffff'
+# x2APIC, and IPIs aimed outside the partition: dropped and logged.
+probe 37 x2apic-enable 'ok value=0xfee00d00'
+probe 38 x2apic-id 'ok value=0x0'
+probe 39 ipi-init-sipi-apic5 'ok'
+probe 40 ipi-nmi-apic5 'ok'
+probe 41 ipi-init-apic1 'ok'
+probe 42 ipi-broadcast-init-nmi 'ok'
+dropped='partition attack: .*APIC ID %s[^0-9].*(not in this partition|outside its partition)'
+# shellcheck disable=SC2059
+n=$(grep -cE "$(printf "$dropped" 5)" "$log")
+[ "$n" -eq 3 ] || { echo "  expected 3 dropped IPIs to APIC ID 5 (INIT, SIPI, NMI), saw $n"; failures=$((failures + 1)); }
+# shellcheck disable=SC2059
+expect "$log" "$(printf "$dropped" 1)"
+expect_not "$log" 'partition witness: .*(IPI|INIT|NMI)'
+
+# The reset chain: each reset restarts only the attacker.
+probe 43 cf9-reset 'requesting'
+expect "$log" 'partition attack: reset through port 0xCF9: restarting it$'
+expect "$log" 'partition attack restarted \(reset #1\); hypervisor heap: [0-9]+ pages free$'
+expect "$log" '^\[attack\] attack: after reset 1$'
+probe 44 reset-scrub 'ok'
+probe 45 apic-base-after-reset 'ok value=0xfee00900'
+probe 46 triple-fault 'requesting'
+expect "$log" 'partition attack: triple fault on vCPU 0 at RIP 0x[0-9a-f]+: restarting it$'
+expect "$log" 'partition attack restarted \(reset #2\)'
+expect "$log" '^\[attack\] attack: after reset 2$'
+probe 47 port92-reset 'requesting'
+expect "$log" 'partition attack: reset through port 0x92: restarting it$'
+expect "$log" 'partition attack restarted \(reset #3\)'
+expect "$log" '^\[attack\] attack: after reset 3$'
+n=$(grep -cE 'partition attack restarted \(reset #[0-9]+\)' "$log")
+[ "$n" -eq 3 ] || { echo "  expected exactly 3 restarts of the attacker, saw $n"; failures=$((failures + 1)); }
+expect_not "$log" 'NO RESET'
+
+# The last boot: more #GP cases (a VM entry must not fail on them, nor may
+# the hypervisor take an exception), then the fatal read past RAM.
+probe 48 cr0-pg-without-pe-ne '#GP'
+probe 49 xsetbv-xcr0-no-x87 '#GP'
+probe 50 xsetbv-xcr0-bndregs-only '#GP'
+probe 51 xsetbv-xcr0-avx512-partial '#GP'
+expect_not "$log" 'VM entry failed|HOST EXCEPTION|this CPU is halted'
+probe 52 read-past-ram 'reading 0x400000'
+expect "$log" 'partition attack stopped: memory access outside its RAM at GPA 0x400000 \(r\) RIP 0x[0-9a-f]+$'
+expect "$log" 'partition attack exits: '
+expect_not "$log" 'ESCAPED|trap: unexpected|FAIL'
+
+# The witness: untouched throughout, and still beating (and answered by the
+# hypervisor) after the attacker stopped.
+expect "$log" '^\[witness\] witness: canary 0x200000-0x2fffff filled$'
+expect_after "$log" 'partition attack stopped' '^\[witness\] witness: beat [0-9]+ canary ok hv ok$'
+expect_not "$log" 'CANARY CORRUPTED|HV GONE'
+expect_not "$log" 'partition witness (stopped|exited|restarted)|partition witness: .*restarting it'
+n=$(grep -c '^\[witness\] witness: beat 1 ' "$log")
+[ "$n" -eq 1 ] || { echo "  expected the witness to start once, saw $n starts"; failures=$((failures + 1)); }
 finish attack "$d" $booted
