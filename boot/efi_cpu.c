@@ -5,12 +5,14 @@
 #include "drivers/acpi_madt.h"
 
 /* UEFI PI specification, volume 2: EFI_MP_SERVICES_PROTOCOL. */
-static EFI_GUID mp_guid = {0x3fdda605, 0xa76e, 0x4f46,
+static EFI_GUID mp_guid = {0x3fdda605,
+			   0xa76e,
+			   0x4f46,
 			   {0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08}};
 
 struct mp_cpu_info {
 	UINT64 processor_id; /* APIC ID */
-	UINT32 status;       /* bit 0 BSP, bit 1 enabled, bit 2 healthy */
+	UINT32 status;	     /* bit 0 BSP, bit 1 enabled, bit 2 healthy */
 	UINT32 location[3];
 	UINT32 ext[8]; /* room for the v2 extended topology, unused */
 };
@@ -23,7 +25,7 @@ struct mp_services {
 	EFI_STATUS(EFIAPI *who_am_i)(struct mp_services *, UINTN *);
 };
 
-#define MP_BSP 1u
+#define MP_BSP	   1u
 #define MP_ENABLED 2u
 
 const char *efi_find_cpus(struct boot_info *bi)
@@ -75,9 +77,11 @@ static bool listed(const struct boot_info *bi, uint32_t id)
  * disagreement is reported; MP Services stays authoritative. */
 void efi_crosscheck_madt(const struct boot_info *bi)
 {
-	static EFI_GUID acpi20 = {0x8868e871, 0xe4f1, 0x11d3,
-				  {0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88,
-				   0x81}};
+	static EFI_GUID acpi20 = {
+	    0x8868e871,
+	    0xe4f1,
+	    0x11d3,
+	    {0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81}};
 	uint64_t rsdp = 0;
 	for (UINTN i = 0; i < efi_st->NumberOfTableEntries; i++) {
 		EFI_CONFIGURATION_TABLE *t = &efi_st->ConfigurationTable[i];

@@ -117,7 +117,7 @@ uint64_t efi_alloc_pages(uint64_t bytes, uint64_t max)
 	EFI_PHYSICAL_ADDRESS a = max;
 	uint64_t pages = BH_ALIGN_UP(bytes, 4096) / 4096;
 	if (EFI_ERROR(efi_st->BootServices->AllocatePages(
-		    AllocateMaxAddress, EfiLoaderData, pages, &a)))
+		AllocateMaxAddress, EfiLoaderData, pages, &a)))
 		return 0;
 	return remember(a, pages);
 }
@@ -127,8 +127,8 @@ uint64_t efi_alloc_aligned(uint64_t bytes, uint64_t align)
 	EFI_BOOT_SERVICES *bs = efi_st->BootServices;
 	uint64_t pages = (bytes + align) / 4096;
 	EFI_PHYSICAL_ADDRESS a = 0;
-	if (EFI_ERROR(bs->AllocatePages(AllocateAnyPages, EfiLoaderData, pages,
-					&a)))
+	if (EFI_ERROR(
+		bs->AllocatePages(AllocateAnyPages, EfiLoaderData, pages, &a)))
 		return 0;
 	uint64_t start = BH_ALIGN_UP(a, align);
 	uint64_t head = (start - a) / 4096;

@@ -11,8 +11,8 @@ EFI_SYSTEM_TABLE *efi_st;
 EFI_HANDLE efi_image;
 
 #define CONFIG_NAME "bulkhead.conf"
-#define HEAP_SIZE BH_MIB(8)
-#define MAX_4G 0xFFFFFFFFull
+#define HEAP_SIZE   BH_MIB(8)
+#define MAX_4G	    0xFFFFFFFFull
 
 static void efi_con_out(const char *s, size_t len)
 {
@@ -52,8 +52,8 @@ static bool conout_has_serial(void)
 	uint8_t buf[2048];
 	UINTN size = sizeof(buf);
 	UINT32 attr;
-	if (EFI_ERROR(efi_st->RuntimeServices->GetVariable(
-		    L"ConOut", &global, &attr, &size, buf)))
+	if (EFI_ERROR(efi_st->RuntimeServices->GetVariable(L"ConOut", &global,
+							   &attr, &size, buf)))
 		return false;
 	for (UINTN off = 0; off + 4 <= size;) {
 		UINTN len = buf[off + 2] | (buf[off + 3] << 8);
@@ -134,8 +134,8 @@ static EFI_STATUS exit_boot_services(struct boot_info *bi)
 		bs->GetMemoryMap(&size, NULL, &key, &dsz, &dver);
 		size += 8 * dsz;
 		EFI_MEMORY_DESCRIPTOR *map;
-		if (EFI_ERROR(bs->AllocatePool(EfiLoaderData, size,
-					       (void **)&map)))
+		if (EFI_ERROR(
+			bs->AllocatePool(EfiLoaderData, size, (void **)&map)))
 			return EFI_OUT_OF_RESOURCES;
 		if (EFI_ERROR(bs->GetMemoryMap(&size, map, &key, &dsz, &dver)))
 			continue;

@@ -52,8 +52,8 @@ static int load_one(const struct cfg_partition *p, struct bi_partition *bp)
 	struct guest_mem mem = {(uint8_t *)bp->ram_hpa, bp->ram_size};
 	/* A file that is there but cannot be loaded (corrupt, truncated,
 	 * too big) refuses only this partition: the others still boot. */
-	if (part_load(p, cfg_cpu_count(p->cpu_mask), &bp->imgs, &mem,
-		      &bp->boot, bp->why, sizeof(bp->why))) {
+	if (part_load(p, cfg_cpu_count(p->cpu_mask), &bp->imgs, &mem, &bp->boot,
+		      bp->why, sizeof(bp->why))) {
 		boot_msg("error: %s:%u: partition %s: %s; this partition will "
 			 "not start",
 			 CONFIG_NAME, p->kernel_line, p->name, bp->why);

@@ -110,8 +110,8 @@ _Static_assert(ACPI_BUILD_MAX_SIZE <= 0x10000, "must fit the BIOS area");
 #define MADT_PCAT_COMPAT    (1u << 0)
 #define MADT_TYPE_LAPIC	    0
 #define MADT_TYPE_LAPIC_NMI 4
-#define MADT_TYPE_IOAPIC 1
-#define MADT_TYPE_ISO 2
+#define MADT_TYPE_IOAPIC    1
+#define MADT_TYPE_ISO	    2
 #define MADT_LAPIC_ENABLED  (1u << 0)
 #define MADT_ALL_PROCESSORS 0xFF
 
@@ -407,8 +407,8 @@ static uint8_t *put_ioapic(uint8_t *e, const struct acpi_platform *p)
 	e += ACPI_MADT_IOAPIC;
 	put8(e + 0, MADT_TYPE_ISO);
 	put8(e + 1, ACPI_MADT_ISO);
-	put8(e + 2, 0); /* ISA bus */
-	put8(e + 3, 0); /* IRQ 0 */
+	put8(e + 2, 0);	 /* ISA bus */
+	put8(e + 3, 0);	 /* IRQ 0 */
 	put32(e + 4, 2); /* GSI 2 */
 	put16(e + 8, 0);
 	return e + ACPI_MADT_ISO;

@@ -67,18 +67,18 @@
 #define ACPI_MADT_FIXED	    44u /* header, local APIC address, flags */
 #define ACPI_MADT_LAPIC	    8u	/* Processor Local APIC entry (type 0) */
 #define ACPI_MADT_LAPIC_NMI 6u	/* Local APIC NMI entry (type 4) */
-#define ACPI_MADT_IOAPIC 12u /* I/O APIC entry (type 1) */
-#define ACPI_MADT_ISO 10u    /* Interrupt Source Override (type 2) */
+#define ACPI_MADT_IOAPIC    12u /* I/O APIC entry (type 1) */
+#define ACPI_MADT_ISO	    10u /* Interrupt Source Override (type 2) */
 #define ACPI_MADT_LEN(n)                                                       \
 	(ACPI_MADT_FIXED + ACPI_MADT_LAPIC * (size_t)(n) + ACPI_MADT_LAPIC_NMI)
 /* With an I/O APIC: its entry and the ISA IRQ 0 -> GSI 2 override. */
 #define ACPI_MADT_IOAPIC_EXTRA (ACPI_MADT_IOAPIC + ACPI_MADT_ISO)
 
-#define ACPI_MAX_CPUS	      255u
-#define ACPI_BUILD_SIZE(n)    (ACPI_MADT_OFF + ACPI_MADT_LEN(n))
+#define ACPI_MAX_CPUS		  255u
+#define ACPI_BUILD_SIZE(n)	  (ACPI_MADT_OFF + ACPI_MADT_LEN(n))
 #define ACPI_BUILD_SIZE_IOAPIC(n) (ACPI_BUILD_SIZE(n) + ACPI_MADT_IOAPIC_EXTRA)
-#define ACPI_BUILD_MAX_SIZE   ACPI_BUILD_SIZE_IOAPIC(ACPI_MAX_CPUS)
-#define ACPI_BUILD_BASE_ALIGN 64u /* the FACS must be 64-byte aligned */
+#define ACPI_BUILD_MAX_SIZE	  ACPI_BUILD_SIZE_IOAPIC(ACPI_MAX_CPUS)
+#define ACPI_BUILD_BASE_ALIGN	  64u /* the FACS must be 64-byte aligned */
 
 /* PM1_CNT fields (ACPI 6.0 section 4.8.3.2.1) */
 #define ACPI_PM1_CNT_SCI_EN	   (1u << 0)
@@ -97,7 +97,7 @@ struct acpi_platform {
 	uint16_t sci_irq;	/* ISA IRQ of the SCI, e.g. 9 */
 	uint16_t reset_port;	/* 0xCF9, reset value 0x06; 0 = none */
 	uint8_t s5_slp_typ;	/* SLP_TYP for S5 written to PM1a_CNT, 0..7 */
-	char oem_id[7]; /* up to 6 printable ASCII chars, space padded */
+	char oem_id[7];	      /* up to 6 printable ASCII chars, space padded */
 	uint32_t ioapic_addr; /* I/O APIC MMIO base, 0 = none */
 	uint8_t ioapic_id;    /* its APIC ID (distinct from the CPUs') */
 };

@@ -13,7 +13,7 @@ enum {
 	UART_MCR = 4,
 	UART_LSR = 5,
 };
-#define LSR_DR 0x01   /* data ready */
+#define LSR_DR	 0x01 /* data ready */
 #define LSR_THRE 0x20 /* transmit holding register empty */
 
 void uart_init(uint16_t base)

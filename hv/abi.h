@@ -8,11 +8,11 @@
  * "BulkheadHV\0\0". Leaf 0x40000001: EAX = vCPUs in this partition,
  * EBX = this vCPU's index (= its APIC ID), ECX = partition RAM in MiB,
  * EDX = ABI version. */
-#define BH_CPUID_BASE	 0x40000000u
-#define BH_CPUID_INFO	 0x40000001u
+#define BH_CPUID_BASE 0x40000000u
+#define BH_CPUID_INFO 0x40000001u
 /* Leaf 0x40000002: EAX = how many times this partition has been reset
  * (reboot requests and faults with on_fault = reset) since boot. */
-#define BH_CPUID_RESETS 0x40000002u
+#define BH_CPUID_RESETS	 0x40000002u
 #define BH_SIGNATURE_EBX 0x6b6c7542u /* "Bulk" */
 #define BH_SIGNATURE_ECX 0x64616568u /* "head" */
 #define BH_SIGNATURE_EDX 0x00005648u /* "HV\0\0" */

@@ -20,7 +20,7 @@ enum exit_kind {
 	EXIT_TRIPLE_FAULT,
 	EXIT_ENTRY_FAILED,
 	EXIT_INTERRUPT, /* host interrupt taken while the guest ran */
-	EXIT_NMI,       /* kick from another CPU */
+	EXIT_NMI,	/* kick from another CPU */
 	EXIT_CR_ACCESS, /* handled inside arch; counted */
 	EXIT_XSETBV,
 	EXIT_PRIV_INSN, /* VMX/SVM/SMX instructions: refused with #UD */
@@ -35,7 +35,7 @@ enum exit_kind {
 struct exit_info {
 	enum exit_kind kind;
 	uint32_t raw_reason; /* backend's own reason number, for messages */
-	uint64_t qual;       /* backend's qualification, for messages */
+	uint64_t qual;	     /* backend's qualification, for messages */
 	union {
 		struct {
 			uint16_t port;
@@ -100,8 +100,8 @@ uint64_t arch_guest_cr4(struct vcpu *v);
 bool arch_guest_if(struct vcpu *v);
 /* Emulate the instruction that faulted on MMIO at `gpa` through rw();
  * returns 0, or -1 with a reason when it cannot be decoded. */
-typedef int mmio_rw_fn(struct vcpu *v, uint64_t gpa, unsigned size,
-		       bool write, uint64_t *val);
+typedef int mmio_rw_fn(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
+		       uint64_t *val);
 int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw,
 		      const char **why);
 
@@ -115,8 +115,6 @@ void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]);
 void arch_kick(unsigned pcpu);
 /* Park the calling CPU until kicked. */
 void arch_cpu_wait(void);
-
-
 
 /* Host bring-up (called by core_main on the BSP): own page tables, GDT,
  * IDT and TSS for the BSP. */

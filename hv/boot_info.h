@@ -9,22 +9,22 @@
 #define BI_MAX_CPUS CFG_MAX_CPUS
 
 struct bi_partition {
-	uint64_t ram_hpa;  /* host-physical base of guest-physical 0 */
-	uint64_t ram_size; /* bytes, multiple of 2 MiB */
+	uint64_t ram_hpa;	 /* host-physical base of guest-physical 0 */
+	uint64_t ram_size;	 /* bytes, multiple of 2 MiB */
 	struct part_images imgs; /* pristine files, kept for resets */
-	struct part_boot boot;   /* how the boot vCPU starts */
-	bool refused;            /* its image could not be loaded */
-	char why[160];           /* ... and why */
+	struct part_boot boot;	 /* how the boot vCPU starts */
+	bool refused;		 /* its image could not be loaded */
+	char why[160];		 /* ... and why */
 };
 
 struct boot_info {
 	uint32_t ncpus; /* CPUs reported by firmware, index 0 = BSP */
 	uint32_t apic_id[BI_MAX_CPUS];
-	uint64_t tsc_khz;       /* measured against the firmware's Stall() */
-	uint64_t heap_base;     /* page-aligned, below 4 GiB */
+	uint64_t tsc_khz;   /* measured against the firmware's Stall() */
+	uint64_t heap_base; /* page-aligned, below 4 GiB */
 	uint64_t heap_size;
 	uint64_t trampoline_pa; /* one 4 KiB page below 1 MiB for AP start */
-	uint64_t phys_top;      /* identity-map [0, phys_top) */
+	uint64_t phys_top;	/* identity-map [0, phys_top) */
 	uint16_t console_port;
 	struct bh_config cfg;
 	struct bi_partition parts[CFG_MAX_PARTS];

@@ -38,8 +38,8 @@ struct cfg_partition {
 			       entry&15 */
 	uint16_t exit_port; /* debug-exit port, 0 = none */
 	unsigned cpus_line; /* line of the cpus key */
-	unsigned memory_line; /* line of the memory key */
-	unsigned entry_line;  /* line of the entry key, 0 if none */
+	unsigned memory_line;	   /* line of the memory key */
+	unsigned entry_line;	   /* line of the entry key, 0 if none */
 	char initrd[CFG_PATH_MAX]; /* Linux initial ramdisk, "" if none */
 	unsigned initrd_line;
 	enum cfg_on_fault on_fault;

@@ -34,8 +34,8 @@ void console_write(const char *s, size_t len)
 void hv_log(const char *fmt, ...)
 {
 	char buf[256];
-	int n = bh_snprintf(buf, sizeof(buf), "bulkhead: cpu%u: ",
-			    this_cpu_index());
+	int n = bh_snprintf(buf, sizeof(buf),
+			    "bulkhead: cpu%u: ", this_cpu_index());
 	va_list ap;
 	va_start(ap, fmt);
 	bh_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);

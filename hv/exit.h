@@ -6,12 +6,12 @@
 
 typedef void exit_handler_fn(struct vcpu *v, const struct exit_info *e);
 
-exit_handler_fn exit_io;          /* exit_io.c */
-exit_handler_fn exit_cpuid;       /* exit_cpuid.c */
-exit_handler_fn exit_rdmsr;       /* exit_msr.c */
-exit_handler_fn exit_wrmsr;       /* exit_msr.c */
-exit_handler_fn exit_hypercall;   /* hypercall.c */
-exit_handler_fn exit_hlt;         /* exit_fault.c and friends */
+exit_handler_fn exit_io;	/* exit_io.c */
+exit_handler_fn exit_cpuid;	/* exit_cpuid.c */
+exit_handler_fn exit_rdmsr;	/* exit_msr.c */
+exit_handler_fn exit_wrmsr;	/* exit_msr.c */
+exit_handler_fn exit_hypercall; /* hypercall.c */
+exit_handler_fn exit_hlt;	/* exit_fault.c and friends */
 exit_handler_fn exit_mem;
 exit_handler_fn exit_triple;
 exit_handler_fn exit_entry_failed;

@@ -6,20 +6,22 @@
 
 enum { A, B, C, D };
 
-#define CPUID1_ECX_MONITOR (1u << 3) /* MWAIT is trapped and refused */
-#define CPUID1_ECX_VMX (1u << 5)
-#define CPUID1_ECX_SMX (1u << 6)
-#define CPUID1_ECX_X2APIC (1u << 21)
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID1_EDX_HTT (1u << 28)
+#define CPUID1_ECX_MONITOR	(1u << 3) /* MWAIT is trapped and refused */
+#define CPUID1_ECX_VMX		(1u << 5)
+#define CPUID1_ECX_SMX		(1u << 6)
+#define CPUID1_ECX_X2APIC	(1u << 21)
+#define CPUID1_ECX_HYPERVISOR	(1u << 31)
+#define CPUID1_EDX_HTT		(1u << 28)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 /* Features whose MSRs or machine-wide state a partition does not get:
  * DTES64, DS-CPL, EST, TM2, xTPR, PDCM (ECX); MCE, MTRR, MCA, DS, ACPI
  * thermal, TM, PBE (EDX). */
-#define CPUID1_ECX_HIDE ((1u << 2) | (1u << 4) | (1u << 7) | (1u << 8) | \
-			 (1u << 14) | (1u << 15))
-#define CPUID1_EDX_HIDE ((1u << 7) | (1u << 12) | (1u << 14) | (1u << 21) | \
-			 (1u << 22) | (1u << 29) | (1u << 31))
+#define CPUID1_ECX_HIDE                                                        \
+	((1u << 2) | (1u << 4) | (1u << 7) | (1u << 8) | (1u << 14) |          \
+	 (1u << 15))
+#define CPUID1_EDX_HIDE                                                        \
+	((1u << 7) | (1u << 12) | (1u << 14) | (1u << 21) | (1u << 22) |       \
+	 (1u << 29) | (1u << 31))
 #define CPUID6_EAX_ARAT (1u << 2)
 /* Leaf 7: TSC_ADJUST, SGX, MPX (EBX); WAITPKG, LA57 (ECX). EDX (speculation
  * controls, ARCH_CAPABILITIES...) is hidden whole. */
@@ -27,19 +29,19 @@ enum { A, B, C, D };
 #define CPUID7_ECX_HIDE ((1u << 5) | (1u << 16))
 /* Leaf 0xD.1: XSAVEC and XSAVES are not offered, so the guest uses the
  * standard XSAVE layout whose sizes the host's leaf 0xD reports. */
-#define CPUIDD1_EAX_HIDE ((1u << 1) | (1u << 3))
-#define CPUID1_ECX_OSXSAVE (1u << 27)
-#define CPUID7_ECX_OSPKE (1u << 4)
-#define CR4_OSXSAVE (1ull << 18)
-#define CR4_PKE (1ull << 22)
+#define CPUIDD1_EAX_HIDE	  ((1u << 1) | (1u << 3))
+#define CPUID1_ECX_OSXSAVE	  (1u << 27)
+#define CPUID7_ECX_OSPKE	  (1u << 4)
+#define CR4_OSXSAVE		  (1ull << 18)
+#define CR4_PKE			  (1ull << 22)
 #define CPUID_80000007_EDX_INVTSC (1u << 8)
 
 static void leaf_1(struct vcpu *v, uint32_t r[4])
 {
 	r[C] &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_SMX |
 		  CPUID1_ECX_HIDE);
-	r[C] |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC |
-		CPUID1_ECX_TSC_DEADLINE;
+	r[C] |=
+	    CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE;
 	r[D] &= ~CPUID1_EDX_HIDE;
 	/* OSXSAVE mirrors the guest's own CR4, not the host's (SDM CPUID). */
 	r[C] &= ~CPUID1_ECX_OSXSAVE;
@@ -111,7 +113,7 @@ static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	case 4: /* cores per package - 1, no cache sharing across vCPUs */
 		r[A] = (r[A] & 0x3FFF) | ((v->part->nvcpus - 1) << 26);
 		break;
-	case 5: /* MONITOR/MWAIT is not offered */
+	case 5:	  /* MONITOR/MWAIT is not offered */
 	case 0xA: /* no PMU */
 		r[A] = r[B] = r[C] = r[D] = 0;
 		break;

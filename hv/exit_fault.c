@@ -4,7 +4,7 @@
 #include "exit.h"
 #include "console.h"
 
-#define APIC_PAGE 0xFEE00000ull
+#define APIC_PAGE    0xFEE00000ull
 #define MMIO_HOLE_LO 0xC0000000ull /* PC MMIO hole below 4 GiB */
 #define MMIO_HOLE_HI 0x100000000ull
 
@@ -74,8 +74,9 @@ void exit_entry_failed(struct vcpu *v, const struct exit_info *e)
 void exit_unhandled(struct vcpu *v, const struct exit_info *e)
 {
 	arch_vcpu_dump(v, e);
-	part_stop(v->part, "stopped: unhandled exit %u (qual 0x%lx) at RIP "
-			   "0x%lx",
+	part_stop(v->part,
+		  "stopped: unhandled exit %u (qual 0x%lx) at RIP "
+		  "0x%lx",
 		  e->raw_reason, (unsigned long)e->qual,
 		  (unsigned long)arch_vcpu_rip(v));
 }

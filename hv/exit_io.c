@@ -8,7 +8,8 @@
 struct io_range {
 	uint16_t base, len;
 	uint32_t (*read)(struct vcpu *v, uint16_t port, uint8_t size);
-	void (*write)(struct vcpu *v, uint16_t port, uint8_t size, uint32_t val);
+	void (*write)(struct vcpu *v, uint16_t port, uint8_t size,
+		      uint32_t val);
 };
 
 static uint32_t uart_rd(struct vcpu *v, uint16_t port, uint8_t size)
@@ -42,10 +43,10 @@ static void pic_wr(struct vcpu *v, uint16_t port, uint8_t size, uint32_t val)
 }
 
 static const struct io_range fixed_ranges[] = {
-	{BH_UART_BASE, 8, uart_rd, uart_wr},
-	{0x20, 2, pic_rd, pic_wr},   /* 8259 master */
-	{0xA0, 2, pic_rd, pic_wr},   /* 8259 slave */
-	{0x4D0, 2, pic_rd, pic_wr},  /* ELCR */
+    {BH_UART_BASE, 8, uart_rd, uart_wr},
+    {0x20, 2, pic_rd, pic_wr},	/* 8259 master */
+    {0xA0, 2, pic_rd, pic_wr},	/* 8259 slave */
+    {0x4D0, 2, pic_rd, pic_wr}, /* ELCR */
 };
 
 static const struct io_range *find_range(uint16_t port)
@@ -75,8 +76,9 @@ void exit_io(struct vcpu *v, const struct exit_info *e)
 	uint16_t port = e->io.port;
 	uint8_t size = e->io.size;
 	if (e->io.string) {
-		part_stop(p, "used string I/O (INS/OUTS) on port 0x%x at RIP "
-			     "0x%lx: not emulated",
+		part_stop(p,
+			  "used string I/O (INS/OUTS) on port 0x%x at RIP "
+			  "0x%lx: not emulated",
 			  port, (unsigned long)arch_vcpu_rip(v));
 		return;
 	}

@@ -4,8 +4,8 @@
  * bitmap in arch/x86_64/vmx.c.) */
 #include "exit.h"
 
-#define X2APIC_FIRST 0x800u
-#define X2APIC_LAST 0x8FFu
+#define X2APIC_FIRST	  0x800u
+#define X2APIC_LAST	  0x8FFu
 #define MISC_ENABLE_VALUE 0x1801ull /* fast strings; no BTS, no PEBS */
 
 struct msr_entry {
@@ -33,7 +33,8 @@ static bool wr_apic_base(struct vcpu *v, uint64_t val)
 static bool rd_tsc_deadline(struct vcpu *v, uint64_t *val)
 {
 	spin_lock(&v->lapic_lock);
-	vlapic_timer_update(&v->lapic, arch_now()); /* a passed deadline reads 0 */
+	vlapic_timer_update(&v->lapic,
+			    arch_now()); /* a passed deadline reads 0 */
 	*val = vlapic_get_tsc_deadline(&v->lapic);
 	spin_unlock(&v->lapic_lock);
 	return true;
@@ -85,13 +86,13 @@ static bool rd_tsc(struct vcpu *v, uint64_t *val)
 }
 
 static const struct msr_entry msr_table[] = {
-	{0x10, rd_tsc, NULL},                       /* IA32_TSC: read only */
-	{0x1B, rd_apic_base, wr_apic_base},         /* IA32_APIC_BASE */
-	{0x3A, rd_feature_control, NULL},           /* IA32_FEATURE_CONTROL */
-	{0x79, NULL, wr_ignore},                    /* BIOS_UPDT_TRIG: dropped */
-	{0x8B, rd_zero, wr_ignore},                 /* IA32_BIOS_SIGN_ID */
-	{0x1A0, rd_misc_enable, wr_ignore},         /* IA32_MISC_ENABLE */
-	{0x6E0, rd_tsc_deadline, wr_tsc_deadline},  /* IA32_TSC_DEADLINE */
+    {0x10, rd_tsc, NULL},		       /* IA32_TSC: read only */
+    {0x1B, rd_apic_base, wr_apic_base},	       /* IA32_APIC_BASE */
+    {0x3A, rd_feature_control, NULL},	       /* IA32_FEATURE_CONTROL */
+    {0x79, NULL, wr_ignore},		       /* BIOS_UPDT_TRIG: dropped */
+    {0x8B, rd_zero, wr_ignore},		       /* IA32_BIOS_SIGN_ID */
+    {0x1A0, rd_misc_enable, wr_ignore},	       /* IA32_MISC_ENABLE */
+    {0x6E0, rd_tsc_deadline, wr_tsc_deadline}, /* IA32_TSC_DEADLINE */
 };
 
 static const struct msr_entry *find_msr(uint32_t msr)

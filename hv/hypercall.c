@@ -32,9 +32,9 @@ static int64_t hc_vcpu_info(struct vcpu *v)
 }
 
 static hc_fn *const hypercalls[] = {
-	[BH_HC_VERSION] = hc_version,
-	[BH_HC_CONSOLE_WRITE] = hc_console_write,
-	[BH_HC_VCPU_INFO] = hc_vcpu_info,
+    [BH_HC_VERSION] = hc_version,
+    [BH_HC_CONSOLE_WRITE] = hc_console_write,
+    [BH_HC_VCPU_INFO] = hc_vcpu_info,
 };
 
 void exit_hypercall(struct vcpu *v, const struct exit_info *e)

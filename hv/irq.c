@@ -64,7 +64,7 @@ static bool dest_match(const struct vcpu *to, const struct vlapic_ipi *ipi)
 	if (!ipi->logical)
 		return vlapic_x2apic(l) ? ipi->dest == l->apic_id
 					: (ipi->dest & 0xFF) == l->xapic_id ||
-						  (ipi->dest & 0xFF) == 0xFF;
+					      (ipi->dest & 0xFF) == 0xFF;
 	if (vlapic_x2apic(l)) /* cluster model: SDM 10.12.10.2 */
 		return (ipi->dest >> 16) == (l->ldr >> 16) &&
 		       (ipi->dest & l->ldr & 0xFFFF);
@@ -176,10 +176,18 @@ void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi)
 		struct vcpu *to = &p->vcpus[i];
 		bool hit;
 		switch (ipi->shorthand) {
-		case 1: hit = to == from; break;
-		case 2: hit = true; break;
-		case 3: hit = to != from; break;
-		default: hit = dest_match(to, ipi); break;
+		case 1:
+			hit = to == from;
+			break;
+		case 2:
+			hit = true;
+			break;
+		case 3:
+			hit = to != from;
+			break;
+		default:
+			hit = dest_match(to, ipi);
+			break;
 		}
 		if (hit) {
 			deliver(from, to, ipi);

@@ -34,18 +34,18 @@ static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
 		return -1;
 	}
 	struct acpi_platform plat = {
-		.ncpus = nvcpus,
-		.lapic_addr = 0xFEE00000u,
-		.pic = true,
-		.pm1a_evt_port = PLAT_PM1A_EVT,
-		.pm1a_cnt_port = PLAT_PM1A_CNT,
-		.pm_tmr_port = PLAT_PM_TMR,
-		.sci_irq = PLAT_SCI_IRQ,
-		.reset_port = 0xCF9,
-		.s5_slp_typ = PLAT_S5_TYP,
-		.oem_id = "BLKHD ",
-		.ioapic_addr = 0xFEC00000u,
-		.ioapic_id = (uint8_t)nvcpus, /* after the vCPUs' APIC IDs */
+	    .ncpus = nvcpus,
+	    .lapic_addr = 0xFEE00000u,
+	    .pic = true,
+	    .pm1a_evt_port = PLAT_PM1A_EVT,
+	    .pm1a_cnt_port = PLAT_PM1A_CNT,
+	    .pm_tmr_port = PLAT_PM_TMR,
+	    .sci_irq = PLAT_SCI_IRQ,
+	    .reset_port = 0xCF9,
+	    .s5_slp_typ = PLAT_S5_TYP,
+	    .oem_id = "BLKHD ",
+	    .ioapic_addr = 0xFEC00000u,
+	    .ioapic_id = (uint8_t)nvcpus, /* after the vCPUs' APIC IDs */
 	};
 	uint64_t rsdp;
 	size_t used;
@@ -53,14 +53,14 @@ static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
 		       &plat, &rsdp, &used, why))
 		return -1;
 	struct linux_load_in in = {
-		.kernel = imgs->kernel.data,
-		.kernel_len = imgs->kernel.len,
-		.initrd = imgs->initrd.data,
-		.initrd_len = imgs->initrd.len,
-		.cmdline = cfg->cmdline,
-		.rsdp_gpa = rsdp,
-		.e820 = e820,
-		.ne820 = n,
+	    .kernel = imgs->kernel.data,
+	    .kernel_len = imgs->kernel.len,
+	    .initrd = imgs->initrd.data,
+	    .initrd_len = imgs->initrd.len,
+	    .cmdline = cfg->cmdline,
+	    .rsdp_gpa = rsdp,
+	    .e820 = e820,
+	    .ne820 = n,
 	};
 	struct linux_load_out lo;
 	if (linux_load(mem, &in, &lo, why))
@@ -85,12 +85,13 @@ int part_load(const struct cfg_partition *cfg, unsigned nvcpus,
 	/* A partition starts from zeroed RAM: nothing of the firmware's, the
 	 * hypervisor's or a previous run's data may leak into it. */
 	memset(mem->base, 0, mem->size);
-	out->kind = cfg->has_entry ? IMAGE_RAW
-				   : image_detect(imgs->kernel.data,
-						  imgs->kernel.len);
+	out->kind = cfg->has_entry
+			? IMAGE_RAW
+			: image_detect(imgs->kernel.data, imgs->kernel.len);
 	if (cfg->initrd[0] && out->kind != IMAGE_BZIMAGE) {
-		bh_snprintf(err, errlen, "'%s': initrd is only for Linux "
-					 "bzImage kernels",
+		bh_snprintf(err, errlen,
+			    "'%s': initrd is only for Linux "
+			    "bzImage kernels",
 			    cfg->kernel);
 		return -1;
 	}

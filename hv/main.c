@@ -105,7 +105,8 @@ static void cpu_main(unsigned index)
 	struct vcpu *v = cpu_vcpu[index];
 	if (!v && index == 0)
 		for (;;)
-			console_poll_input(); /* a free BSP serves the console */
+			console_poll_input(); /* a free BSP serves the console
+					       */
 	if (!v)
 		for (;;)
 			arch_cpu_wait();

@@ -19,7 +19,7 @@ enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_STOPPED };
 struct vcpu {
 	struct partition *part;
 	unsigned index; /* 0-based, also its APIC ID inside the partition */
-	unsigned pcpu;  /* physical CPU index it is pinned to */
+	unsigned pcpu;	/* physical CPU index it is pinned to */
 	struct guest_regs regs;
 	void *arch; /* backend-private (VMCS etc.) */
 	volatile enum vcpu_state state;
@@ -50,7 +50,7 @@ struct partition {
 	volatile enum part_state state;
 	struct spinlock lock;
 	uint32_t exit_status;
-	uint64_t io_dropped; /* accesses to ports it does not own */
+	uint64_t io_dropped;		/* accesses to ports it does not own */
 	const struct part_images *imgs; /* pristine files, for resets */
 	struct part_boot boot;
 	struct vuart uart;
@@ -68,10 +68,9 @@ extern unsigned npartitions;
 /* Stop the whole partition: report why, kick its other vCPUs, print its
  * exit counts. Safe to call from any of its vCPUs; the first call wins. */
 void part_stop(struct partition *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Sum of a partition's exit counts by kind (readable by management). */
-void part_exit_counts(const struct partition *p,
-		      uint64_t out[EXIT_KIND_COUNT]);
+void part_exit_counts(const struct partition *p, uint64_t out[EXIT_KIND_COUNT]);
 const char *exit_kind_name(enum exit_kind k);
 
 /* Restart the partition from its pristine images (reboot request, or a
@@ -79,7 +78,7 @@ const char *exit_kind_name(enum exit_kind k);
 void part_reset(struct partition *p, const char *why);
 /* Fatal guest fault: stop or reset per the partition's on_fault. */
 void part_fault(struct partition *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Reset every virtual device of the partition to power-on state. */
 void part_devices_init(struct partition *p);

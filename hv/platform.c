@@ -4,11 +4,11 @@
 
 uint64_t platform_tsc_hz = 1000000000ull;
 
-#define PM_TIMER_HZ 3579545ull /* ACPI spec 4.8.3.3 */
-#define PM1_SCI_EN 0x0001
-#define PM1_SLP_TYP(x) (((x) >> 10) & 7)
-#define PM1_SLP_EN 0x2000
-#define RST_CPU 0x04 /* port 0xCF9 */
+#define PM_TIMER_HZ	3579545ull /* ACPI spec 4.8.3.3 */
+#define PM1_SCI_EN	0x0001
+#define PM1_SLP_TYP(x)	(((x) >> 10) & 7)
+#define PM1_SLP_EN	0x2000
+#define RST_CPU		0x04 /* port 0xCF9 */
 #define KBC_PULSE_RESET 0xFE
 
 void platform_init(struct partition *p)
@@ -46,19 +46,32 @@ static uint8_t rtc_read(struct partition *p)
 	uint64_t secs = (arch_now() - p->plat.epoch_tsc) / platform_tsc_hz;
 	unsigned s = secs % 60, m = (secs / 60) % 60, h = (secs / 3600) % 24;
 	switch (p->plat.cmos_index & 0x7F) {
-	case 0x00: return bcd(s);
-	case 0x02: return bcd(m);
-	case 0x04: return bcd(h);
-	case 0x06: return 7;          /* weekday */
-	case 0x07: return bcd(1);     /* day: a fixed date, 2026-01-01 */
-	case 0x08: return bcd(1);     /* month */
-	case 0x09: return bcd(26);    /* year */
-	case 0x32: return bcd(20);    /* century */
-	case 0x0A: return 0x26;       /* divider, never "update in progress" */
-	case 0x0B: return 0x02;       /* 24-hour, BCD, no interrupts */
-	case 0x0C: return 0x00;
-	case 0x0D: return 0x80;       /* battery good */
-	default: return 0x00;
+	case 0x00:
+		return bcd(s);
+	case 0x02:
+		return bcd(m);
+	case 0x04:
+		return bcd(h);
+	case 0x06:
+		return 7; /* weekday */
+	case 0x07:
+		return bcd(1); /* day: a fixed date, 2026-01-01 */
+	case 0x08:
+		return bcd(1); /* month */
+	case 0x09:
+		return bcd(26); /* year */
+	case 0x32:
+		return bcd(20); /* century */
+	case 0x0A:
+		return 0x26; /* divider, never "update in progress" */
+	case 0x0B:
+		return 0x02; /* 24-hour, BCD, no interrupts */
+	case 0x0C:
+		return 0x00;
+	case 0x0D:
+		return 0x80; /* battery good */
+	default:
+		return 0x00;
 	}
 }
 

@@ -1,22 +1,23 @@
 #include "vioapic.h"
 
-#define R_ID 0x00
-#define R_VER 0x01
-#define R_ARB 0x02
-#define R_REDIR 0x10
-#define E_VECTOR 0xFFull
-#define E_MODE(e) (((e) >> 8) & 7)
-#define E_LOGICAL (1ull << 11)
-#define E_STATUS (1ull << 12)
-#define E_POLARITY (1ull << 13)
+#define R_ID	     0x00
+#define R_VER	     0x01
+#define R_ARB	     0x02
+#define R_REDIR	     0x10
+#define E_VECTOR     0xFFull
+#define E_MODE(e)    (((e) >> 8) & 7)
+#define E_LOGICAL    (1ull << 11)
+#define E_STATUS     (1ull << 12)
+#define E_POLARITY   (1ull << 13)
 #define E_REMOTE_IRR (1ull << 14)
-#define E_LEVEL (1ull << 15)
-#define E_MASK (1ull << 16)
-#define E_DEST(e) ((uint8_t)((e) >> 56))
+#define E_LEVEL	     (1ull << 15)
+#define E_MASK	     (1ull << 16)
+#define E_DEST(e)    ((uint8_t)((e) >> 56))
 /* Bits software may write: vector, mode, dest mode, polarity, trigger,
  * mask and destination; status and remote IRR are read-only. */
-#define E_WRITABLE (0xFF000000000000FFull | 0x700 | E_LOGICAL | E_POLARITY | \
-		    E_LEVEL | E_MASK)
+#define E_WRITABLE                                                             \
+	(0xFF000000000000FFull | 0x700 | E_LOGICAL | E_POLARITY | E_LEVEL |    \
+	 E_MASK)
 
 void vioapic_init(struct vioapic *io, uint8_t id)
 {

@@ -6,18 +6,18 @@
 
 #include "lib.h"
 
-#define VIOAPIC_BASE 0xFEC00000ull
-#define VIOAPIC_PINS 24
+#define VIOAPIC_BASE	0xFEC00000ull
+#define VIOAPIC_PINS	24
 #define VIOAPIC_VERSION 0x11
 
 /* An interrupt message to send to local APICs (SDM 10.11-like fields). */
 struct vioapic_msg {
 	bool valid;
 	uint8_t vector;
-	uint8_t mode;  /* delivery mode, as in the redirection entry */
-	bool logical;  /* destination mode */
-	bool level;    /* trigger mode: the LAPIC sets TMR, EOI comes back */
-	uint8_t dest;  /* destination field (bits 63:56) */
+	uint8_t mode; /* delivery mode, as in the redirection entry */
+	bool logical; /* destination mode */
+	bool level;   /* trigger mode: the LAPIC sets TMR, EOI comes back */
+	uint8_t dest; /* destination field (bits 63:56) */
 };
 
 struct vioapic {

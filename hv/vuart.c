@@ -8,19 +8,19 @@
 enum { R_DATA, R_IER, R_IIR_FCR, R_LCR, R_MCR, R_LSR, R_MSR, R_SCR };
 /* regs[] slot keeping the divisor latch high byte (DLAB=1, offset 1);
  * offset 2 has no stored register (IIR/FCR), so its slot is free. */
-#define R_DLM_SAVE R_IIR_FCR
-#define LCR_DLAB 0x80
-#define LSR_DR 0x01
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
+#define R_DLM_SAVE	R_IIR_FCR
+#define LCR_DLAB	0x80
+#define LSR_DR		0x01
+#define LSR_THRE	0x20
+#define LSR_TEMT	0x40
 #define MSR_CTS_DSR_DCD 0xB0
-#define IIR_NO_INT 0x01
-#define IIR_THRE 0x02
-#define IIR_RX 0x04
-#define IIR_FIFO 0xC0
-#define IER_RX 0x01
-#define IER_THRE 0x02
-#define IER_MASK 0x0F
+#define IIR_NO_INT	0x01
+#define IIR_THRE	0x02
+#define IIR_RX		0x04
+#define IIR_FIFO	0xC0
+#define IER_RX		0x01
+#define IER_THRE	0x02
+#define IER_MASK	0x0F
 
 void vuart_init(struct vuart *u, const char *tag)
 {

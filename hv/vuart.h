@@ -8,7 +8,7 @@
 #include "spinlock.h"
 
 #define VUART_LINE_MAX 200
-#define VUART_RX_SIZE 64
+#define VUART_RX_SIZE  64
 
 struct vuart {
 	struct spinlock lock;
@@ -19,8 +19,8 @@ struct vuart {
 	uint8_t rx[VUART_RX_SIZE];
 	volatile unsigned rx_head, rx_tail;
 	bool thre_pending; /* transmit-holding-empty interrupt latched */
-	bool fifo;         /* FCR bit 0: 16550A FIFO mode */
-	bool irq_line;     /* current IRQ level */
+	bool fifo;	   /* FCR bit 0: 16550A FIFO mode */
+	bool irq_line;	   /* current IRQ level */
 	void (*irq)(void *ctx, bool level);
 	void *irq_ctx;
 };

@@ -36,12 +36,12 @@ static void idt_init(void)
 	for (unsigned v = 0; v < 32; v++) {
 		uint64_t off = isr_table[v];
 		idt[v] = (struct idt_gate){
-			.off0 = (uint16_t)off,
-			.sel = SEL_CODE,
-			.ist = v == 2 ? 1 : 0, /* NMI on its own stack */
-			.type = 0x8E,          /* present, interrupt gate */
-			.off1 = (uint16_t)(off >> 16),
-			.off2 = (uint32_t)(off >> 32),
+		    .off0 = (uint16_t)off,
+		    .sel = SEL_CODE,
+		    .ist = v == 2 ? 1 : 0, /* NMI on its own stack */
+		    .type = 0x8E,	   /* present, interrupt gate */
+		    .off1 = (uint16_t)(off >> 16),
+		    .off2 = (uint32_t)(off >> 32),
 		};
 	}
 }

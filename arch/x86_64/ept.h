@@ -6,12 +6,12 @@
 
 #include "hv/lib.h"
 
-#define EPT_R (1ull << 0)
-#define EPT_W (1ull << 1)
-#define EPT_X (1ull << 2)
-#define EPT_RWX (EPT_R | EPT_W | EPT_X)
-#define EPT_MT_WB (6ull << 3) /* leaf memory type, SDM 28.2.6 */
-#define EPT_LARGE (1ull << 7)
+#define EPT_R	      (1ull << 0)
+#define EPT_W	      (1ull << 1)
+#define EPT_X	      (1ull << 2)
+#define EPT_RWX	      (EPT_R | EPT_W | EPT_X)
+#define EPT_MT_WB     (6ull << 3) /* leaf memory type, SDM 28.2.6 */
+#define EPT_LARGE     (1ull << 7)
 #define EPT_ADDR_MASK 0x000FFFFFFFFFF000ull
 #define EPT_GPA_LIMIT (1ull << 48) /* 4-level walk */
 

@@ -1,7 +1,7 @@
 #include "ept.h"
 
-#define SZ_4K 0x1000ull
-#define SZ_2M 0x200000ull
+#define SZ_4K	    0x1000ull
+#define SZ_2M	    0x200000ull
 #define TABLE_PERMS EPT_RWX /* non-leaf entries allow all; leaves decide */
 
 static unsigned index_at(uint64_t gpa, unsigned level)
@@ -69,7 +69,8 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    hend > (EPT_ADDR_MASK | (SZ_4K - 1)) + 1)
 		return -1;
 	while (gpa < gend) {
-		bool large = !((gpa | hpa) & (SZ_2M - 1)) && gend - gpa >= SZ_2M;
+		bool large =
+		    !((gpa | hpa) & (SZ_2M - 1)) && gend - gpa >= SZ_2M;
 		if (map_one(e, gpa, hpa, perms, large))
 			return -1;
 		uint64_t step = large ? SZ_2M : SZ_4K;

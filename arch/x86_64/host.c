@@ -7,8 +7,8 @@
 #include "hv/console.h"
 #include "hv/heap.h"
 
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
+#define PTE_P  (1ull << 0)
+#define PTE_W  (1ull << 1)
 #define PTE_PS (1ull << 7)
 
 uint64_t host_cr3;
@@ -25,7 +25,8 @@ static uint64_t build_identity_map(uint64_t top)
 	for (uint64_t g = 0; g < gib; g++) {
 		uint64_t *pd = heap_alloc_pages(1);
 		for (uint64_t i = 0; i < 512; i++)
-			pd[i] = ((g << 30) + (i << 21)) | PTE_P | PTE_W | PTE_PS;
+			pd[i] =
+			    ((g << 30) + (i << 21)) | PTE_P | PTE_W | PTE_PS;
 		pdpt[g] = (uint64_t)pd | PTE_P | PTE_W;
 	}
 	return (uint64_t)pml4;

@@ -6,7 +6,7 @@
 #include "hv/lib.h"
 
 #define HOST_STACK_SIZE (16 * 1024)
-#define NMI_STACK_SIZE (4 * 1024)
+#define NMI_STACK_SIZE	(4 * 1024)
 
 struct __attribute__((packed)) tss64 {
 	uint32_t rsvd0;

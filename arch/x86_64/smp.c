@@ -12,12 +12,12 @@ extern uint64_t host_cr3, host_tsc_khz;
 static uint8_t *tramp;
 static void (*ap_fn)(unsigned);
 
-#define FIELD(sym) ((volatile uint64_t *)(tramp + ((sym) - trampoline_start)))
+#define FIELD(sym) ((volatile uint64_t *)(tramp + ((sym)-trampoline_start)))
 
 #define APIC_BASE_X2APIC (1ull << 10)
-#define XAPIC_ICR_LO 0x300
-#define XAPIC_ICR_HI 0x310
-#define ICR_BUSY (1u << 12)
+#define XAPIC_ICR_LO	 0x300
+#define XAPIC_ICR_HI	 0x310
+#define ICR_BUSY	 (1u << 12)
 
 void trampoline_install(uint64_t pa)
 {
@@ -74,7 +74,8 @@ int arch_start_cpu(unsigned index, uint32_t apic_id, void (*fn)(unsigned))
 		send_ipi(apic_id, 0x4600 | vector); /* STARTUP */
 		delay_us(200);
 	}
-	volatile uint32_t *alive = (void *)(tramp + (tr_alive - trampoline_start));
+	volatile uint32_t *alive =
+	    (void *)(tramp + (tr_alive - trampoline_start));
 	for (unsigned ms = 0; ms < 1000 && !*alive; ms++)
 		delay_us(1000);
 	return *alive ? 0 : -1;

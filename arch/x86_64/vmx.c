@@ -7,36 +7,36 @@
 #include "hv/console.h"
 #include "hv/heap.h"
 
-#define MSR_VMX_BASIC 0x480
-#define MSR_VMX_PROCBASED2 0x48B
+#define MSR_VMX_BASIC	    0x480
+#define MSR_VMX_PROCBASED2  0x48B
 #define VMX_BASIC_TRUE_CTLS (1ull << 55)
 
 /* Control bits used (SDM 24.6, 24.7, 24.8). */
-#define PIN_EXTINT_EXIT (1u << 0)
-#define PIN_NMI_EXIT (1u << 3)
-#define PROC_HLT_EXIT (1u << 7)
-#define PROC_MWAIT_EXIT (1u << 10)
-#define PROC_IO_BITMAPS (1u << 25)
-#define PROC_MSR_BITMAPS (1u << 28)
-#define PROC_MONITOR_EXIT (1u << 29)
-#define PROC_SECONDARY (1u << 31)
-#define PROC2_EPT (1u << 1)
-#define PROC2_RDTSCP (1u << 3)
-#define PROC2_VPID (1u << 5)
+#define PIN_EXTINT_EXIT	   (1u << 0)
+#define PIN_NMI_EXIT	   (1u << 3)
+#define PROC_HLT_EXIT	   (1u << 7)
+#define PROC_MWAIT_EXIT	   (1u << 10)
+#define PROC_IO_BITMAPS	   (1u << 25)
+#define PROC_MSR_BITMAPS   (1u << 28)
+#define PROC_MONITOR_EXIT  (1u << 29)
+#define PROC_SECONDARY	   (1u << 31)
+#define PROC2_EPT	   (1u << 1)
+#define PROC2_RDTSCP	   (1u << 3)
+#define PROC2_VPID	   (1u << 5)
 #define PROC2_UNRESTRICTED (1u << 7)
-#define PROC2_INVPCID (1u << 12)
-#define PROC2_XSAVES (1u << 20)
-#define EXIT_HOST_64 (1u << 9)
-#define EXIT_ACK_INTR (1u << 15)
-#define EXIT_SAVE_PAT (1u << 18)
-#define EXIT_LOAD_PAT (1u << 19)
-#define EXIT_SAVE_EFER (1u << 20)
-#define EXIT_LOAD_EFER (1u << 21)
-#define ENTRY_LOAD_PAT (1u << 14)
-#define ENTRY_LOAD_EFER (1u << 15)
+#define PROC2_INVPCID	   (1u << 12)
+#define PROC2_XSAVES	   (1u << 20)
+#define EXIT_HOST_64	   (1u << 9)
+#define EXIT_ACK_INTR	   (1u << 15)
+#define EXIT_SAVE_PAT	   (1u << 18)
+#define EXIT_LOAD_PAT	   (1u << 19)
+#define EXIT_SAVE_EFER	   (1u << 20)
+#define EXIT_LOAD_EFER	   (1u << 21)
+#define ENTRY_LOAD_PAT	   (1u << 14)
+#define ENTRY_LOAD_EFER	   (1u << 15)
 
-static uint8_t *io_bitmaps;  /* two pages: every port exits */
-static uint8_t *msr_bitmap;  /* one page: allowlist, see msr_passthrough */
+static uint8_t *io_bitmaps; /* two pages: every port exits */
+static uint8_t *msr_bitmap; /* one page: allowlist, see msr_passthrough */
 static struct spinlock vmx_init_lock;
 
 void vmcs_error(const char *op, uint32_t field)
@@ -71,13 +71,13 @@ static uint32_t ctl_msr(uint32_t plain)
 /* MSRs a guest reaches without an exit: per-CPU state that VMX switches
  * (or that the host never uses) on a CPU dedicated to the partition. */
 static const uint32_t msr_passthrough[] = {
-	0x174, 0x175, 0x176,         /* SYSENTER_CS/ESP/EIP: VMCS fields */
-	0xC0000080,                  /* EFER: saved/loaded on entry/exit */
-	0x277,                       /* PAT: saved/loaded on entry/exit */
-	0xC0000081, 0xC0000082,      /* STAR, LSTAR: host has no SYSCALL */
-	0xC0000083, 0xC0000084,      /* CSTAR, SFMASK */
-	0xC0000100, 0xC0000101,      /* FS/GS base: VMCS fields */
-	0xC0000102, 0xC0000103,      /* KERNEL_GS_BASE, TSC_AUX */
+    0x174,	0x175,	    0x176, /* SYSENTER_CS/ESP/EIP: VMCS fields */
+    0xC0000080,			   /* EFER: saved/loaded on entry/exit */
+    0x277,			   /* PAT: saved/loaded on entry/exit */
+    0xC0000081, 0xC0000082,	   /* STAR, LSTAR: host has no SYSCALL */
+    0xC0000083, 0xC0000084,	   /* CSTAR, SFMASK */
+    0xC0000100, 0xC0000101,	   /* FS/GS base: VMCS fields */
+    0xC0000102, 0xC0000103,	   /* KERNEL_GS_BASE, TSC_AUX */
 };
 
 static void msr_bitmap_allow(uint32_t msr)
@@ -86,8 +86,8 @@ static void msr_bitmap_allow(uint32_t msr)
 	 * write-high 3072 bytes; "high" is 0xC0000000-0xC0001FFF. */
 	unsigned base = msr >= 0xC0000000u ? 1024 : 0;
 	uint32_t bit = msr & 0x1FFF;
-	msr_bitmap[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
-	msr_bitmap[base + 2048 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+	msr_bitmap[base + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
+	msr_bitmap[base + 2048 + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 }
 
 static int shared_pages_init(void)
@@ -165,14 +165,14 @@ static int setup_controls(struct vcpu *v)
 	if (adjust(ctl_msr(0x481), PIN_EXTINT_EXIT | PIN_NMI_EXIT, 0, &pin) ||
 	    adjust(ctl_msr(0x482),
 		   PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
-			   PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_HLT_EXIT,
+		       PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_HLT_EXIT,
 		   0, &proc) ||
 	    adjust(MSR_VMX_PROCBASED2,
 		   PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
 		   PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES, &proc2) ||
 	    adjust(ctl_msr(0x483),
 		   EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER |
-			   EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
+		       EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
 		   0, &exit) ||
 	    adjust(ctl_msr(0x484), ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, 0, &entry))
 		return -1;
@@ -195,7 +195,8 @@ static int setup_controls(struct vcpu *v)
 	vmwrite64(MSR_BITMAP, (uint64_t)msr_bitmap);
 	vmwrite64(EPT_POINTER, v->part->map_root);
 	/* VPID 0 is the host's; partition ids start at 1 (SDM 28.1). */
-	vmwrite16(VPID, (uint16_t)(1 + v->part->id * PART_MAX_VCPUS + v->index));
+	vmwrite16(VPID,
+		  (uint16_t)(1 + v->part->id * PART_MAX_VCPUS + v->index));
 	vmwrite64(VMCS_LINK_POINTER, ~0ull);
 	return 0;
 }
@@ -299,8 +300,8 @@ void arch_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 	/* No error code can be delivered in real mode (SDM 26.2.1.3). */
 	if (!(vmreadn(GUEST_CR0) & CR0_PE))
 		has_err = false;
-	vmwrite32(ENTRY_INTR_INFO, (1u << 31) | (3u << 8) | vector |
-					   (has_err ? 1u << 11 : 0));
+	vmwrite32(ENTRY_INTR_INFO,
+		  (1u << 31) | (3u << 8) | vector | (has_err ? 1u << 11 : 0));
 	vmwrite32(ENTRY_EXCEPTION_ERROR, err);
 }
 
@@ -317,12 +318,12 @@ void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
 /* SDM Vol. 1 13.3 and Vol. 2 XSETBV: the value must be one the CPU would
  * accept, or the XSETBV in the hypervisor would fault. The CPU is
  * dedicated, so XCR0 is the partition's own. */
-#define XCR0_X87 (1ull << 0)
-#define XCR0_SSE (1ull << 1)
-#define XCR0_AVX (1ull << 2)
-#define XCR0_MPX (3ull << 3)     /* BNDREGS, BNDCSR: both or neither */
-#define XCR0_AVX512 (7ull << 5)  /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
-#define XCR0_AMX (3ull << 17)    /* TILECFG, TILEDATA: both or neither */
+#define XCR0_X87    (1ull << 0)
+#define XCR0_SSE    (1ull << 1)
+#define XCR0_AVX    (1ull << 2)
+#define XCR0_MPX    (3ull << 3)	 /* BNDREGS, BNDCSR: both or neither */
+#define XCR0_AVX512 (7ull << 5)	 /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+#define XCR0_AMX    (3ull << 17) /* TILECFG, TILEDATA: both or neither */
 
 static bool all_or_none(uint64_t v, uint64_t group)
 {
@@ -341,8 +342,8 @@ bool arch_xsetbv(uint32_t index, uint64_t value)
 	if (!all_or_none(value, XCR0_MPX) || !all_or_none(value, XCR0_AVX512) ||
 	    !all_or_none(value, XCR0_AMX))
 		return false;
-	if ((value & XCR0_AVX512) && (value & (XCR0_SSE | XCR0_AVX)) !=
-					     (XCR0_SSE | XCR0_AVX))
+	if ((value & XCR0_AVX512) &&
+	    (value & (XCR0_SSE | XCR0_AVX)) != (XCR0_SSE | XCR0_AVX))
 		return false;
 	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)value),
 			 "d"((uint32_t)(value >> 32)));

@@ -10,8 +10,8 @@ struct vmx_vcpu {
 	bool launched;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint32_t vm_insn_error; /* of the last failed entry */
-	uint32_t pin, proc;     /* current pin-based/primary controls */
-	bool preempt_ok;        /* VMX-preemption timer supported */
+	uint32_t pin, proc;	/* current pin-based/primary controls */
+	bool preempt_ok;	/* VMX-preemption timer supported */
 };
 
 #define VMX(v) ((struct vmx_vcpu *)(v)->arch)

@@ -76,10 +76,10 @@ static uint64_t *gpr(struct vcpu *v, unsigned n)
 {
 	/* SDM Table 27-3 register numbering; RSP (4) is in the VMCS. */
 	uint64_t *const map[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
-		NULL,         &v->regs.rbp, &v->regs.rsi, &v->regs.rdi,
-		&v->regs.r8,  &v->regs.r9,  &v->regs.r10, &v->regs.r11,
-		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
+	    &v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
+	    NULL,	  &v->regs.rbp, &v->regs.rsi, &v->regs.rdi,
+	    &v->regs.r8,  &v->regs.r9,	&v->regs.r10, &v->regs.r11,
+	    &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
 	};
 	return map[n & 15];
 }
@@ -114,7 +114,7 @@ static void handle_cr(struct vcpu *v, uint64_t q)
 		vmx_write_cr0(v, shadow0 & ~8ull);
 	else if (type == 3) /* LMSW: may set PE, never clear it */
 		vmx_write_cr0(v, (shadow0 & ~0xEull) | ((q >> 16) & 0xF) |
-					 (shadow0 & 1));
+				     (shadow0 & 1));
 	else
 		ok = false;
 	if (ok)
@@ -154,7 +154,8 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e)
 		break;
 	case EXIT_MEM_VIOLATION: /* SDM Table 27-7 */
 		e->mem.gpa = vmread64(GUEST_PHYSICAL_ADDRESS);
-		e->mem.gla = (q & (1u << 7)) ? vmreadn(GUEST_LINEAR_ADDRESS) : 0;
+		e->mem.gla =
+		    (q & (1u << 7)) ? vmreadn(GUEST_LINEAR_ADDRESS) : 0;
 		e->mem.read = q & 1;
 		e->mem.write = q & 2;
 		e->mem.fetch = q & 4;

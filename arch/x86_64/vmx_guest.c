@@ -11,20 +11,20 @@ struct seg_fields {
 };
 
 static const struct seg_fields data_segs[] = {
-	{GUEST_ES_SEL, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR},
-	{GUEST_SS_SEL, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR},
-	{GUEST_DS_SEL, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR},
-	{GUEST_FS_SEL, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR},
-	{GUEST_GS_SEL, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR},
+    {GUEST_ES_SEL, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR},
+    {GUEST_SS_SEL, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR},
+    {GUEST_DS_SEL, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR},
+    {GUEST_FS_SEL, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR},
+    {GUEST_GS_SEL, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR},
 };
 
 /* Access rights (SDM 24.4.1): type | S<<4 | P<<7 | D/B<<14 | G<<15. */
-#define AR_CODE16 0x009Bu
-#define AR_DATA16 0x0093u
-#define AR_CODE32 0xC09Bu
-#define AR_DATA32 0xC093u
-#define AR_TSS_BUSY 0x008Bu
-#define AR_UNUSABLE 0x10000u
+#define AR_CODE16    0x009Bu
+#define AR_DATA16    0x0093u
+#define AR_CODE32    0xC09Bu
+#define AR_DATA32    0xC093u
+#define AR_TSS_BUSY  0x008Bu
+#define AR_UNUSABLE  0x10000u
 #define PAT_POWER_ON 0x0007040600070406ull
 
 static void set_seg(const struct seg_fields *f, uint16_t sel, uint64_t base,
@@ -61,7 +61,8 @@ static void reset_segments(const struct vcpu_start *s)
 	vmwrite32(GUEST_TR_LIMIT, 0xFFFF);
 	vmwrite32(GUEST_TR_AR, AR_TSS_BUSY);
 	vmwriten(GUEST_GDTR_BASE, real ? 0 : s->gdt_base);
-	vmwrite32(GUEST_GDTR_LIMIT, real || !s->gdt_limit ? 0xFFFF : s->gdt_limit);
+	vmwrite32(GUEST_GDTR_LIMIT,
+		  real || !s->gdt_limit ? 0xFFFF : s->gdt_limit);
 	vmwriten(GUEST_IDTR_BASE, 0);
 	vmwrite32(GUEST_IDTR_LIMIT, real ? 0x3FF : 0xFFFF);
 }

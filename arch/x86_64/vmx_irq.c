@@ -3,15 +3,15 @@
 #include "vmx.h"
 #include "x86.h"
 
-#define INTR_VALID (1u << 31)
-#define INTR_TYPE_EXTINT (0u << 8)
-#define BLOCK_STI_MOVSS 3u
-#define ACTIVITY_ACTIVE 0u
-#define ACTIVITY_HLT 1u
-#define RFLAGS_IF (1ull << 9)
-#define PROC_IRQ_WINDOW (1u << 2)
+#define INTR_VALID	  (1u << 31)
+#define INTR_TYPE_EXTINT  (0u << 8)
+#define BLOCK_STI_MOVSS	  3u
+#define ACTIVITY_ACTIVE	  0u
+#define ACTIVITY_HLT	  1u
+#define RFLAGS_IF	  (1ull << 9)
+#define PROC_IRQ_WINDOW	  (1u << 2)
 #define PIN_PREEMPT_TIMER (1u << 6)
-#define MSR_VMX_MISC 0x485
+#define MSR_VMX_MISC	  0x485
 
 uint64_t arch_now(void)
 {
@@ -50,8 +50,8 @@ void arch_inject_irq(struct vcpu *v, uint8_t vector)
 void arch_irq_window(struct vcpu *v, bool on)
 {
 	struct vmx_vcpu *x = VMX(v);
-	uint32_t proc = on ? x->proc | PROC_IRQ_WINDOW
-			   : x->proc & ~PROC_IRQ_WINDOW;
+	uint32_t proc =
+	    on ? x->proc | PROC_IRQ_WINDOW : x->proc & ~PROC_IRQ_WINDOW;
 	if (proc != x->proc) {
 		x->proc = proc;
 		vmwrite32(PROC_CONTROLS, proc);
@@ -67,8 +67,9 @@ void arch_set_deadline(struct vcpu *v, uint64_t deadline)
 		uint64_t now = rdtsc();
 		uint64_t ticks = deadline > now ? deadline - now : 0;
 		ticks >>= rdmsr(MSR_VMX_MISC) & 31;
-		vmwrite32(GUEST_PREEMPT_TIMER,
-			  ticks > 0xFFFFFFFFull ? 0xFFFFFFFFu : (uint32_t)ticks);
+		vmwrite32(GUEST_PREEMPT_TIMER, ticks > 0xFFFFFFFFull
+						   ? 0xFFFFFFFFu
+						   : (uint32_t)ticks);
 		pin |= PIN_PREEMPT_TIMER;
 	}
 	if (pin != x->pin) {

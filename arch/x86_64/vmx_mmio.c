@@ -7,8 +7,8 @@
 #include "insn_decode.h"
 #include "x86.h"
 
-#define AR_L (1u << 13)  /* CS.L: 64-bit code */
-#define AR_DB (1u << 14) /* CS.D: 32-bit default operand size */
+#define AR_L	 (1u << 13) /* CS.L: 64-bit code */
+#define AR_DB	 (1u << 14) /* CS.D: 32-bit default operand size */
 #define MAX_INSN 15
 
 static int read_guest(void *ctx, uint64_t gpa, uint64_t *val)
@@ -37,7 +37,8 @@ static size_t fetch(struct vcpu *v, enum insn_mode mode, uint8_t *buf,
 {
 	struct partition *p = v->part;
 	struct guest_paging pg = {vmreadn(GUEST_CR0), vmreadn(GUEST_CR3),
-				  vmreadn(GUEST_CR4), vmread64(GUEST_IA32_EFER)};
+				  vmreadn(GUEST_CR4),
+				  vmread64(GUEST_IA32_EFER)};
 	uint64_t lin = vmreadn(GUEST_RIP);
 	if (mode != INSN_MODE64)
 		lin = (uint32_t)(lin + vmreadn(GUEST_CS_BASE));
@@ -79,9 +80,9 @@ int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw,
 				goto fault;
 			if (rw(v, gpa, in.size, true, &val))
 				goto fault;
-			vmx_set_gpr(v, in.reg,
-				    insn_apply_load(&in, vmx_get_gpr(v, in.reg),
-						    old));
+			vmx_set_gpr(
+			    v, in.reg,
+			    insn_apply_load(&in, vmx_get_gpr(v, in.reg), old));
 		} else if (rw(v, gpa, in.size, true, &val)) {
 			goto fault;
 		}

@@ -4,19 +4,19 @@
 
 #include <stdint.h>
 
-#define MSR_IA32_APIC_BASE 0x1Bu
+#define MSR_IA32_APIC_BASE	 0x1Bu
 #define MSR_IA32_FEATURE_CONTROL 0x3Au
-#define MSR_IA32_EFER 0xC0000080u
-#define MSR_IA32_FS_BASE 0xC0000100u
-#define MSR_IA32_GS_BASE 0xC0000101u
-#define MSR_IA32_KERNEL_GS_BASE 0xC0000102u
-#define MSR_IA32_PAT 0x277u
+#define MSR_IA32_EFER		 0xC0000080u
+#define MSR_IA32_FS_BASE	 0xC0000100u
+#define MSR_IA32_GS_BASE	 0xC0000101u
+#define MSR_IA32_KERNEL_GS_BASE	 0xC0000102u
+#define MSR_IA32_PAT		 0x277u
 
-#define CR0_PE (1ull << 0)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
+#define CR0_PE	 (1ull << 0)
+#define CR0_ET	 (1ull << 4)
+#define CR0_NE	 (1ull << 5)
+#define CR0_PG	 (1ull << 31)
+#define CR4_PAE	 (1ull << 5)
 #define CR4_VMXE (1ull << 13)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
@@ -29,7 +29,8 @@ struct cpuid_regs {
 static inline void cpuid(uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
 {
 	__asm__ volatile("cpuid"
-			 : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+			 : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx),
+			   "=d"(r->edx)
 			 : "a"(leaf), "c"(sub));
 }
 

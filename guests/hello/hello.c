@@ -19,7 +19,7 @@
 
 #define DEFAULT_BEATS 3u
 #define DEFAULT_DELAY 2000000u
-#define UART_LSR_DR 0x01
+#define UART_LSR_DR   0x01
 
 /* Polled receive from the partition's UART (LSR data-ready, then RBR). */
 static char uart_getc(void)

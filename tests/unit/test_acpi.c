@@ -382,9 +382,8 @@ static void test_build_ioapic(void **state)
 	uint64_t rsdp;
 	size_t used;
 	const char *why = NULL;
-	assert_int_equal(acpi_build(buf, sizeof(buf), 0xF0000, &p, &rsdp, &used,
-				    &why),
-			 0);
+	assert_int_equal(
+	    acpi_build(buf, sizeof(buf), 0xF0000, &p, &rsdp, &used, &why), 0);
 	assert_int_equal(used, ACPI_BUILD_SIZE_IOAPIC(2));
 	const uint8_t *m = buf + ACPI_MADT_OFF;
 	uint32_t len = m[4] | m[5] << 8 | m[6] << 16 | (uint32_t)m[7] << 24;
@@ -397,7 +396,8 @@ static void test_build_ioapic(void **state)
 	assert_int_equal(io[0], 1);
 	assert_int_equal(io[1], 12);
 	assert_int_equal(io[2], 2);
-	assert_int_equal(io[4] | io[5] << 8 | io[6] << 16 | (uint32_t)io[7] << 24,
+	assert_int_equal(io[4] | io[5] << 8 | io[6] << 16 |
+			     (uint32_t)io[7] << 24,
 			 0xFEC00000u);
 	const uint8_t *iso = io + 12;
 	assert_int_equal(iso[0], 2);
