@@ -20,6 +20,7 @@ exit_handler_fn exit_xsetbv;
 exit_handler_fn exit_refuse_ud;
 exit_handler_fn exit_invd;
 exit_handler_fn exit_unhandled;
+exit_handler_fn exit_exception;
 
 /* Register helpers for handlers. */
 static inline void set_eax_edx(struct vcpu *v, uint64_t val)

@@ -119,3 +119,12 @@ void exit_invd(struct vcpu *v, const struct exit_info *e)
 	(void)e;
 	arch_vcpu_skip(v);
 }
+
+/* The only exception the backend intercepts is a machine check: the
+ * hardware fault is contained in the partition that was running. */
+void exit_exception(struct vcpu *v, const struct exit_info *e)
+{
+	arch_vcpu_dump(v, e);
+	part_fault(v->part, "machine check on vCPU %u at RIP 0x%lx", v->index,
+		   (unsigned long)arch_vcpu_rip(v));
+}
