@@ -30,6 +30,7 @@ enum key_id {
 	KEY_EXIT_PORT,
 	KEY_INITRD,
 	KEY_ON_FAULT,
+	KEY_PORTS,
 	KEY_COUNT
 };
 
@@ -512,6 +513,119 @@ static int set_on_fault(struct parser *ps, struct span v)
 	return 0;
 }
 
+/* Ports the hypervisor or every partition's platform needs: never given
+ * to one partition (interrupt controllers, timers, reset and A20 logic,
+ * RTC, PCI configuration, ACPI PM block, debug port 0x80, the UARTs that
+ * may be the hypervisor console). */
+static const struct cfg_port_range reserved_ports[] = {
+    {0x20, 0x21}, {0x40, 0x43}, {0x60, 0x64},	{0x70, 0x71},	{0x80, 0x80},
+    {0x92, 0x92}, {0xA0, 0xA1}, {0x4D0, 0x4D1}, {0x600, 0x60B}, {0xCF8, 0xCFF},
+};
+
+static bool ranges_meet(struct cfg_port_range a, struct cfg_port_range b)
+{
+	return a.first <= b.last && b.first <= a.last;
+}
+
+bool cfg_owns_port(const struct cfg_partition *p, uint16_t port)
+{
+	for (unsigned i = 0; i < p->nports; i++)
+		if (port >= p->ports[i].first && port <= p->ports[i].last)
+			return true;
+	return false;
+}
+
+static int parse_port(struct parser *ps, struct span s, uint16_t *out)
+{
+	uint64_t v;
+	int r = parse_u64(s, true, &v);
+	if (r == -1)
+		return fail(ps, "bad port '%.*s'", SPAN_ARG(s));
+	if (r == -2 || v > 0xFFFF)
+		return fail(ps, "port '%.*s' out of range (max 0xFFFF)",
+			    SPAN_ARG(s));
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int check_port_range(struct parser *ps, struct cfg_port_range r)
+{
+	struct bh_config *cfg = ps->cfg;
+	for (unsigned i = 0; i < BH_ARRAY_SIZE(reserved_ports); i++)
+		if (ranges_meet(r, reserved_ports[i]))
+			return fail(ps,
+				    "ports 0x%X-0x%X belong to the platform "
+				    "and cannot be passed through",
+				    reserved_ports[i].first,
+				    reserved_ports[i].last);
+	for (unsigned i = 0; i + 1 < cfg->nparts; i++)
+		for (unsigned j = 0; j < cfg->parts[i].nports; j++)
+			if (ranges_meet(r, cfg->parts[i].ports[j]))
+				return fail(ps,
+					    "ports 0x%X-0x%X overlap ports of "
+					    "partition '%s'",
+					    r.first, r.last,
+					    cfg->parts[i].name);
+	return 0;
+}
+
+static int set_ports(struct parser *ps, struct span v)
+{
+	struct cfg_partition *p = ps->part;
+	struct span rest = v;
+	for (;;) {
+		size_t comma = span_find(rest, ',');
+		struct span item = trim(span_head(rest, comma));
+		size_t dash = span_find(item, '-');
+		struct cfg_port_range r;
+		if (item.n == 0)
+			return fail(ps, "bad port list '%.*s': empty entry",
+				    SPAN_ARG(v));
+		if (p->nports == CFG_MAX_PORT_RANGES)
+			return fail(ps, "too many port ranges (max %d)",
+				    CFG_MAX_PORT_RANGES);
+		if (parse_port(ps, trim(span_head(item, dash)), &r.first))
+			return -1;
+		r.last = r.first;
+		if (dash < item.n &&
+		    parse_port(ps, trim(span_tail(item, dash + 1)), &r.last))
+			return -1;
+		if (r.last < r.first)
+			return fail(ps, "reversed port range '%.*s'",
+				    SPAN_ARG(item));
+		for (unsigned i = 0; i < p->nports; i++)
+			if (ranges_meet(r, p->ports[i]))
+				return fail(ps,
+					    "port range '%.*s' listed twice",
+					    SPAN_ARG(item));
+		if (check_port_range(ps, r))
+			return -1;
+		p->ports[p->nports++] = r;
+		if (comma == rest.n)
+			break;
+		rest = span_tail(rest, comma + 1);
+	}
+	p->ports_line = ps->line;
+	return 0;
+}
+
+/* The hypervisor console's UART stays the hypervisor's; the [hypervisor]
+ * section may come last, so this is checked once the file is read. */
+static int check_console_ports(struct parser *ps)
+{
+	struct bh_config *cfg = ps->cfg;
+	uint16_t base = cfg->console == CFG_CONSOLE_COM2 ? 0x2F8 : 0x3F8;
+	struct cfg_port_range con = {base, (uint16_t)(base + 7)};
+	for (unsigned i = 0; i < cfg->nparts; i++)
+		for (unsigned j = 0; j < cfg->parts[i].nports; j++)
+			if (ranges_meet(con, cfg->parts[i].ports[j]))
+				return fail_at(ps, cfg->parts[i].ports_line,
+					       "ports 0x%X-0x%X are the "
+					       "hypervisor console's UART",
+					       con.first, con.last);
+	return 0;
+}
+
 static const struct key_def keys[KEY_COUNT] = {
     [KEY_CONSOLE] = {"console", SEC_HYPERVISOR, false, false, set_console},
     [KEY_CPUS] = {"cpus", SEC_PARTITION, false, false, set_cpus},
@@ -523,6 +637,7 @@ static const struct key_def keys[KEY_COUNT] = {
     [KEY_EXIT_PORT] = {"exit_port", SEC_PARTITION, false, false, set_exit_port},
     [KEY_INITRD] = {"initrd", SEC_PARTITION, false, false, set_initrd},
     [KEY_ON_FAULT] = {"on_fault", SEC_PARTITION, false, false, set_on_fault},
+    [KEY_PORTS] = {"ports", SEC_PARTITION, false, false, set_ports},
 };
 
 /* ---- sections --------------------------------------------------------- */
@@ -766,7 +881,7 @@ int cfg_parse(const char *text, size_t len, struct bh_config *out,
 		return fail_at(&ps, 0,
 			       "no partitions defined (add a [partition NAME] "
 			       "section)");
-	return 0;
+	return check_console_ports(&ps);
 }
 
 int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,

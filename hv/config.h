@@ -15,6 +15,7 @@
 #define CFG_MIN_MEMORY	      BH_MIB(2)
 #define CFG_MAX_MEMORY	      BH_GIB(64)
 #define CFG_DEFAULT_EXIT_PORT 0xF4
+#define CFG_MAX_PORT_RANGES   8
 #define CFG_LINE_MAX	      512     /* characters per line, without EOL */
 #define CFG_ENTRY_LIMIT	      0xA0000 /* entry must be below this */
 
@@ -38,8 +39,14 @@ struct cfg_partition {
 			       entry&15 */
 	uint16_t exit_port; /* debug-exit port, 0 = none */
 	unsigned cpus_line; /* line of the cpus key */
-	unsigned memory_line;	   /* line of the memory key */
-	unsigned entry_line;	   /* line of the entry key, 0 if none */
+	unsigned memory_line; /* line of the memory key */
+	unsigned entry_line;  /* line of the entry key, 0 if none */
+	/* Physical I/O ports given to the partition (passthrough). */
+	struct cfg_port_range {
+		uint16_t first, last;
+	} ports[CFG_MAX_PORT_RANGES];
+	unsigned nports;
+	unsigned ports_line;
 	char initrd[CFG_PATH_MAX]; /* Linux initial ramdisk, "" if none */
 	unsigned initrd_line;
 	enum cfg_on_fault on_fault;
@@ -66,6 +73,9 @@ int cfg_parse(const char *text, size_t len, struct bh_config *out,
  * memory fits in avail bytes. Returns 0 or -1 with err. */
 int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,
 		      uint64_t avail, struct cfg_error *err);
+
+/* The partition `p` owns physical port `port` (a `ports =` range). */
+bool cfg_owns_port(const struct cfg_partition *p, uint16_t port);
 
 /* Count of CPUs in a mask. */
 unsigned cfg_cpu_count(uint64_t mask);

@@ -45,6 +45,7 @@ struct partition {
 	unsigned id;
 	uint64_t ram_hpa, ram_size;
 	uint64_t map_root; /* backend's guest-physical map (EPT pointer) */
+	void *arch;        /* backend-private (I/O bitmaps) */
 	unsigned nvcpus;
 	struct vcpu vcpus[PART_MAX_VCPUS];
 	volatile enum part_state state;

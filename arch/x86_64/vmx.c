@@ -149,6 +149,20 @@ static void *ept_page(void *ctx)
 	return heap_alloc_pages(1);
 }
 
+/* Per partition I/O bitmaps (SDM 24.6.4): every port exits except the
+ * physical ports the config gives this partition. */
+static uint8_t *io_bitmaps_for(const struct partition *p)
+{
+	uint8_t *bm = heap_alloc_pages(2);
+	if (!bm)
+		return NULL;
+	memset(bm, 0xFF, 8192);
+	for (unsigned port = 0; port <= 0xFFFF; port++)
+		if (cfg_owns_port(p->cfg, (uint16_t)port))
+			bm[port / 8] &= (uint8_t) ~(1u << (port % 8));
+	return bm;
+}
+
 int arch_partition_init(struct partition *p)
 {
 	struct ept e;
@@ -156,7 +170,8 @@ int arch_partition_init(struct partition *p)
 	    ept_map(&e, 0, p->ram_hpa, p->ram_size, EPT_RWX))
 		return -1;
 	p->map_root = ept_pointer(&e);
-	return 0;
+	p->arch = p->cfg->nports ? io_bitmaps_for(p) : NULL;
+	return p->cfg->nports && !p->arch ? -1 : 0;
 }
 
 static int setup_controls(struct vcpu *v)
@@ -192,8 +207,9 @@ static int setup_controls(struct vcpu *v)
 	vmwrite32(EXIT_MSR_STORE_COUNT, 0);
 	vmwrite32(EXIT_MSR_LOAD_COUNT, 0);
 	vmwrite32(ENTRY_MSR_LOAD_COUNT, 0);
-	vmwrite64(IO_BITMAP_A, (uint64_t)io_bitmaps);
-	vmwrite64(IO_BITMAP_B, (uint64_t)io_bitmaps + 4096);
+	uint8_t *io = v->part->arch ? v->part->arch : io_bitmaps;
+	vmwrite64(IO_BITMAP_A, (uint64_t)io);
+	vmwrite64(IO_BITMAP_B, (uint64_t)io + 4096);
 	vmwrite64(MSR_BITMAP, (uint64_t)msr_bitmap);
 	vmwrite64(EPT_POINTER, v->part->map_root);
 	/* VPID 0 is the host's; partition ids start at 1 (SDM 28.1). */

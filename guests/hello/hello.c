@@ -6,6 +6,8 @@
  *   greeting=TEXT  printed in the first line (default "(none)")
  *   beats=K        number of heartbeats (default 3; 0 = beat forever)
  *   delay=N        busy-wait loop iterations between beats (default 2000000)
+ *   rawport=P      also write the greeting line straight to the 16550 at
+ *                  I/O port P (a physical UART the config may pass through)
  *   echo=1         after the heartbeats, echo console input line by line
  *                  ("hello: got <line>") until the line "quit"
  *
@@ -27,6 +29,19 @@ static char uart_getc(void)
 	while (!(inb(BH_UART_BASE + 5) & UART_LSR_DR))
 		;
 	return (char)inb(BH_UART_BASE);
+}
+
+/* Writes one line to a 16550 at `base`, polling its LSR (bounded). */
+static void raw_uart_line(uint16_t base, const char *tag, const char *text)
+{
+	const char *parts[3] = {tag, text, "\n"};
+	for (unsigned p = 0; p < 3; p++)
+		for (const char *c = parts[p]; *c; c++) {
+			for (unsigned i = 0; i < 100000; i++)
+				if (inb((uint16_t)(base + 5)) & 0x20)
+					break;
+			outb(base, (uint8_t)*c);
+		}
 }
 
 static void echo_lines(void)
@@ -61,6 +76,9 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	if (!cmdline_get(cmdline, "greeting", greeting, sizeof(greeting)))
 		memcpy(greeting, "(none)", sizeof("(none)"));
 	kprintf("hello: %s\n", greeting);
+	uint32_t rawport = cmdline_get_u32(cmdline, "rawport", 0);
+	if (rawport && rawport < 0xFFF8)
+		raw_uart_line((uint16_t)rawport, "raw: ", greeting);
 
 	uint32_t cpus = cpuid(BH_CPUID_INFO, 0).eax;
 	uint32_t mem_mib = 0;

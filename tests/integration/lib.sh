@@ -60,6 +60,7 @@ romimage: file=$OVMF, address=0xffe00000
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 display_library: rfb, options="timeout=0"
 $(com1_line "$dir")
+com2: enabled=1, mode=file, dev=$dir/com2.txt
 log: $dir/bochs.log
 pci: enabled=1, chipset=i440fx
 ata0-master: type=disk, path="$dir/esp", mode=vvfat

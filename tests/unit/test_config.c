@@ -332,6 +332,40 @@ static void test_err_section(void **state)
 	EXPECT_ERROR("[partition   ]\n", 1, "missing partition name");
 }
 
+/* ports = passthrough ranges: parsed, owned, and every error class. */
+static void test_ports(void **state)
+{
+	(void)state;
+	EXPECT_OK(PART("a", "1") "ports = 0x2F8-0x2FF, 0x3E8\n");
+	assert_int_equal(cfg.parts[0].nports, 2);
+	assert_int_equal(cfg.parts[0].ports[0].first, 0x2F8);
+	assert_int_equal(cfg.parts[0].ports[0].last, 0x2FF);
+	assert_true(cfg_owns_port(&cfg.parts[0], 0x2FA));
+	assert_true(cfg_owns_port(&cfg.parts[0], 0x3E8));
+	assert_false(cfg_owns_port(&cfg.parts[0], 0x3E9));
+	EXPECT_ERROR(PART("a", "1") "ports = 0xCF8-0xCFF\n", 5,
+		     "belong to the platform");
+	EXPECT_ERROR(PART("a", "1") "ports = 0x60-0x70\n", 5,
+		     "belong to the platform");
+	EXPECT_ERROR(PART("a", "1") "ports = 0x3F8\n", 5,
+		     "hypervisor console's UART");
+	EXPECT_ERROR(
+	    "[hypervisor]\nconsole = com2\n" PART("a", "1") "ports = 0x2F9\n",
+	    7, "hypervisor console's UART");
+	EXPECT_ERROR(PART("a", "1") "ports = 0x300-0x2FF\n", 5,
+		     "reversed port range");
+	EXPECT_ERROR(PART("a", "1") "ports = 0x10000\n", 5, "out of range");
+	EXPECT_ERROR(PART("a", "1") "ports = 0x300,,0x301\n", 5, "empty entry");
+	EXPECT_ERROR(PART("a", "1") "ports = 0x300, 0x300\n", 5,
+		     "listed twice");
+	EXPECT_ERROR(PART("a", "1") "ports = zz\n", 5, "bad port");
+	EXPECT_ERROR(PART("a", "1") "ports = 0x2E8-0x2EF\n" PART(
+			 "b", "2") "ports = 0x2EC\n",
+		     10, "overlap ports of partition 'a'");
+	EXPECT_ERROR(PART("a", "1") "ports = 1,2,3,4,5,6,7,8,9\n", 5,
+		     "too many port ranges");
+}
+
 static void test_err_unknown_key(void **state)
 {
 	(void)state;
@@ -757,6 +791,7 @@ int main(void)
 	    cmocka_unit_test(test_err_cpu_list),
 	    cmocka_unit_test(test_err_cpu_conflict),
 	    cmocka_unit_test(test_err_too_many),
+	    cmocka_unit_test(test_ports),
 	    cmocka_unit_test(test_err_too_long),
 	    cmocka_unit_test(test_err_missing_keys),
 	    cmocka_unit_test(test_err_no_partitions),
