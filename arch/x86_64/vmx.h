@@ -31,6 +31,7 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e);
 void vmx_guest_reset(struct vcpu *v, const struct vcpu_start *s);
 void vmx_write_cr0(struct vcpu *v, uint64_t val);
 bool vmx_cr0_valid(struct vcpu *v, uint64_t val);
+uint64_t vmx_guest_cr4_view(void);
 bool vmx_write_cr4(struct vcpu *v, uint64_t val);
 
 #define ENTRY_IA32E_GUEST (1u << 9)

@@ -67,6 +67,15 @@ static void reset_segments(const struct vcpu_start *s)
 	vmwrite32(GUEST_IDTR_LIMIT, real ? 0x3FF : 0xFFFF);
 }
 
+/* The CR4 the guest believes it has: host-owned bits (the guest/host
+ * mask) from the read shadow, the rest from the real register (SDM
+ * 25.3). */
+uint64_t vmx_guest_cr4_view(void)
+{
+	uint64_t mask = vmreadn(CR4_MASK);
+	return (vmreadn(GUEST_CR4) & ~mask) | (vmreadn(CR4_SHADOW) & mask);
+}
+
 #define CR0_NW (1ull << 29)
 #define CR0_CD (1ull << 30)
 
@@ -80,7 +89,7 @@ bool vmx_cr0_valid(struct vcpu *v, uint64_t val)
 	    ((val & CR0_PG) && !(val & CR0_PE)))
 		return false;
 	if ((val & CR0_PG) && (vmread64(GUEST_IA32_EFER) & EFER_LME) &&
-	    !(vmreadn(CR4_SHADOW) & CR4_PAE))
+	    !(vmx_guest_cr4_view() & CR4_PAE))
 		return false;
 	return true;
 }

@@ -21,7 +21,7 @@ uint64_t arch_now(void)
 uint64_t arch_guest_cr4(struct vcpu *v)
 {
 	(void)v;
-	return vmreadn(CR4_SHADOW);
+	return vmx_guest_cr4_view();
 }
 
 bool arch_guest_if(struct vcpu *v)
