@@ -38,6 +38,31 @@ end_reached() {
 	tail -n +"$((first + 1))" "$1" | grep -qaE -- "$END_AFTER"
 }
 
+# mixed_os_conf TEST BEAT_DELAY: Debian's Linux (bulkhead.test=TEST) on
+# CPU 0, Memtest86+ on CPU 1, a heartbeat guest on CPU 2.
+mixed_os_conf() {
+	cat <<CONF
+[partition linux]
+cpus    = 0
+memory  = 128M
+kernel  = linux/vmlinuz
+initrd  = linux/initramfs.cpio.gz
+cmdline = console=ttyS0 bulkhead.test=$1
+
+[partition memtest]
+cpus    = 1
+memory  = 64M
+kernel  = memtest/memtest.bin
+cmdline = console=ttyS0,115200
+
+[partition beat]
+cpus    = 2
+memory  = 4M
+kernel  = guests/hello.elf
+cmdline = greeting=heartbeat beats=0 delay=$2
+CONF
+}
+
 # COM1 is a file by default; with COM1_SOCKET=PORT it is a TCP server on
 # localhost that a test client drives (see serial_client.py).
 com1_line() {

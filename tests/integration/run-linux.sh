@@ -8,24 +8,7 @@ export BUILD
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 d=$BUILD/run-linux
-make_esp "$d" '[partition linux]
-cpus    = 0
-memory  = 128M
-kernel  = linux/vmlinuz
-initrd  = linux/initramfs.cpio.gz
-cmdline = console=ttyS0 bulkhead.test=shell
-
-[partition memtest]
-cpus    = 1
-memory  = 64M
-kernel  = memtest/memtest.bin
-cmdline = console=ttyS0,115200
-
-[partition beat]
-cpus    = 2
-memory  = 4M
-kernel  = guests/hello.elf
-cmdline = greeting=heartbeat beats=0 delay=100000000'
+make_esp "$d" "$(mixed_os_conf shell 100000000)"
 port=$((7800 + RANDOM % 100))
 cat <<MSG
 Booting Bulkhead in Bochs: Linux (shell) on CPU 0, Memtest86+ on CPU 1,

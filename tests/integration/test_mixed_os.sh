@@ -4,24 +4,7 @@
 # tests its 64 MiB and finds no errors, and a test guest keeps beating.
 . "$(dirname "$0")/lib.sh"
 d=$BUILD/it/mixed_os
-make_esp "$d" '[partition linux]
-cpus    = 0
-memory  = 128M
-kernel  = linux/vmlinuz
-initrd  = linux/initramfs.cpio.gz
-cmdline = console=ttyS0 bulkhead.test=workload
-
-[partition memtest]
-cpus    = 1
-memory  = 64M
-kernel  = memtest/memtest.bin
-cmdline = console=ttyS0,115200
-
-[partition beat]
-cpus    = 2
-memory  = 4M
-kernel  = guests/hello.elf
-cmdline = greeting=heartbeat beats=0 delay=20000000'
+make_esp "$d" "$(mixed_os_conf workload 20000000)"
 END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 1500 'partition linux (powered off|stopped)|HOST EXCEPTION' 512
 booted=$?
 log=$d/serial.log
