@@ -1,8 +1,8 @@
 /* CPU discovery and checks done while firmware services still exist. */
-#include "efi.h"
-#include "hv/lib.h"
+#include "boot/efi.h"
+#include "hv/lib/lib.h"
 #include "arch/x86_64/x86.h"
-#include "drivers/acpi_madt.h"
+#include "drivers/acpi/madt.h"
 
 /* UEFI PI specification, volume 2: EFI_MP_SERVICES_PROTOCOL. */
 static EFI_GUID mp_guid = {0x3fdda605,

@@ -1,6 +1,6 @@
 /* Reading files next to bulkhead.efi on its boot volume. */
-#include "efi.h"
-#include "hv/lib.h"
+#include "boot/efi.h"
+#include "hv/lib/lib.h"
 
 static EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
 static EFI_GUID sfs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;

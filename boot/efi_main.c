@@ -2,9 +2,9 @@
  * guests, exit boot services and enter the core. Any failure before
  * ExitBootServices prints one message and returns to the firmware, so
  * nothing half-boots. */
-#include "efi.h"
+#include "boot/efi.h"
 #include "hv/console.h"
-#include "hv/lib.h"
+#include "hv/lib/lib.h"
 #include "arch/x86_64/x86.h"
 
 EFI_SYSTEM_TABLE *efi_st;

@@ -1,6 +1,6 @@
 /* Reserves each partition's RAM, reads its files (kept for resets) and
  * loads them through the shared partition loader (hv/loader.c). */
-#include "efi.h"
+#include "boot/efi.h"
 
 #define CONFIG_NAME "bulkhead.conf"
 

@@ -1,5 +1,5 @@
 /* Physical 16550 UART, polled. Register layout per the PC16550D datasheet. */
-#include "uart16550.h"
+#include "drivers/uart16550.h"
 #include "arch/x86_64/x86.h"
 
 enum {

@@ -3,8 +3,8 @@
 #ifndef BH_BOOT_INFO_H
 #define BH_BOOT_INFO_H
 
-#include "config.h"
-#include "loader.h"
+#include "hv/load/config.h"
+#include "hv/load/part_load.h"
 
 #define BI_MAX_CPUS CFG_MAX_CPUS
 

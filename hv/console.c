@@ -1,5 +1,5 @@
-#include "console.h"
-#include "spinlock.h"
+#include "hv/console.h"
+#include "hv/lib/spinlock.h"
 #include "drivers/uart16550.h"
 
 static uint16_t con_base;

@@ -3,7 +3,7 @@
 #ifndef BH_CONSOLE_H
 #define BH_CONSOLE_H
 
-#include "lib.h"
+#include "hv/lib/lib.h"
 
 void console_init(uint16_t uart_base);
 /* Hypervisor message: "bulkhead: cpuN: <text>\n". */

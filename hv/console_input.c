@@ -6,9 +6,9 @@
  *   ?       list the partitions and show which one has the input
  * The physical UART is polled lazily, whenever a guest reads its own UART
  * and from CPUs that run no partition, so no interrupt is needed. */
-#include "console.h"
-#include "partition.h"
-#include "spinlock.h"
+#include "hv/console.h"
+#include "hv/partition.h"
+#include "hv/lib/spinlock.h"
 #include "drivers/uart16550.h"
 
 #define ESCAPE_KEY 0x01 /* Ctrl-A */

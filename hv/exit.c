@@ -1,5 +1,5 @@
 /* The exit dispatcher: a table indexed by the neutral exit kind. */
-#include "exit.h"
+#include "hv/exit.h"
 
 static exit_handler_fn *const handlers[EXIT_KIND_COUNT] = {
     [EXIT_IO] = exit_io,

@@ -2,7 +2,7 @@
 #ifndef BH_EXIT_H
 #define BH_EXIT_H
 
-#include "partition.h"
+#include "hv/partition.h"
 
 typedef void exit_handler_fn(struct vcpu *v, const struct exit_info *e);
 

@@ -1,5 +1,5 @@
-#include "heap.h"
-#include "spinlock.h"
+#include "hv/heap.h"
+#include "hv/lib/spinlock.h"
 
 static struct spinlock heap_lock;
 static uint64_t heap_next, heap_end;

@@ -3,7 +3,7 @@
 #ifndef BH_HEAP_H
 #define BH_HEAP_H
 
-#include "lib.h"
+#include "hv/lib/lib.h"
 
 void heap_init(uint64_t base, uint64_t size);
 /* Returns a zeroed, 4 KiB-aligned block of `pages` pages, or NULL. */

@@ -3,8 +3,8 @@
  * IPIs and timers through each vCPU's local APIC, INIT/SIPI for starting
  * vCPUs, and the halt loop that waits for the next event. Only the
  * partition's own vCPUs are ever reachable. */
-#include "partition.h"
-#include "console.h"
+#include "hv/partition.h"
+#include "hv/console.h"
 
 /* What a PC BIOS leaves behind on the boot CPU (MP spec 3.6.2.2,
  * "virtual wire mode"): APIC software-enabled, LINT0 unmasked ExtINT so

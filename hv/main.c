@@ -1,12 +1,12 @@
 /* The core: builds partitions from the boot info, starts the CPUs they
  * need, and runs each vCPU on its dedicated CPU. */
-#include "boot_info.h"
-#include "console.h"
-#include "heap.h"
-#include "image.h"
-#include "partition.h"
-#include "arch.h"
-#include "platform.h"
+#include "hv/boot_info.h"
+#include "hv/console.h"
+#include "hv/heap.h"
+#include "hv/load/image.h"
+#include "hv/partition.h"
+#include "arch/vcpu.h"
+#include "hv/vdev/platform.h"
 
 static void uart_irq(void *ctx, bool level)
 {

@@ -1,7 +1,7 @@
 /* Partition life cycle: the vCPU run loop and stopping. */
-#include "partition.h"
-#include "console.h"
-#include "heap.h"
+#include "hv/partition.h"
+#include "hv/console.h"
+#include "hv/heap.h"
 
 static const char *const exit_names[EXIT_KIND_COUNT] = {
     [EXIT_IO] = "io",

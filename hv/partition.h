@@ -2,14 +2,14 @@
 #ifndef BH_PARTITION_H
 #define BH_PARTITION_H
 
-#include "arch.h"
-#include "config.h"
-#include "loader.h"
-#include "spinlock.h"
-#include "vuart.h"
-#include "vpic.h"
-#include "vlapic.h"
-#include "vioapic.h"
+#include "arch/vcpu.h"
+#include "hv/load/config.h"
+#include "hv/load/part_load.h"
+#include "hv/lib/spinlock.h"
+#include "hv/vdev/vuart.h"
+#include "hv/vdev/vpic.h"
+#include "hv/vdev/vlapic.h"
+#include "hv/vdev/vioapic.h"
 
 #define PART_MAX_VCPUS 8
 

@@ -6,7 +6,7 @@
  * after its name and returns the process exit status (0 ok, 1 failure,
  * 2 usage error). Future subcommands (list, pause, resume, ... over the
  * serial control channel) plug in the same way. */
-#include "hv/config.h"
+#include "hv/load/config.h"
 
 #include <errno.h>
 #include <fcntl.h>

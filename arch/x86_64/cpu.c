@@ -1,6 +1,6 @@
 /* Host CPU state: GDT, TSS, IDT and per-CPU data (SDM Vol. 3A ch. 3, 6, 7). */
-#include "percpu.h"
-#include "x86.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/x86.h"
 #include "hv/boot_info.h"
 #include "hv/console.h"
 #include "hv/heap.h"

@@ -1,8 +1,8 @@
 /* Host bring-up on the BSP: the core's own identity-mapped page tables
  * (2 MiB pages, SDM Vol. 3A 4.5) and per-CPU descriptor tables. */
-#include "percpu.h"
-#include "x86.h"
-#include "hv/arch.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/x86.h"
+#include "arch/vcpu.h"
 #include "hv/boot_info.h"
 #include "hv/console.h"
 #include "hv/heap.h"

@@ -3,7 +3,7 @@
 #define BH_PERCPU_H
 
 #include <stdint.h>
-#include "hv/lib.h"
+#include "hv/lib/lib.h"
 
 #define HOST_STACK_SIZE (16 * 1024)
 #define NMI_STACK_SIZE	(4 * 1024)

@@ -1,8 +1,8 @@
 /* Starting application processors with INIT-SIPI-SIPI (SDM Vol. 3A
  * 8.4.4.1, "typical AP initialization sequence"), and the NMI kick. */
-#include "percpu.h"
-#include "x86.h"
-#include "hv/arch.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/x86.h"
+#include "arch/vcpu.h"
 #include "hv/console.h"
 
 extern uint8_t trampoline_start[], trampoline_end[];

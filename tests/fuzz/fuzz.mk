@@ -24,15 +24,15 @@ FUZZ_OBJS    := $(PURE_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_LIB     := $(FUZZ_DIR)/libbh-pure.a
 
 # A harness whose code under test is not in the tree is skipped.
-FUZZ_NEEDS_fuzz_linux_boot := hv/linux_boot.c hv/linux_boot.h
-FUZZ_NEEDS_fuzz_acpi_madt  := drivers/acpi_madt.c drivers/acpi_madt.h
-FUZZ_NEEDS_fuzz_insn_decode := arch/x86_64/insn_decode.c \
-	arch/x86_64/insn_decode.h
-FUZZ_NEEDS_fuzz_guest_walk := arch/x86_64/guest_walk.c \
-	arch/x86_64/guest_walk.h
-FUZZ_NEEDS_fuzz_vlapic     := hv/vlapic.c hv/vlapic.h
-FUZZ_NEEDS_fuzz_vioapic    := hv/vioapic.c hv/vioapic.h
-FUZZ_NEEDS_fuzz_vpic       := hv/vpic.c hv/vpic.h
+FUZZ_NEEDS_fuzz_linux_boot := hv/load/linux_boot.c hv/load/linux_boot.h
+FUZZ_NEEDS_fuzz_acpi_madt  := drivers/acpi/madt.c drivers/acpi/madt.h
+FUZZ_NEEDS_fuzz_insn_decode := arch/x86_64/lib/insn_decode.c \
+	arch/x86_64/lib/insn_decode.h
+FUZZ_NEEDS_fuzz_guest_walk := arch/x86_64/lib/guest_walk.c \
+	arch/x86_64/lib/guest_walk.h
+FUZZ_NEEDS_fuzz_vlapic     := hv/vdev/vlapic.c hv/vdev/vlapic.h
+FUZZ_NEEDS_fuzz_vioapic    := hv/vdev/vioapic.c hv/vdev/vioapic.h
+FUZZ_NEEDS_fuzz_vpic       := hv/vdev/vpic.c hv/vdev/vpic.h
 FUZZ_ALL     := $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c))))
 FUZZ_HAVE    := $(foreach h,$(FUZZ_ALL),$(if $(filter \
 	$(words $(FUZZ_NEEDS_$(h))),$(words $(wildcard $(FUZZ_NEEDS_$(h))))),$(h)))

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "drivers/acpi_madt.h"
+#include "drivers/acpi/madt.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

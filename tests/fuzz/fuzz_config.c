@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hv/config.h"
+#include "hv/load/config.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "arch/x86_64/ept.h"
+#include "arch/x86_64/lib/ept.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "arch/x86_64/guest_walk.h"
+#include "arch/x86_64/lib/guest_walk.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "hv/abi.h"
-#include "hv/hypercall_check.h"
+#include "hv/lib/hypercall_check.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

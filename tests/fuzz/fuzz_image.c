@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hv/image.h"
+#include "hv/load/image.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "arch/x86_64/insn_decode.h"
+#include "arch/x86_64/lib/insn_decode.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hv/linux_boot.h"
+#include "hv/load/linux_boot.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

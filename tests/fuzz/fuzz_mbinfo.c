@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hv/mbinfo.h"
+#include "hv/load/mbinfo.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

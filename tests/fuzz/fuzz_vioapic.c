@@ -25,7 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hv/vioapic.h"
+#include "hv/vdev/vioapic.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

@@ -31,7 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hv/vlapic.h"
+#include "hv/vdev/vlapic.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

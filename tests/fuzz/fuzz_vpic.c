@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hv/vpic.h"
+#include "hv/vdev/vpic.h"
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # docs/trap-policy.md and the code must name the same MSRs: every MSR in
-# the allowlist (hv/exit_msr.c msr_table) and the passthrough list
-# (arch/x86_64/vmx.c msr_passthrough) appears in the document's MSR table,
+# the allowlist (hv/exit/msr.c msr_table) and the passthrough list
+# (arch/x86_64/vmx/vmx.c msr_passthrough) appears in the document's MSR table,
 # and every MSR number in that table is in one of the two code lists.
 set -u
 cd "$(dirname "$0")/../.."
@@ -10,7 +10,7 @@ table() { # FILE ARRAY: hex numbers inside "ARRAY[] = { ... };"
 	awk -v a="$2" 'index($0, a "[] = {") { on = 1; next } on && /^};/ { on = 0 } on' "$1" |
 		sed 's,/\*.*\*/,,' | grep -oE '0x[0-9A-Fa-f]+' | norm
 }
-code=$( { table hv/exit_msr.c msr_table; table arch/x86_64/vmx.c msr_passthrough; } | sort -u)
+code=$( { table hv/exit/msr.c msr_table; table arch/x86_64/vmx/vmx.c msr_passthrough; } | sort -u)
 doc=$(awk '/^## MSRs/ { on = 1; next } /^## / { on = 0 } on && /^\|/' docs/trap-policy.md |
 	cut -d'|' -f2 | grep -oE '0x[0-9A-Fa-f]+' | norm | grep -v '^0x800$\|^0x8ff$' | sort -u)
 fail=0
@@ -22,5 +22,5 @@ for m in $doc; do
 	echo "$code" | grep -qx "$m" || { echo "MSR $m is in docs/trap-policy.md but not in the code"; fail=1; }
 done
 grep -q '0x800–0x8FF' docs/trap-policy.md || { echo "x2APIC range missing from the document"; fail=1; }
-grep -qE 'X2APIC_FIRST[[:space:]]+0x800u' hv/exit_msr.c || { echo "x2APIC range changed in the code"; fail=1; }
+grep -qE 'X2APIC_FIRST[[:space:]]+0x800u' hv/exit/msr.c || { echo "x2APIC range changed in the code"; fail=1; }
 exit $fail

@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "drivers/acpi_build.h"
-#include "drivers/acpi_madt.h"
+#include "hv/vdev/acpi_build.h"
+#include "drivers/acpi/madt.h"
 
 #define BASE	 0xF0000u
 #define MEM_SIZE 0x10000u /* the BIOS area, [0xF0000, 0x100000) */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/config.h"
+#include "hv/load/config.h"
 
 static struct bh_config cfg;
 static struct cfg_error err;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "arch/x86_64/ept.h"
+#include "arch/x86_64/lib/ept.h"
 
 #define PAGE	  4096u
 #define MAX_PAGES 64

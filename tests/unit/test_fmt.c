@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/lib.h"
+#include "hv/lib/lib.h"
 
 /* No format attribute: lets the tests pass formats the compiler would
  * reject (unknown conversions) without tripping -Werror. */

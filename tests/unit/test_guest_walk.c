@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "arch/x86_64/guest_walk.h"
+#include "arch/x86_64/lib/guest_walk.h"
 
 #define RAM_SIZE  BH_KIB(64)
 #define P	  (1ull << 0)

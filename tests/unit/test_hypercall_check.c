@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "hv/abi.h"
-#include "hv/hypercall_check.h"
+#include "hv/lib/hypercall_check.h"
 
 #define RAM BH_MIB(64)
 #define MAX BH_HC_CONSOLE_MAX

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/image.h"
+#include "hv/load/image.h"
 
 #define RAM_SIZE  (4u << 20)
 #define IMG_CAP	  0x6000u

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "arch/x86_64/insn_decode.h"
+#include "arch/x86_64/lib/insn_decode.h"
 
 #define M16 INSN_MODE16
 #define M32 INSN_MODE32

@@ -9,8 +9,8 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "hv/linux_boot.h"
-#include "hv/memmap.h"
+#include "hv/load/linux_boot.h"
+#include "hv/load/memmap.h"
 
 #define RAM_SIZE (32u << 20)
 #define IMG_CAP	 0x8000u

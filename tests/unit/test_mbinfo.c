@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/mbinfo.h"
-#include "hv/memmap.h"
+#include "hv/load/mbinfo.h"
+#include "hv/load/memmap.h"
 
 #define RAM_SIZE (8u << 20)
 

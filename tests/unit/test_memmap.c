@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "hv/memmap.h"
+#include "hv/load/memmap.h"
 
 static void check_layout(uint64_t ram_size)
 {

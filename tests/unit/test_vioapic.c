@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "hv/vioapic.h"
+#include "hv/vdev/vioapic.h"
 
 #define IOREGSEL 0x00
 #define IOWIN	 0x10

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "hv/vlapic.h"
+#include "hv/vdev/vlapic.h"
 
 #define BASE_XAPIC  (VLAPIC_DEFAULT_BASE | VLAPIC_BASE_EN)
 #define BASE_X2APIC (BASE_XAPIC | VLAPIC_BASE_EXTD)

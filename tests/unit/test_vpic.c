@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "hv/vpic.h"
+#include "hv/vdev/vpic.h"
 
 #define M_CMD  0x20
 #define M_DATA 0x21

@@ -1,0 +1,369 @@
+/* Intel VT-x backend: VMX on, VMCS set-up, entering the guest.
+ * SDM Vol. 3C chapters 23-27 and Appendix A. */
+#include "arch/x86_64/vmx/vmx.h"
+#include "arch/x86_64/lib/ept.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/x86.h"
+#include "hv/console.h"
+#include "hv/heap.h"
+
+#define MSR_VMX_BASIC	    0x480
+#define MSR_VMX_PROCBASED2  0x48B
+#define VMX_BASIC_TRUE_CTLS (1ull << 55)
+
+/* Control bits used (SDM 24.6, 24.7, 24.8). */
+#define PIN_EXTINT_EXIT	   (1u << 0)
+#define PIN_NMI_EXIT	   (1u << 3)
+#define PROC_HLT_EXIT	   (1u << 7)
+#define PROC_MWAIT_EXIT	   (1u << 10)
+#define PROC_IO_BITMAPS	   (1u << 25)
+#define PROC_MSR_BITMAPS   (1u << 28)
+#define PROC_MONITOR_EXIT  (1u << 29)
+#define PROC_SECONDARY	   (1u << 31)
+#define PROC2_EPT	   (1u << 1)
+#define PROC2_RDTSCP	   (1u << 3)
+#define PROC2_VPID	   (1u << 5)
+#define PROC2_UNRESTRICTED (1u << 7)
+#define PROC2_INVPCID	   (1u << 12)
+#define PROC2_XSAVES	   (1u << 20)
+#define EXIT_HOST_64	   (1u << 9)
+#define EXIT_ACK_INTR	   (1u << 15)
+#define EXIT_SAVE_PAT	   (1u << 18)
+#define EXIT_LOAD_PAT	   (1u << 19)
+#define EXIT_SAVE_EFER	   (1u << 20)
+#define EXIT_LOAD_EFER	   (1u << 21)
+#define ENTRY_LOAD_PAT	   (1u << 14)
+#define ENTRY_LOAD_EFER	   (1u << 15)
+
+static uint8_t *io_bitmaps; /* two pages: every port exits */
+static uint8_t *msr_bitmap; /* one page: allowlist, see msr_passthrough */
+static struct spinlock vmx_init_lock;
+
+void vmcs_error(const char *op, uint32_t field)
+{
+	hv_log("BUG: %s of VMCS field 0x%x failed", op, field);
+}
+
+/* Allowed-0/allowed-1 settings from the capability MSR (SDM A.3-A.5):
+ * required bits must be allowed, optional ones are used if allowed. */
+static int adjust(uint32_t msr, uint32_t required, uint32_t optional,
+		  uint32_t *out)
+{
+	uint64_t cap = rdmsr(msr);
+	uint32_t must = (uint32_t)cap, may = (uint32_t)(cap >> 32);
+	uint32_t v = (required | (optional & may) | must) & may;
+	if ((v & required) != required) {
+		hv_log("VMX control MSR 0x%x lacks bits 0x%x", msr,
+		       required & ~v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static uint32_t ctl_msr(uint32_t plain)
+{
+	bool true_ctls = rdmsr(MSR_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
+	/* 0x481-0x484 -> 0x48D-0x490 */
+	return true_ctls ? plain + 0xC : plain;
+}
+
+/* MSRs a guest reaches without an exit: per-CPU state that VMX switches
+ * (or that the host never uses) on a CPU dedicated to the partition. */
+static const uint32_t msr_passthrough[] = {
+    0x174,	0x175,	    0x176, /* SYSENTER_CS/ESP/EIP: VMCS fields */
+    0xC0000080,			   /* EFER: saved/loaded on entry/exit */
+    0x277,			   /* PAT: saved/loaded on entry/exit */
+    0xC0000081, 0xC0000082,	   /* STAR, LSTAR: host has no SYSCALL */
+    0xC0000083, 0xC0000084,	   /* CSTAR, SFMASK */
+    0xC0000100, 0xC0000101,	   /* FS/GS base: VMCS fields */
+    0xC0000102, 0xC0000103,	   /* KERNEL_GS_BASE, TSC_AUX */
+};
+
+static void msr_bitmap_allow(uint32_t msr)
+{
+	/* SDM 24.6.9: read-low 0, read-high 1024, write-low 2048,
+	 * write-high 3072 bytes; "high" is 0xC0000000-0xC0001FFF. */
+	unsigned base = msr >= 0xC0000000u ? 1024 : 0;
+	uint32_t bit = msr & 0x1FFF;
+	msr_bitmap[base + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
+	msr_bitmap[base + 2048 + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
+}
+
+static int shared_pages_init(void)
+{
+	spin_lock(&vmx_init_lock);
+	if (!msr_bitmap) {
+		io_bitmaps = heap_alloc_pages(2);
+		uint8_t *m = heap_alloc_pages(1);
+		if (io_bitmaps && m) {
+			memset(io_bitmaps, 0xFF, 8192);
+			memset(m, 0xFF, 4096);
+			msr_bitmap = m;
+			for (unsigned i = 0; i < BH_ARRAY_SIZE(msr_passthrough);
+			     i++)
+				msr_bitmap_allow(msr_passthrough[i]);
+		}
+	}
+	spin_unlock(&vmx_init_lock);
+	return msr_bitmap ? 0 : -1;
+}
+
+const char *arch_cpu_enable(void)
+{
+	struct percpu *pc = this_cpu();
+	struct cpuid_regs r;
+	cpuid(1, 0, &r);
+	if (!(r.ecx & (1u << 5)))
+		return "no VMX on this CPU";
+	/* SDM 23.7: IA32_FEATURE_CONTROL bit 0 lock, bit 2 VMX outside SMX */
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if (!(fc & 1))
+		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | 1 | 4);
+	else if (!(fc & 4))
+		return "VMX disabled and locked in IA32_FEATURE_CONTROL";
+	/* SDM 23.8: CR0/CR4 fixed bits in VMX operation. */
+	write_cr0((read_cr0() | rdmsr(0x486)) & rdmsr(0x487));
+	uint64_t cr4 = read_cr4() | CR4_VMXE;
+	if (r.ecx & (1u << 26))
+		cr4 |= 1ull << 18; /* OSXSAVE, so guest XSETBV can be applied */
+	write_cr4((cr4 | rdmsr(0x488)) & rdmsr(0x489));
+	if (shared_pages_init())
+		return "out of hypervisor memory";
+	uint32_t *region = heap_alloc_pages(1);
+	if (!region)
+		return "out of hypervisor memory";
+	region[0] = (uint32_t)rdmsr(MSR_VMX_BASIC) & 0x7FFFFFFF;
+	uint64_t pa = (uint64_t)region;
+	uint8_t fail;
+	__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc");
+	if (fail)
+		return "VMXON failed";
+	pc->vmxon = region;
+	return NULL;
+}
+
+static void *ept_page(void *ctx)
+{
+	(void)ctx;
+	return heap_alloc_pages(1);
+}
+
+/* Per partition I/O bitmaps (SDM 24.6.4): every port exits except the
+ * physical ports the config gives this partition. */
+static uint8_t *io_bitmaps_for(const struct partition *p)
+{
+	uint8_t *bm = heap_alloc_pages(2);
+	if (!bm)
+		return NULL;
+	memset(bm, 0xFF, 8192);
+	for (unsigned port = 0; port <= 0xFFFF; port++)
+		if (cfg_owns_port(p->cfg, (uint16_t)port))
+			bm[port / 8] &= (uint8_t) ~(1u << (port % 8));
+	return bm;
+}
+
+int arch_partition_init(struct partition *p)
+{
+	struct ept e;
+	if (ept_init(&e, ept_page, NULL) ||
+	    ept_map(&e, 0, p->ram_hpa, p->ram_size, EPT_RWX))
+		return -1;
+	p->map_root = ept_pointer(&e);
+	p->arch = p->cfg->nports ? io_bitmaps_for(p) : NULL;
+	return p->cfg->nports && !p->arch ? -1 : 0;
+}
+
+static int setup_controls(struct vcpu *v)
+{
+	uint32_t pin, proc, proc2, exit, entry;
+	if (adjust(ctl_msr(0x481), PIN_EXTINT_EXIT | PIN_NMI_EXIT, 0, &pin) ||
+	    adjust(ctl_msr(0x482),
+		   PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
+		       PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_HLT_EXIT,
+		   0, &proc) ||
+	    adjust(MSR_VMX_PROCBASED2,
+		   PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
+		   PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES, &proc2) ||
+	    adjust(ctl_msr(0x483),
+		   EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER |
+		       EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
+		   0, &exit) ||
+	    adjust(ctl_msr(0x484), ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, 0, &entry))
+		return -1;
+	struct vmx_vcpu *x = VMX(v);
+	x->pin = pin;
+	x->proc = proc;
+	x->preempt_ok = (rdmsr(ctl_msr(0x481)) >> 32) & (1u << 6);
+	vmwrite32(PIN_CONTROLS, pin);
+	vmwrite32(PROC_CONTROLS, proc);
+	vmwrite32(PROC_CONTROLS2, proc2);
+	vmwrite32(EXIT_CONTROLS, exit);
+	vmwrite32(ENTRY_CONTROLS, entry);
+	/* A machine check raised while the guest runs exits (SDM 25.2) so it
+	 * contains the partition instead of reaching the guest's handler. */
+	vmwrite32(EXCEPTION_BITMAP, 1u << 18);
+	vmwrite32(CR3_TARGET_COUNT, 0);
+	vmwrite32(EXIT_MSR_STORE_COUNT, 0);
+	vmwrite32(EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite32(ENTRY_MSR_LOAD_COUNT, 0);
+	uint8_t *io = v->part->arch ? v->part->arch : io_bitmaps;
+	vmwrite64(IO_BITMAP_A, (uint64_t)io);
+	vmwrite64(IO_BITMAP_B, (uint64_t)io + 4096);
+	vmwrite64(MSR_BITMAP, (uint64_t)msr_bitmap);
+	vmwrite64(EPT_POINTER, v->part->map_root);
+	/* VPID 0 is the host's; partition ids start at 1 (SDM 28.1). */
+	vmwrite16(VPID,
+		  (uint16_t)(1 + v->part->id * PART_MAX_VCPUS + v->index));
+	vmwrite64(VMCS_LINK_POINTER, ~0ull);
+	return 0;
+}
+
+/* Host state loaded on every VM exit (SDM 24.5, 27.5). */
+static void setup_host_state(void)
+{
+	struct percpu *pc = this_cpu();
+	struct desc_ptr gdtr, idtr;
+	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	vmwriten(HOST_CR0, read_cr0());
+	vmwriten(HOST_CR3, read_cr3());
+	vmwriten(HOST_CR4, read_cr4());
+	vmwrite16(HOST_CS_SEL, SEL_CODE);
+	vmwrite16(HOST_SS_SEL, SEL_DATA);
+	vmwrite16(HOST_DS_SEL, SEL_DATA);
+	vmwrite16(HOST_ES_SEL, SEL_DATA);
+	vmwrite16(HOST_FS_SEL, SEL_DATA);
+	vmwrite16(HOST_GS_SEL, SEL_DATA);
+	vmwrite16(HOST_TR_SEL, SEL_TSS);
+	vmwriten(HOST_FS_BASE, 0);
+	vmwriten(HOST_GS_BASE, (uint64_t)pc);
+	vmwriten(HOST_TR_BASE, (uint64_t)&pc->tss);
+	vmwriten(HOST_GDTR_BASE, gdtr.base);
+	vmwriten(HOST_IDTR_BASE, idtr.base);
+	vmwrite32(HOST_SYSENTER_CS, 0);
+	vmwriten(HOST_SYSENTER_ESP, 0);
+	vmwriten(HOST_SYSENTER_EIP, 0);
+	vmwrite64(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	vmwrite64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmwriten(HOST_RIP, (uint64_t)vmx_exit_point);
+}
+
+int arch_vcpu_create(struct vcpu *v)
+{
+	struct vmx_vcpu *x = heap_alloc_pages(1);
+	uint32_t *vmcs = heap_alloc_pages(1);
+	if (!x || !vmcs)
+		return -1;
+	vmcs[0] = (uint32_t)rdmsr(MSR_VMX_BASIC) & 0x7FFFFFFF;
+	x->vmcs_pa = (uint64_t)vmcs;
+	x->cr0_fixed0 = rdmsr(0x486) & ~(CR0_PE | CR0_PG); /* unrestricted */
+	x->cr0_fixed1 = rdmsr(0x487);
+	x->cr4_fixed0 = rdmsr(0x488);
+	x->cr4_fixed1 = rdmsr(0x489);
+	v->arch = x;
+	uint8_t fail;
+	__asm__ volatile("vmclear %1; setna %0"
+			 : "=qm"(fail)
+			 : "m"(x->vmcs_pa)
+			 : "cc", "memory");
+	if (!fail)
+		__asm__ volatile("vmptrld %1; setna %0"
+				 : "=qm"(fail)
+				 : "m"(x->vmcs_pa)
+				 : "cc", "memory");
+	if (fail || setup_controls(v))
+		return -1;
+	setup_host_state();
+	return 0;
+}
+
+void arch_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
+{
+	vmx_guest_reset(v, s);
+}
+
+void arch_vcpu_run(struct vcpu *v, struct exit_info *e)
+{
+	struct vmx_vcpu *x = VMX(v);
+	if (vmx_enter(&v->regs, x->launched)) {
+		x->vm_insn_error = vmread32(VM_INSN_ERROR);
+		memset(e, 0, sizeof(*e));
+		e->kind = EXIT_ENTRY_FAILED;
+		e->raw_reason = 0xFFFFFFFF;
+		return;
+	}
+	x->launched = true;
+	vmx_translate_exit(v, e);
+}
+
+void arch_vcpu_skip(struct vcpu *v)
+{
+	(void)v;
+	vmwriten(GUEST_RIP, vmreadn(GUEST_RIP) + vmread32(EXIT_INSN_LEN));
+	/* Skipping an instruction ends STI/MOV-SS blocking (SDM 24.4.2). */
+	vmwrite32(GUEST_INTERRUPTIBILITY,
+		  vmread32(GUEST_INTERRUPTIBILITY) & ~3u);
+}
+
+uint64_t arch_vcpu_rip(struct vcpu *v)
+{
+	(void)v;
+	return vmreadn(GUEST_RIP);
+}
+
+void arch_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
+			   uint32_t err)
+{
+	(void)v;
+	/* No error code can be delivered in real mode (SDM 26.2.1.3). */
+	if (!(vmreadn(GUEST_CR0) & CR0_PE))
+		has_err = false;
+	vmwrite32(ENTRY_INTR_INFO,
+		  (1u << 31) | (3u << 8) | vector | (has_err ? 1u << 11 : 0));
+	vmwrite32(ENTRY_EXCEPTION_ERROR, err);
+}
+
+void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+	struct cpuid_regs r;
+	cpuid(leaf, sub, &r);
+	out[0] = r.eax;
+	out[1] = r.ebx;
+	out[2] = r.ecx;
+	out[3] = r.edx;
+}
+
+/* SDM Vol. 1 13.3 and Vol. 2 XSETBV: the value must be one the CPU would
+ * accept, or the XSETBV in the hypervisor would fault. The CPU is
+ * dedicated, so XCR0 is the partition's own. */
+#define XCR0_X87    (1ull << 0)
+#define XCR0_SSE    (1ull << 1)
+#define XCR0_AVX    (1ull << 2)
+#define XCR0_MPX    (3ull << 3)	 /* BNDREGS, BNDCSR: both or neither */
+#define XCR0_AVX512 (7ull << 5)	 /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+#define XCR0_AMX    (3ull << 17) /* TILECFG, TILEDATA: both or neither */
+
+static bool all_or_none(uint64_t v, uint64_t group)
+{
+	return (v & group) == 0 || (v & group) == group;
+}
+
+bool arch_xsetbv(uint32_t index, uint64_t value)
+{
+	struct cpuid_regs r;
+	cpuid(0xD, 0, &r);
+	uint64_t supported = ((uint64_t)r.edx << 32) | r.eax;
+	if (index != 0 || !(value & XCR0_X87) || (value & ~supported))
+		return false;
+	if ((value & XCR0_AVX) && !(value & XCR0_SSE))
+		return false;
+	if (!all_or_none(value, XCR0_MPX) || !all_or_none(value, XCR0_AVX512) ||
+	    !all_or_none(value, XCR0_AMX))
+		return false;
+	if ((value & XCR0_AVX512) &&
+	    (value & (XCR0_SSE | XCR0_AVX)) != (XCR0_SSE | XCR0_AVX))
+		return false;
+	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)value),
+			 "d"((uint32_t)(value >> 32)));
+	return true;
+}

@@ -1,0 +1,92 @@
+/* Event injection, interrupt windows and the VMX-preemption timer
+ * (SDM Vol. 3C 26.6 "Event injection", 25.5.1, 24.6.2). */
+#include "arch/x86_64/vmx/vmx.h"
+#include "arch/x86_64/x86.h"
+
+#define INTR_VALID	  (1u << 31)
+#define INTR_TYPE_EXTINT  (0u << 8)
+#define BLOCK_STI_MOVSS	  3u
+#define ACTIVITY_ACTIVE	  0u
+#define ACTIVITY_HLT	  1u
+#define RFLAGS_IF	  (1ull << 9)
+#define PROC_IRQ_WINDOW	  (1u << 2)
+#define PIN_PREEMPT_TIMER (1u << 6)
+#define MSR_VMX_MISC	  0x485
+
+uint64_t arch_now(void)
+{
+	return rdtsc();
+}
+
+uint64_t arch_guest_cr4(struct vcpu *v)
+{
+	(void)v;
+	return vmx_guest_cr4_view();
+}
+
+bool arch_guest_if(struct vcpu *v)
+{
+	(void)v;
+	return vmreadn(GUEST_RFLAGS) & RFLAGS_IF;
+}
+
+bool arch_irq_injectable(struct vcpu *v)
+{
+	(void)v;
+	return !(vmread32(ENTRY_INTR_INFO) & INTR_VALID) &&
+	       (vmreadn(GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmread32(GUEST_INTERRUPTIBILITY) & BLOCK_STI_MOVSS);
+}
+
+void arch_inject_irq(struct vcpu *v, uint8_t vector)
+{
+	(void)v;
+	vmwrite32(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXTINT | vector);
+	/* Delivering an interrupt ends a halt (SDM 26.6.5). */
+	if (vmread32(GUEST_ACTIVITY_STATE) == ACTIVITY_HLT)
+		vmwrite32(GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+}
+
+void arch_irq_window(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *x = VMX(v);
+	uint32_t proc =
+	    on ? x->proc | PROC_IRQ_WINDOW : x->proc & ~PROC_IRQ_WINDOW;
+	if (proc != x->proc) {
+		x->proc = proc;
+		vmwrite32(PROC_CONTROLS, proc);
+	}
+}
+
+/* The preemption timer counts down at TSC >> IA32_VMX_MISC[4:0]. */
+void arch_set_deadline(struct vcpu *v, uint64_t deadline)
+{
+	struct vmx_vcpu *x = VMX(v);
+	uint32_t pin = x->pin & ~PIN_PREEMPT_TIMER;
+	if (deadline != UINT64_MAX && x->preempt_ok) {
+		uint64_t now = rdtsc();
+		uint64_t ticks = deadline > now ? deadline - now : 0;
+		ticks >>= rdmsr(MSR_VMX_MISC) & 31;
+		vmwrite32(GUEST_PREEMPT_TIMER, ticks > 0xFFFFFFFFull
+						   ? 0xFFFFFFFFu
+						   : (uint32_t)ticks);
+		pin |= PIN_PREEMPT_TIMER;
+	}
+	if (pin != x->pin) {
+		x->pin = pin;
+		vmwrite32(PIN_CONTROLS, pin);
+	}
+}
+
+/* An exit during event delivery leaves the event in the IDT-vectoring
+ * fields; it must be delivered again on the next entry (SDM 27.2.4). */
+void vmx_reinject_vectoring(void)
+{
+	uint32_t info = vmread32(IDT_VECTORING_INFO);
+	if (!(info & INTR_VALID))
+		return;
+	vmwrite32(ENTRY_INTR_INFO, info & ~(1u << 12)); /* bit 12 reserved */
+	if (info & (1u << 11))
+		vmwrite32(ENTRY_EXCEPTION_ERROR, vmread32(IDT_VECTORING_ERROR));
+	vmwrite32(ENTRY_INSN_LEN, vmread32(EXIT_INSN_LEN));
+}

@@ -1,0 +1,187 @@
+/* CPUID: the host's answers, filtered so a partition sees only itself:
+ * no VMX/SMX, a hypervisor signature, and a topology of its own vCPUs. */
+#include "hv/exit.h"
+#include "hv/abi.h"
+#include "hv/vdev/platform.h"
+
+enum { A, B, C, D };
+
+#define CPUID1_ECX_MONITOR	(1u << 3) /* MWAIT is trapped and refused */
+#define CPUID1_ECX_VMX		(1u << 5)
+#define CPUID1_ECX_SMX		(1u << 6)
+#define CPUID1_ECX_X2APIC	(1u << 21)
+#define CPUID1_ECX_HYPERVISOR	(1u << 31)
+#define CPUID1_EDX_HTT		(1u << 28)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+/* Features whose MSRs or machine-wide state a partition does not get:
+ * DTES64, DS-CPL, EST, TM2, xTPR, PDCM (ECX); MCE, MTRR, MCA, DS, ACPI
+ * thermal, TM, PBE (EDX). */
+#define CPUID1_ECX_HIDE                                                        \
+	((1u << 2) | (1u << 4) | (1u << 7) | (1u << 8) | (1u << 14) |          \
+	 (1u << 15))
+#define CPUID1_EDX_HIDE                                                        \
+	((1u << 7) | (1u << 12) | (1u << 14) | (1u << 21) | (1u << 22) |       \
+	 (1u << 29) | (1u << 31))
+#define CPUID6_EAX_ARAT (1u << 2)
+/* Leaf 7: TSC_ADJUST, SGX, MPX (EBX); WAITPKG, LA57 (ECX). EDX (speculation
+ * controls, ARCH_CAPABILITIES...) is hidden whole. */
+#define CPUID7_EBX_HIDE ((1u << 1) | (1u << 2) | (1u << 14))
+#define CPUID7_ECX_HIDE ((1u << 5) | (1u << 16))
+/* Leaf 0xD.1: XSAVEC and XSAVES are not offered, so the guest uses the
+ * standard XSAVE layout whose sizes the host's leaf 0xD reports. */
+#define CPUIDD1_EAX_HIDE	  ((1u << 1) | (1u << 3))
+#define CPUID1_ECX_OSXSAVE	  (1u << 27)
+#define CPUID7_ECX_OSPKE	  (1u << 4)
+#define CR4_OSXSAVE		  (1ull << 18)
+#define CR4_PKE			  (1ull << 22)
+#define CPUID_80000007_EDX_INVTSC (1u << 8)
+
+static void leaf_1(struct vcpu *v, uint32_t r[4])
+{
+	r[C] &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_SMX |
+		  CPUID1_ECX_HIDE);
+	r[C] |=
+	    CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE;
+	r[D] &= ~CPUID1_EDX_HIDE;
+	/* OSXSAVE mirrors the guest's own CR4, not the host's (SDM CPUID). */
+	r[C] &= ~CPUID1_ECX_OSXSAVE;
+	if (arch_guest_cr4(v) & CR4_OSXSAVE)
+		r[C] |= CPUID1_ECX_OSXSAVE;
+	/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
+	r[B] = (r[B] & 0xFFFF) | (v->index << 24) | (v->part->nvcpus << 16);
+	if (v->part->nvcpus > 1)
+		r[D] |= CPUID1_EDX_HTT;
+	else
+		r[D] &= ~CPUID1_EDX_HTT;
+}
+
+static unsigned order(unsigned n)
+{
+	unsigned s = 0;
+	while ((1u << s) < n)
+		s++;
+	return s;
+}
+
+/* Leaf 0xB (and 0x1F): one thread per core, nvcpus cores in a package. */
+static void leaf_topology(struct vcpu *v, uint32_t sub, uint32_t r[4])
+{
+	unsigned n = v->part->nvcpus;
+	r[A] = r[B] = 0;
+	r[C] = sub & 0xFF;
+	if (sub == 0) {
+		r[B] = 1;
+		r[C] |= 1u << 8; /* SMT level */
+	} else if (sub == 1) {
+		r[A] = order(n);
+		r[B] = n;
+		r[C] |= 2u << 8; /* core level */
+	}
+	r[D] = v->index;
+}
+
+/* The TSC frequency, so the guest needs no timer to calibrate (leaf 0x15:
+ * crystal = TSC, ratio 1; leaf 0x16 in MHz). The local APIC timer runs at
+ * the same rate (hv/vlapic.c). */
+static void leaf_tsc(uint32_t leaf, uint32_t r[4])
+{
+	uint64_t hz = platform_tsc_hz;
+	if (leaf == 0x15) {
+		r[A] = 1;
+		r[B] = 1;
+		r[C] = hz > 0xFFFFFFFFull ? 0 : (uint32_t)hz;
+		r[D] = 0;
+	} else {
+		r[A] = r[B] = (uint32_t)(hz / 1000000);
+		r[C] = 100;
+		r[D] = 0;
+	}
+}
+
+/* Per-leaf filters on the host's answer (leaves not listed pass). */
+static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
+			uint32_t r[4])
+{
+	switch (leaf) {
+	case 0:
+		if (r[A] < 0x16)
+			r[A] = 0x16;
+		break;
+	case 1:
+		leaf_1(v, r);
+		break;
+	case 4: /* cores per package - 1, no cache sharing across vCPUs */
+		r[A] = (r[A] & 0x3FFF) | ((v->part->nvcpus - 1) << 26);
+		break;
+	case 5:	  /* MONITOR/MWAIT is not offered */
+	case 0xA: /* no PMU */
+		r[A] = r[B] = r[C] = r[D] = 0;
+		break;
+	case 6:
+		r[A] = CPUID6_EAX_ARAT;
+		r[B] = r[C] = r[D] = 0;
+		break;
+	case 7:
+		if (sub == 0) {
+			r[B] &= ~CPUID7_EBX_HIDE;
+			r[C] &= ~(CPUID7_ECX_HIDE | CPUID7_ECX_OSPKE);
+			if (arch_guest_cr4(v) & CR4_PKE)
+				r[C] |= CPUID7_ECX_OSPKE;
+		}
+		r[D] = 0;
+		break;
+	case 0xB:
+	case 0x1F:
+		leaf_topology(v, sub, r);
+		break;
+	case 0xD:
+		if (sub == 1)
+			r[A] &= ~CPUIDD1_EAX_HIDE;
+		break;
+	case 0x15:
+	case 0x16:
+		leaf_tsc(leaf, r);
+		break;
+	case 0x80000007:
+		r[D] = CPUID_80000007_EDX_INVTSC;
+		break;
+	default:
+		break;
+	}
+}
+
+static void leaf_hv(struct vcpu *v, uint32_t leaf, uint32_t r[4])
+{
+	r[A] = r[B] = r[C] = r[D] = 0;
+	if (leaf == BH_CPUID_BASE) {
+		r[A] = BH_CPUID_RESETS;
+		r[B] = BH_SIGNATURE_EBX;
+		r[C] = BH_SIGNATURE_ECX;
+		r[D] = BH_SIGNATURE_EDX;
+	} else if (leaf == BH_CPUID_INFO) {
+		r[A] = v->part->nvcpus;
+		r[B] = v->index;
+		r[C] = (uint32_t)(v->part->ram_size >> 20);
+		r[D] = BH_ABI_VERSION;
+	} else if (leaf == BH_CPUID_RESETS) {
+		r[A] = v->part->resets;
+	}
+}
+
+void exit_cpuid(struct vcpu *v, const struct exit_info *e)
+{
+	(void)e;
+	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
+	uint32_t r[4];
+	if ((leaf & 0xFFFFFF00u) == BH_CPUID_BASE) {
+		leaf_hv(v, leaf, r);
+	} else {
+		arch_cpuid(leaf, sub, r);
+		filter_leaf(v, leaf, sub, r);
+	}
+	v->regs.rax = r[A];
+	v->regs.rbx = r[B];
+	v->regs.rcx = r[C];
+	v->regs.rdx = r[D];
+	arch_vcpu_skip(v);
+}

@@ -1,0 +1,130 @@
+/* Exits that end in containment: the partition is stopped with a
+ * message, never the hypervisor or another partition. Also the small
+ * handlers that only resume or refuse. */
+#include "hv/exit.h"
+#include "hv/console.h"
+
+#define APIC_PAGE    0xFEE00000ull
+#define MMIO_HOLE_LO 0xC0000000ull /* PC MMIO hole below 4 GiB */
+#define MMIO_HOLE_HI 0x100000000ull
+
+/* Fail-soft MMIO: reads all-ones, writes dropped, counted. */
+static int mmio_soft(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
+		     uint64_t *val)
+{
+	(void)gpa;
+	if (!write)
+		*val = size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+	__atomic_add_fetch(&v->part->mmio_dropped, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Guest-physical accesses outside RAM: the local APIC page is emulated;
+ * on a PC-like partition the rest of the MMIO hole fails soft, as absent
+ * devices do on a PC. Anything else stops the partition. */
+static mmio_rw_fn *mmio_handler(struct vcpu *v, uint64_t gpa)
+{
+	if ((gpa & ~0xFFFull) == APIC_PAGE && vlapic_hw_enabled(&v->lapic) &&
+	    !vlapic_x2apic(&v->lapic))
+		return irq_apic_mmio;
+	if (v->part->boot.pc_platform && (gpa & ~0xFFFull) == VIOAPIC_BASE)
+		return irq_ioapic_mmio;
+	if (v->part->boot.pc_platform && gpa >= MMIO_HOLE_LO &&
+	    gpa < MMIO_HOLE_HI)
+		return mmio_soft;
+	return NULL;
+}
+
+void exit_mem(struct vcpu *v, const struct exit_info *e)
+{
+	mmio_rw_fn *rw = mmio_handler(v, e->mem.gpa);
+	const char *why;
+	if (rw && !e->mem.fetch) {
+		if (arch_emulate_mmio(v, e->mem.gpa, rw, &why) == 0)
+			return;
+		part_fault(v->part,
+			   "stopped: cannot emulate MMIO access at GPA 0x%lx "
+			   "RIP 0x%lx: %s",
+			   (unsigned long)e->mem.gpa,
+			   (unsigned long)arch_vcpu_rip(v), why);
+		return;
+	}
+	part_stop(v->part,
+		  "stopped: memory access outside its RAM at GPA 0x%lx "
+		  "(%s%s%s) RIP 0x%lx",
+		  (unsigned long)e->mem.gpa, e->mem.read ? "r" : "",
+		  e->mem.write ? "w" : "", e->mem.fetch ? "x" : "",
+		  (unsigned long)arch_vcpu_rip(v));
+}
+
+void exit_triple(struct vcpu *v, const struct exit_info *e)
+{
+	(void)e;
+	part_fault(v->part, "triple fault on vCPU %u at RIP 0x%lx", v->index,
+		   (unsigned long)arch_vcpu_rip(v));
+}
+
+void exit_entry_failed(struct vcpu *v, const struct exit_info *e)
+{
+	arch_vcpu_dump(v, e);
+	part_fault(v->part, "VM entry failed on vCPU %u (reason 0x%x)",
+		   v->index, e->raw_reason);
+}
+
+void exit_unhandled(struct vcpu *v, const struct exit_info *e)
+{
+	arch_vcpu_dump(v, e);
+	part_stop(v->part,
+		  "stopped: unhandled exit %u (qual 0x%lx) at RIP "
+		  "0x%lx",
+		  e->raw_reason, (unsigned long)e->qual,
+		  (unsigned long)arch_vcpu_rip(v));
+}
+
+void exit_nothing(struct vcpu *v, const struct exit_info *e)
+{
+	(void)v;
+	(void)e;
+}
+
+/* HLT: the CPU is dedicated; the vCPU waits in hv/irq.c for its next
+ * interrupt. */
+void exit_hlt(struct vcpu *v, const struct exit_info *e)
+{
+	(void)e;
+	irq_hlt(v);
+}
+
+void exit_refuse_ud(struct vcpu *v, const struct exit_info *e)
+{
+	(void)e;
+	arch_inject_exception(v, 6, false, 0);
+}
+
+void exit_xsetbv(struct vcpu *v, const struct exit_info *e)
+{
+	(void)e;
+	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	if (!arch_xsetbv((uint32_t)v->regs.rcx, val)) {
+		arch_inject_exception(v, 13, true, 0);
+		return;
+	}
+	arch_vcpu_skip(v);
+}
+
+/* INVD would drop dirty cache lines of memory other partitions share the
+ * cache with; the backend writes back instead (WBINVD semantics). */
+void exit_invd(struct vcpu *v, const struct exit_info *e)
+{
+	(void)e;
+	arch_vcpu_skip(v);
+}
+
+/* The only exception the backend intercepts is a machine check: the
+ * hardware fault is contained in the partition that was running. */
+void exit_exception(struct vcpu *v, const struct exit_info *e)
+{
+	arch_vcpu_dump(v, e);
+	part_fault(v->part, "machine check on vCPU %u at RIP 0x%lx", v->index,
+		   (unsigned long)arch_vcpu_rip(v));
+}

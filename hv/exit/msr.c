@@ -1,0 +1,157 @@
+/* MSRs: an allowlist. Listed MSRs are emulated per entry; every other
+ * RDMSR/WRMSR injects #GP. (MSRs the backend passes through without an
+ * exit are per-CPU state of the partition's dedicated CPU; see the MSR
+ * bitmap in arch/x86_64/vmx.c.) */
+#include "hv/exit.h"
+
+#define X2APIC_FIRST	  0x800u
+#define X2APIC_LAST	  0x8FFu
+#define MISC_ENABLE_VALUE 0x1801ull /* fast strings; no BTS, no PEBS */
+
+struct msr_entry {
+	uint32_t msr;
+	bool (*read)(struct vcpu *v, uint64_t *val);
+	bool (*write)(struct vcpu *v, uint64_t val);
+};
+
+/* IA32_APIC_BASE: mode switches only; relocating the APIC over memory is
+ * refused (#GP) so a guest cannot alias another region. */
+static bool rd_apic_base(struct vcpu *v, uint64_t *val)
+{
+	*val = vlapic_get_base(&v->lapic);
+	return true;
+}
+
+static bool wr_apic_base(struct vcpu *v, uint64_t val)
+{
+	spin_lock(&v->lapic_lock);
+	int r = vlapic_set_base(&v->lapic, val);
+	spin_unlock(&v->lapic_lock);
+	return r == 0;
+}
+
+static bool rd_tsc_deadline(struct vcpu *v, uint64_t *val)
+{
+	spin_lock(&v->lapic_lock);
+	vlapic_timer_update(&v->lapic,
+			    arch_now()); /* a passed deadline reads 0 */
+	*val = vlapic_get_tsc_deadline(&v->lapic);
+	spin_unlock(&v->lapic_lock);
+	return true;
+}
+
+static bool wr_tsc_deadline(struct vcpu *v, uint64_t val)
+{
+	spin_lock(&v->lapic_lock);
+	vlapic_set_tsc_deadline(&v->lapic, val, arch_now());
+	spin_unlock(&v->lapic_lock);
+	return true;
+}
+
+static bool rd_zero(struct vcpu *v, uint64_t *val)
+{
+	(void)v;
+	*val = 0;
+	return true;
+}
+
+static bool wr_ignore(struct vcpu *v, uint64_t val)
+{
+	(void)v;
+	(void)val;
+	return true;
+}
+
+/* IA32_FEATURE_CONTROL reads as locked with VMX off: nested VMX is not
+ * offered. Writes are refused. */
+static bool rd_feature_control(struct vcpu *v, uint64_t *val)
+{
+	(void)v;
+	*val = 1;
+	return true;
+}
+
+static bool rd_misc_enable(struct vcpu *v, uint64_t *val)
+{
+	(void)v;
+	*val = MISC_ENABLE_VALUE;
+	return true;
+}
+
+static bool rd_tsc(struct vcpu *v, uint64_t *val)
+{
+	(void)v;
+	*val = arch_now();
+	return true;
+}
+
+static const struct msr_entry msr_table[] = {
+    {0x10, rd_tsc, NULL},		       /* IA32_TSC: read only */
+    {0x1B, rd_apic_base, wr_apic_base},	       /* IA32_APIC_BASE */
+    {0x3A, rd_feature_control, NULL},	       /* IA32_FEATURE_CONTROL */
+    {0x79, NULL, wr_ignore},		       /* BIOS_UPDT_TRIG: dropped */
+    {0x8B, rd_zero, wr_ignore},		       /* IA32_BIOS_SIGN_ID */
+    {0x1A0, rd_misc_enable, wr_ignore},	       /* IA32_MISC_ENABLE */
+    {0x6E0, rd_tsc_deadline, wr_tsc_deadline}, /* IA32_TSC_DEADLINE */
+};
+
+static const struct msr_entry *find_msr(uint32_t msr)
+{
+	for (unsigned i = 0; i < BH_ARRAY_SIZE(msr_table); i++)
+		if (msr_table[i].msr == msr)
+			return &msr_table[i];
+	return NULL;
+}
+
+/* x2APIC registers (SDM 10.12): the vCPU's virtual local APIC. */
+static bool x2apic_access(struct vcpu *v, uint32_t msr, bool write,
+			  uint64_t *val)
+{
+	struct vlapic_ipi ipi = {0};
+	int r, eoi = -1;
+	spin_lock(&v->lapic_lock);
+	if (write) {
+		r = vlapic_wrmsr(&v->lapic, msr, *val, arch_now(), &ipi);
+		eoi = vlapic_level_eoi(&v->lapic);
+	} else {
+		r = vlapic_rdmsr(&v->lapic, msr, val, arch_now());
+	}
+	spin_unlock(&v->lapic_lock);
+	irq_lapic_written(v, &ipi, eoi);
+	return r == 0;
+}
+
+static bool msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+	if (msr >= X2APIC_FIRST && msr <= X2APIC_LAST)
+		return x2apic_access(v, msr, write, val);
+	const struct msr_entry *m = find_msr(msr);
+	if (!m)
+		return false;
+	if (write)
+		return m->write && m->write(v, *val);
+	return m->read && m->read(v, val);
+}
+
+void exit_rdmsr(struct vcpu *v, const struct exit_info *e)
+{
+	(void)e;
+	uint64_t val = 0;
+	if (!msr_access(v, (uint32_t)v->regs.rcx, false, &val)) {
+		arch_inject_exception(v, 13, true, 0);
+		return;
+	}
+	set_eax_edx(v, val);
+	arch_vcpu_skip(v);
+}
+
+void exit_wrmsr(struct vcpu *v, const struct exit_info *e)
+{
+	(void)e;
+	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	if (!msr_access(v, (uint32_t)v->regs.rcx, true, &val)) {
+		arch_inject_exception(v, 13, true, 0);
+		return;
+	}
+	arch_vcpu_skip(v);
+}

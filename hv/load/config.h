@@ -1,0 +1,94 @@
+/* Bulkhead configuration model and parser (bulkhead.conf).
+ * Pure logic: compiled into bulkhead.efi and into the host tool
+ * `bulkhead-ctl check`, and unit-tested on the host. */
+#ifndef BH_CONFIG_H
+#define BH_CONFIG_H
+
+#include "hv/lib/lib.h"
+
+#define CFG_MAX_PARTS	      8
+#define CFG_MAX_CPUS	      64 /* physical CPU indices 0..63 */
+#define CFG_MAX_MODULES	      4
+#define CFG_NAME_MAX	      16 /* including NUL */
+#define CFG_PATH_MAX	      128
+#define CFG_CMDLINE_MAX	      256
+#define CFG_MIN_MEMORY	      BH_MIB(2)
+#define CFG_MAX_MEMORY	      BH_GIB(64)
+#define CFG_DEFAULT_EXIT_PORT 0xF4
+#define CFG_MAX_PORT_RANGES   8
+#define CFG_LINE_MAX	      512     /* characters per line, without EOL */
+#define CFG_ENTRY_LIMIT	      0xA0000 /* entry must be below this */
+
+enum cfg_console { CFG_CONSOLE_COM1 = 1, CFG_CONSOLE_COM2 = 2 };
+/* What happens when a guest faults fatally (triple fault, failed entry). */
+enum cfg_on_fault { CFG_FAULT_STOP = 0, CFG_FAULT_RESET = 1 };
+
+struct cfg_partition {
+	char name[CFG_NAME_MAX];
+	unsigned line;	   /* line of the [partition NAME] header */
+	uint64_t cpu_mask; /* bit i = physical CPU index i, dedicated */
+	uint64_t memory;   /* bytes, multiple of 2 MiB */
+	char kernel[CFG_PATH_MAX];
+	unsigned kernel_line;
+	char cmdline[CFG_CMDLINE_MAX];
+	char modules[CFG_MAX_MODULES][CFG_PATH_MAX];
+	unsigned module_lines[CFG_MAX_MODULES];
+	unsigned nmodules;
+	bool has_entry;	    /* raw real-mode image: load and start address */
+	uint32_t entry;	    /* linear address < 1 MiB, start CS:IP = entry>>4 :
+			       entry&15 */
+	uint16_t exit_port; /* debug-exit port, 0 = none */
+	unsigned cpus_line; /* line of the cpus key */
+	unsigned memory_line; /* line of the memory key */
+	unsigned entry_line;  /* line of the entry key, 0 if none */
+	/* Physical I/O ports given to the partition (passthrough). */
+	struct cfg_port_range {
+		uint16_t first, last;
+	} ports[CFG_MAX_PORT_RANGES];
+	unsigned nports;
+	unsigned ports_line;
+	char initrd[CFG_PATH_MAX]; /* Linux initial ramdisk, "" if none */
+	unsigned initrd_line;
+	enum cfg_on_fault on_fault;
+};
+
+struct bh_config {
+	enum cfg_console console;
+	unsigned nparts;
+	struct cfg_partition parts[CFG_MAX_PARTS];
+};
+
+struct cfg_error {
+	unsigned line; /* 0 when the error is not about one line */
+	char msg[160];
+};
+
+/* Parses `len` bytes of config text. Returns 0 on success, -1 on the first
+ * error (err filled in; *out is then unspecified). The text need not be
+ * NUL-terminated. Validates the config as a whole (see cfg_check). */
+int cfg_parse(const char *text, size_t len, struct bh_config *out,
+	      struct cfg_error *err);
+
+/* Machine-dependent checks: every partition's CPUs < ncpus, the sum of
+ * memory fits in avail bytes. Returns 0 or -1 with err. */
+int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,
+		      uint64_t avail, struct cfg_error *err);
+
+/* The partition `p` owns physical port `port` (a `ports =` range). */
+bool cfg_owns_port(const struct cfg_partition *p, uint16_t port);
+
+/* Count of CPUs in a mask. */
+unsigned cfg_cpu_count(uint64_t mask);
+
+/* Parses a size: decimal or 0x-hex bytes with an optional K, M or G suffix
+ * (case-insensitive, powers of 1024). Returns 0, -1 on a syntax error or
+ * -2 on overflow. */
+int cfg_parse_size(const char *s, size_t len, uint64_t *out);
+
+/* Formats a CPU mask in config syntax ("0,2-4"; "none" when empty) and a
+ * byte count with the largest exact suffix ("16M", "1G", "3K", "100").
+ * snprintf conventions: always terminated, return the wanted length. */
+int cfg_format_cpus(uint64_t mask, char *buf, size_t n);
+int cfg_format_size(uint64_t bytes, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,116 @@
+#include "hv/load/part_load.h"
+#include "hv/load/linux_boot.h"
+#include "hv/load/mbinfo.h"
+#include "hv/load/memmap.h"
+#include "hv/vdev/acpi_build.h"
+
+static int load_multiboot(const struct cfg_partition *cfg,
+			  const struct part_images *imgs, struct guest_mem *mem,
+			  struct part_boot *out, const char **why)
+{
+	struct image_entry ent;
+	struct mb_module_in mods[CFG_MAX_MODULES];
+	if (mb_elf_load(imgs->kernel.data, imgs->kernel.len, mem, &ent, why))
+		return -1;
+	for (unsigned i = 0; i < imgs->nmodules; i++) {
+		mods[i].data = imgs->modules[i].data;
+		mods[i].len = imgs->modules[i].len;
+		mods[i].string = cfg->modules[i];
+	}
+	out->entry = ent.entry;
+	return mb_build_info(mem, &ent, cfg->cmdline, mods, imgs->nmodules,
+			     &out->info, why);
+}
+
+static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
+		      const struct part_images *imgs, struct guest_mem *mem,
+		      struct part_boot *out, const char **why)
+{
+	struct mm_entry e820[8];
+	unsigned n;
+	if (mem->size < PLAT_ACPI_GPA + PLAT_ACPI_SIZE ||
+	    memmap_build(mem->size, e820, BH_ARRAY_SIZE(e820), &n)) {
+		*why = "partition RAM too small";
+		return -1;
+	}
+	struct acpi_platform plat = {
+	    .ncpus = nvcpus,
+	    .lapic_addr = 0xFEE00000u,
+	    .pic = true,
+	    .pm1a_evt_port = PLAT_PM1A_EVT,
+	    .pm1a_cnt_port = PLAT_PM1A_CNT,
+	    .pm_tmr_port = PLAT_PM_TMR,
+	    .sci_irq = PLAT_SCI_IRQ,
+	    .reset_port = 0xCF9,
+	    .s5_slp_typ = PLAT_S5_TYP,
+	    .oem_id = "BLKHD ",
+	    .ioapic_addr = 0xFEC00000u,
+	    .ioapic_id = (uint8_t)nvcpus, /* after the vCPUs' APIC IDs */
+	};
+	uint64_t rsdp;
+	size_t used;
+	if (acpi_build(mem->base + PLAT_ACPI_GPA, PLAT_ACPI_SIZE, PLAT_ACPI_GPA,
+		       &plat, &rsdp, &used, why))
+		return -1;
+	struct linux_load_in in = {
+	    .kernel = imgs->kernel.data,
+	    .kernel_len = imgs->kernel.len,
+	    .initrd = imgs->initrd.data,
+	    .initrd_len = imgs->initrd.len,
+	    .cmdline = cfg->cmdline,
+	    .rsdp_gpa = rsdp,
+	    .e820 = e820,
+	    .ne820 = n,
+	};
+	struct linux_load_out lo;
+	if (linux_load(mem, &in, &lo, why))
+		return -1;
+	out->entry = lo.entry32;
+	out->info = lo.boot_params;
+	out->gdt_base = lo.gdt_gpa;
+	out->gdt_limit = lo.gdt_limit;
+	out->pc_platform = true;
+	return 0;
+}
+
+int part_load(const struct cfg_partition *cfg, unsigned nvcpus,
+	      const struct part_images *imgs, struct guest_mem *mem,
+	      struct part_boot *out, char *err, size_t errlen)
+{
+	const char *why = "not a Multiboot ELF kernel or Linux bzImage (for "
+			  "a raw real-mode image set 'entry =')";
+	int r = -1;
+	struct image_entry ent;
+	memset(out, 0, sizeof(*out));
+	/* A partition starts from zeroed RAM: nothing of the firmware's, the
+	 * hypervisor's or a previous run's data may leak into it. */
+	memset(mem->base, 0, mem->size);
+	out->kind = cfg->has_entry
+			? IMAGE_RAW
+			: image_detect(imgs->kernel.data, imgs->kernel.len);
+	if (cfg->initrd[0] && out->kind != IMAGE_BZIMAGE) {
+		bh_snprintf(err, errlen,
+			    "'%s': initrd is only for Linux "
+			    "bzImage kernels",
+			    cfg->kernel);
+		return -1;
+	}
+	switch (out->kind) {
+	case IMAGE_RAW:
+		r = raw_load(imgs->kernel.data, imgs->kernel.len, cfg->entry,
+			     mem, &ent, &why);
+		out->entry = cfg->entry;
+		break;
+	case IMAGE_MULTIBOOT_ELF:
+		r = load_multiboot(cfg, imgs, mem, out, &why);
+		break;
+	case IMAGE_BZIMAGE:
+		r = load_linux(cfg, nvcpus, imgs, mem, out, &why);
+		break;
+	default:
+		break;
+	}
+	if (r)
+		bh_snprintf(err, errlen, "'%s': %s", cfg->kernel, why);
+	return r;
+}

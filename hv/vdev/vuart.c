@@ -1,0 +1,178 @@
+/* Virtual 16550: the partition's console. Transmit is line-buffered and
+ * printed on the hypervisor console tagged with the partition's name;
+ * receive is fed from the console input routing. Registers follow the
+ * PC16550D datasheet; the emulation is polled-only (no interrupts yet). */
+#include "hv/vdev/vuart.h"
+#include "hv/console.h"
+
+enum { R_DATA, R_IER, R_IIR_FCR, R_LCR, R_MCR, R_LSR, R_MSR, R_SCR };
+/* regs[] slot keeping the divisor latch high byte (DLAB=1, offset 1);
+ * offset 2 has no stored register (IIR/FCR), so its slot is free. */
+#define R_DLM_SAVE	R_IIR_FCR
+#define LCR_DLAB	0x80
+#define LSR_DR		0x01
+#define LSR_THRE	0x20
+#define LSR_TEMT	0x40
+#define MSR_CTS_DSR_DCD 0xB0
+#define IIR_NO_INT	0x01
+#define IIR_THRE	0x02
+#define IIR_RX		0x04
+#define IIR_FIFO	0xC0
+#define IER_RX		0x01
+#define IER_THRE	0x02
+#define IER_MASK	0x0F
+
+void vuart_init(struct vuart *u, const char *tag)
+{
+	memset(u, 0, sizeof(*u));
+	u->tag = tag;
+	u->regs[R_LCR] = 0x03;
+}
+
+static void emit_line(struct vuart *u)
+{
+	console_guest_line(u->tag, u->line, u->len);
+	u->len = 0;
+}
+
+static void tx(struct vuart *u, uint8_t c)
+{
+	if (c == '\r')
+		return;
+	if (c == '\n') {
+		emit_line(u);
+		return;
+	}
+	/* Control bytes other than tab are shown as '.', so a guest cannot
+	 * drive the operator's terminal with escape sequences. */
+	if ((c < 0x20 && c != '\t') || c == 0x7F)
+		c = '.';
+	u->line[u->len++] = (char)c;
+	if (u->len == VUART_LINE_MAX)
+		emit_line(u);
+}
+
+static bool rx_pop(struct vuart *u, uint8_t *c)
+{
+	if (u->rx_head == u->rx_tail)
+		return false;
+	*c = u->rx[u->rx_tail % VUART_RX_SIZE];
+	u->rx_tail++;
+	return true;
+}
+
+static bool rx_ready(const struct vuart *u)
+{
+	return u->rx_head != u->rx_tail;
+}
+
+/* Level of the IRQ line (PC16550D: interrupt enable and identification). */
+static bool irq_level(const struct vuart *u)
+{
+	uint8_t ier = u->regs[R_IER];
+	return ((ier & IER_RX) && rx_ready(u)) ||
+	       ((ier & IER_THRE) && u->thre_pending);
+}
+
+/* Called with the lock released: the IRQ path takes other locks. */
+static void update_irq(struct vuart *u, bool level)
+{
+	if (u->irq && level != u->irq_line) {
+		u->irq_line = level;
+		u->irq(u->irq_ctx, level);
+	}
+}
+
+static uint32_t read_iir(struct vuart *u)
+{
+	uint32_t v = u->fifo ? IIR_FIFO : 0;
+	uint8_t ier = u->regs[R_IER];
+	if ((ier & IER_RX) && rx_ready(u))
+		return v | IIR_RX;
+	if ((ier & IER_THRE) && u->thre_pending) {
+		u->thre_pending = false; /* reading IIR clears it */
+		return v | IIR_THRE;
+	}
+	return v | IIR_NO_INT;
+}
+
+uint32_t vuart_read(struct vuart *u, unsigned off)
+{
+	uint32_t v = 0;
+	spin_lock(&u->lock);
+	bool dlab = u->regs[R_LCR] & LCR_DLAB;
+	switch (off) {
+	case R_DATA:
+		if (dlab) {
+			v = u->regs[R_DATA];
+		} else {
+			uint8_t c = 0;
+			rx_pop(u, &c);
+			v = c;
+		}
+		break;
+	case R_IER:
+		v = dlab ? u->regs[R_DLM_SAVE] : u->regs[R_IER];
+		break;
+	case R_IIR_FCR:
+		v = read_iir(u);
+		break;
+	case R_LSR:
+		v = LSR_THRE | LSR_TEMT | (rx_ready(u) ? LSR_DR : 0);
+		break;
+	case R_MSR:
+		v = MSR_CTS_DSR_DCD;
+		break;
+	default:
+		v = u->regs[off & 7];
+	}
+	bool level = irq_level(u);
+	spin_unlock(&u->lock);
+	update_irq(u, level);
+	return v;
+}
+
+void vuart_write(struct vuart *u, unsigned off, uint8_t val)
+{
+	spin_lock(&u->lock);
+	bool dlab = u->regs[R_LCR] & LCR_DLAB;
+	if (off == R_DATA && !dlab) {
+		tx(u, val);
+		u->thre_pending = true; /* sent at once: THR empty again */
+	} else if (off == R_IER && dlab) {
+		u->regs[R_DLM_SAVE] = val;
+	} else if (off == R_IER) {
+		if ((val & IER_THRE) && !(u->regs[R_IER] & IER_THRE))
+			u->thre_pending = true;
+		u->regs[R_IER] = val & IER_MASK;
+	} else if (off == R_IIR_FCR) {
+		u->fifo = val & 1;
+		if (val & 2) /* clear the receive FIFO */
+			u->rx_tail = u->rx_head;
+	} else if (off != R_LSR && off != R_MSR) {
+		u->regs[off & 7] = val; /* divisor low, LCR, MCR, SCR */
+	}
+	bool level = irq_level(u);
+	spin_unlock(&u->lock);
+	update_irq(u, level);
+}
+
+bool vuart_push_rx(struct vuart *u, uint8_t c)
+{
+	spin_lock(&u->lock);
+	bool ok = u->rx_head - u->rx_tail < VUART_RX_SIZE;
+	if (ok)
+		u->rx[u->rx_head++ % VUART_RX_SIZE] = c;
+	bool level = irq_level(u);
+	spin_unlock(&u->lock);
+	update_irq(u, level);
+	return ok;
+}
+
+void vuart_flush(struct vuart *u)
+{
+	spin_lock(&u->lock);
+	if (u->len)
+		emit_line(u);
+	spin_unlock(&u->lock);
+}

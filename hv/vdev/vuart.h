@@ -1,0 +1,37 @@
+/* Virtual 16550A UART seen by a partition at 0x3F8 (COM1), with a
+ * 16-byte receive FIFO and the receive/transmit-empty interrupts on an
+ * IRQ line the partition wires up (IRQ 4). */
+#ifndef BH_VUART_H
+#define BH_VUART_H
+
+#include "hv/lib/lib.h"
+#include "hv/lib/spinlock.h"
+
+#define VUART_LINE_MAX 200
+#define VUART_RX_SIZE  64
+
+struct vuart {
+	struct spinlock lock;
+	const char *tag;
+	char line[VUART_LINE_MAX];
+	unsigned len;
+	uint8_t regs[8]; /* IER, LCR, MCR, SCR, DLL, DLM as written */
+	uint8_t rx[VUART_RX_SIZE];
+	volatile unsigned rx_head, rx_tail;
+	bool thre_pending; /* transmit-holding-empty interrupt latched */
+	bool fifo;	   /* FCR bit 0: 16550A FIFO mode */
+	bool irq_line;	   /* current IRQ level */
+	void (*irq)(void *ctx, bool level);
+	void *irq_ctx;
+};
+
+void vuart_init(struct vuart *u, const char *tag);
+/* Guest access to register `off` (0..7). */
+uint32_t vuart_read(struct vuart *u, unsigned off);
+void vuart_write(struct vuart *u, unsigned off, uint8_t val);
+/* Host side: queue an input byte; false if the FIFO is full. */
+bool vuart_push_rx(struct vuart *u, uint8_t c);
+/* Emit any partial line (when the partition stops). */
+void vuart_flush(struct vuart *u);
+
+#endif
