@@ -41,6 +41,7 @@ all: $(BUILD)/bulkhead.efi guests $(TOOLS) $(UNIT_BINS)
 include guests/guests.mk
 -include guests/linux/linux.mk
 -include tests/fuzz/fuzz.mk
+-include tests/core/core.mk
 
 $(BUILD)/core/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -68,11 +69,11 @@ $(HOST_LIB): $(HOST_OBJS)
 
 $(BUILD)/tools/bulkhead-ctl: tools/bulkhead-ctl.c $(HOST_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(filter %.c %.a,$^) -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(HOST_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@ -lcmocka
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(filter %.c %.a,$^) -o $@ -lcmocka
 
 deps:
 	@bash tools/setup-deps.sh

@@ -1,36 +1,25 @@
-/* The one narrow interface between the arch-neutral core (hv/) and a CPU
- * virtualization backend (arch/x86_64/vmx*.c today, svm*.c later). hv/
- * never includes a VMX or SVM header; it sees exits in this neutral form. */
-#ifndef BH_ARCH_H
-#define BH_ARCH_H
+/* The vCPU backend seam: what the arch-neutral core (hv/) asks of a
+ * vendor's hardware virtualization (arch/x86_64/vmx/ today, svm/ next).
+ * hv/ sees exits only in this neutral form. Every call acts on the vCPU's
+ * own control structure, so it is made on the CPU that runs that vCPU.
+ * tests/fake/fake_arch.c implements this seam in memory: it is the
+ * contract a new backend meets. Host services are in arch/host.h. */
+#ifndef BH_ARCH_VCPU_H
+#define BH_ARCH_VCPU_H
 
 #include "hv/lib/lib.h"
+#include "hv/exit_kinds.h"
 
 struct vcpu;
 struct partition;
+/* Backend state, typed: each backend defines these (a union of vendor
+ * structures on x86, arch/x86_64/vendor.h). */
+struct arch_vcpu;
+struct arch_part;
 
-enum exit_kind {
-	EXIT_IO,
-	EXIT_CPUID,
-	EXIT_RDMSR,
-	EXIT_WRMSR,
-	EXIT_HYPERCALL,
-	EXIT_HLT,
-	EXIT_MEM_VIOLATION, /* guest-physical access outside its map */
-	EXIT_TRIPLE_FAULT,
-	EXIT_ENTRY_FAILED,
-	EXIT_INTERRUPT, /* host interrupt taken while the guest ran */
-	EXIT_NMI,	/* kick from another CPU */
-	EXIT_CR_ACCESS, /* handled inside arch; counted */
-	EXIT_XSETBV,
-	EXIT_PRIV_INSN, /* VMX/SVM/SMX instructions: refused with #UD */
-	EXIT_INVD,
-	EXIT_EXCEPTION,
-	EXIT_TIMER,
-	EXIT_IRQ_WINDOW, /* the guest can take an interrupt now */
-	EXIT_UNHANDLED,
-	EXIT_KIND_COUNT
-};
+/* Control-register access, decoded by the backend (hv/exit/cr.c checks
+ * and applies it). */
+enum cr_op { CR_MOV_TO, CR_CLTS, CR_LMSW, CR_OTHER };
 
 struct exit_info {
 	enum exit_kind kind;
@@ -47,10 +36,16 @@ struct exit_info {
 			uint64_t gpa, gla;
 			bool read, write, fetch;
 		} mem;
+		struct {
+			enum cr_op op;
+			uint8_t cr;   /* MOV to CRn: n */
+			uint64_t val; /* MOV: source register; LMSW: operand */
+		} cr;
 	};
 };
 
-/* Guest general-purpose registers, saved and loaded around every run. */
+/* Guest general-purpose registers, saved and loaded around every run
+ * (arch/x86_64/vmx/vmx_entry.asm checks the offsets at build time). */
 struct guest_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -69,24 +64,36 @@ struct vcpu_start {
 	uint16_t gdt_limit;
 };
 
+/* Guest registers kept by the backend (not in struct guest_regs). CR0 and
+ * CR4 read as the guest sees them (its own values). */
+enum vcpu_reg { VREG_RIP, VREG_RFLAGS, VREG_CR0, VREG_CR4, VREG_EFER };
+
+/* ---- set-up ------------------------------------------------------------ */
 /* Per-CPU: enable virtualization on the calling CPU. NULL or a reason. */
-const char *arch_cpu_enable(void);
-/* Build the partition's guest-physical map (EPT/NPT) of its RAM. */
+const char *arch_virt_enable(void);
+/* Build the partition's guest-physical map (EPT/NPT) of its RAM and its
+ * I/O permission map. */
 int arch_partition_init(struct partition *p);
 /* Create the vCPU's control structure on the calling (owning) CPU. */
 int arch_vcpu_create(struct vcpu *v);
 /* Reset architectural state and set the start point. */
 void arch_vcpu_start(struct vcpu *v, const struct vcpu_start *s);
+
+/* ---- running ----------------------------------------------------------- */
 /* Enter the guest; returns at the next exit, described in *e. */
 void arch_vcpu_run(struct vcpu *v, struct exit_info *e);
 /* Advance the guest past the instruction that caused the exit. */
 void arch_vcpu_skip(struct vcpu *v);
+uint64_t arch_vcpu_reg(struct vcpu *v, enum vcpu_reg r);
+/* Load CR0 or CR4 with a value the core has checked against the
+ * architectural rules; false if the CPU cannot run the guest with it
+ * (bits it does not support in guest mode): the core raises #GP. */
+bool arch_vcpu_set_cr(struct vcpu *v, unsigned cr, uint64_t val);
+
+/* ---- events (SDM Vol. 3C 26.6) ----------------------------------------- */
 /* Queue a hardware exception for the next entry. */
 void arch_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 			   uint32_t err);
-uint64_t arch_vcpu_rip(struct vcpu *v);
-/* Interrupts (SDM 26.6, 27.?): */
-uint64_t arch_now(void); /* TSC of the calling CPU */
 /* Can an external interrupt be injected at the next entry? */
 bool arch_irq_injectable(struct vcpu *v);
 void arch_inject_irq(struct vcpu *v, uint8_t vector);
@@ -94,33 +101,27 @@ void arch_inject_irq(struct vcpu *v, uint8_t vector);
 void arch_irq_window(struct vcpu *v, bool on);
 /* Exit no later than TSC `deadline` (UINT64_MAX = no timer). */
 void arch_set_deadline(struct vcpu *v, uint64_t deadline);
-/* CR4 as the guest sees it (its own value). */
-uint64_t arch_guest_cr4(struct vcpu *v);
-/* Guest's RFLAGS.IF. */
-bool arch_guest_if(struct vcpu *v);
+
+/* ---- emulation --------------------------------------------------------- */
 /* Emulate the instruction that faulted on MMIO at `gpa` through rw();
  * returns 0, or -1 with a reason when it cannot be decoded. */
 typedef int mmio_rw_fn(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
 		       uint64_t *val);
 int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw,
 		      const char **why);
-
 /* Print everything useful to debug a failed entry or odd exit. */
 void arch_vcpu_dump(struct vcpu *v, const struct exit_info *e);
-/* Validate and apply a guest XSETBV; false = refuse (#GP). */
-bool arch_xsetbv(uint32_t index, uint64_t value);
-/* Raw CPUID of the host, for the core to filter. */
-void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]);
-/* Interrupt physical CPU `pcpu` so its vCPU exits soon (NMI). */
-void arch_kick(unsigned pcpu);
-/* Park the calling CPU until kicked. */
-void arch_cpu_wait(void);
 
-/* Host bring-up (called by core_main on the BSP): own page tables, GDT,
- * IDT and TSS for the BSP. */
-struct boot_info;
-void arch_host_init(const struct boot_info *bi);
-/* Start physical CPU `index` (INIT-SIPI-SIPI) and have it call
- * fn(index) on its own stack. Returns 0 when the CPU checked in. */
-int arch_start_cpu(unsigned index, uint32_t apic_id, void (*fn)(unsigned));
+/* ---- snapshots (declared for the snapshot issue; today every backend
+ * returns -1: "not supported") ------------------------------------------ */
+/* Full architectural state, including what the control structure does not
+ * hold (CR2, DRs, XSAVE area, syscall MSRs, KERNEL_GS_BASE, TSC_AUX). */
+struct arch_vcpu_state;
+int arch_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);
+int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in);
+/* Track the guest-physical pages the partition writes from now on, and
+ * collect (and clear) them into a bitmap of ram_size / 4096 bits. */
+int arch_dirty_log_start(struct partition *p);
+int arch_dirty_log_collect(struct partition *p, uint64_t *bitmap);
+
 #endif

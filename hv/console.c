@@ -1,4 +1,5 @@
 #include "hv/console.h"
+#include "arch/host.h"
 #include "hv/lib/spinlock.h"
 #include "drivers/uart16550.h"
 
@@ -35,7 +36,7 @@ void hv_log(const char *fmt, ...)
 {
 	char buf[256];
 	int n = bh_snprintf(buf, sizeof(buf),
-			    "bulkhead: cpu%u: ", this_cpu_index());
+			    "bulkhead: cpu%u: ", arch_this_cpu());
 	va_list ap;
 	va_start(ap, fmt);
 	bh_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);

@@ -24,7 +24,4 @@ extern bool console_uart_muted;
 void console_input_init(uint16_t port);
 void console_poll_input(void);
 
-/* Current CPU index for log prefixes; set by arch code. */
-unsigned this_cpu_index(void);
-
 #endif

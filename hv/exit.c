@@ -1,31 +1,27 @@
-/* The exit dispatcher: a table indexed by the neutral exit kind. */
+/* The exit dispatcher: one table, built from hv/exit_kinds.h, gives each
+ * exit kind its handler and its name; the count is taken here. */
 #include "hv/exit.h"
 
 static exit_handler_fn *const handlers[EXIT_KIND_COUNT] = {
-    [EXIT_IO] = exit_io,
-    [EXIT_CPUID] = exit_cpuid,
-    [EXIT_RDMSR] = exit_rdmsr,
-    [EXIT_WRMSR] = exit_wrmsr,
-    [EXIT_HYPERCALL] = exit_hypercall,
-    [EXIT_HLT] = exit_hlt,
-    [EXIT_MEM_VIOLATION] = exit_mem,
-    [EXIT_TRIPLE_FAULT] = exit_triple,
-    [EXIT_ENTRY_FAILED] = exit_entry_failed,
-    [EXIT_INTERRUPT] = exit_nothing,
-    [EXIT_NMI] = exit_nothing,	     /* a kick: the loop re-checks state */
-    [EXIT_CR_ACCESS] = exit_nothing, /* handled by the backend */
-    [EXIT_XSETBV] = exit_xsetbv,
-    [EXIT_PRIV_INSN] = exit_refuse_ud,
-    [EXIT_INVD] = exit_invd,
-    [EXIT_EXCEPTION] = exit_unhandled,
-    [EXIT_TIMER] = exit_nothing,
-    [EXIT_IRQ_WINDOW] = exit_nothing,
-    [EXIT_UNHANDLED] = exit_unhandled,
+#define X(kind, name, handler) [EXIT_##kind] = handler,
+    EXIT_KINDS(X)
+#undef X
 };
+
+static const char *const names[EXIT_KIND_COUNT] = {
+#define X(kind, name, handler) [EXIT_##kind] = name,
+    EXIT_KINDS(X)
+#undef X
+};
+
+const char *exit_kind_name(enum exit_kind k)
+{
+	return k < EXIT_KIND_COUNT ? names[k] : "?";
+}
 
 void exit_dispatch(struct vcpu *v, const struct exit_info *e)
 {
-	exit_handler_fn *h =
-	    e->kind < EXIT_KIND_COUNT ? handlers[e->kind] : NULL;
-	(h ? h : exit_unhandled)(v, e);
+	enum exit_kind k = e->kind < EXIT_KIND_COUNT ? e->kind : EXIT_UNHANDLED;
+	v->exits[k]++;
+	handlers[k](v, e);
 }

@@ -4,6 +4,7 @@
  * vCPUs, and the halt loop that waits for the next event. Only the
  * partition's own vCPUs are ever reachable. */
 #include "hv/partition.h"
+#include "arch/x86_64/x86_defs.h"
 #include "hv/console.h"
 
 /* What a PC BIOS leaves behind on the boot CPU (MP spec 3.6.2.2,
@@ -35,7 +36,7 @@ void irq_init(struct partition *p)
 
 static void wake(struct vcpu *v)
 {
-	if (v->pcpu != this_cpu_index())
+	if (v->pcpu != arch_this_cpu())
 		arch_kick(v->pcpu);
 }
 
@@ -274,7 +275,7 @@ static bool must_wake(struct vcpu *v, bool guest_if)
  * for its next interrupt (timer, IPI, device) or a state change. */
 void irq_hlt(struct vcpu *v)
 {
-	bool guest_if = arch_guest_if(v);
+	bool guest_if = arch_vcpu_reg(v, VREG_RFLAGS) & RFLAGS_IF;
 	arch_vcpu_skip(v);
 	while (!must_wake(v, guest_if)) {
 		if (v->index == 0)

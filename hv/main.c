@@ -1,6 +1,7 @@
 /* The core: builds partitions from the boot info, starts the CPUs they
  * need, and runs each vCPU on its dedicated CPU. */
 #include "hv/boot_info.h"
+#include "hv/cpu.h"
 #include "hv/console.h"
 #include "hv/heap.h"
 #include "hv/load/image.h"
@@ -25,8 +26,9 @@ void part_devices_init(struct partition *p)
 struct partition partitions[CFG_MAX_PARTS];
 unsigned npartitions;
 static const struct boot_info *boot;
-/* vCPU pinned to each physical CPU, NULL if the CPU is unused. */
-static struct vcpu *cpu_vcpu[BI_MAX_CPUS];
+struct hv_cpu hv_cpus[BI_MAX_CPUS];
+unsigned hv_ncpus;
+uint64_t hv_tsc_hz = 1000000000ull; /* until the loader's measurement */
 
 static int setup_partition(unsigned id)
 {
@@ -54,7 +56,7 @@ static int setup_partition(unsigned id)
 		v->pcpu = cpu;
 		v->sipi_vector = -1;
 		v->state = v->index == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI;
-		cpu_vcpu[cpu] = v;
+		hv_cpus[cpu].vcpu = v;
 	}
 	part_devices_init(p);
 	return arch_partition_init(p);
@@ -102,7 +104,7 @@ void part_boot_vcpu(struct vcpu *v)
 static void cpu_main(unsigned index) __attribute__((noreturn));
 static void cpu_main(unsigned index)
 {
-	struct vcpu *v = cpu_vcpu[index];
+	struct vcpu *v = hv_cpus[index].vcpu;
 	if (!v && index == 0)
 		for (;;)
 			console_poll_input(); /* a free BSP serves the console
@@ -110,7 +112,7 @@ static void cpu_main(unsigned index)
 	if (!v)
 		for (;;)
 			arch_cpu_wait();
-	const char *why = arch_cpu_enable();
+	const char *why = arch_virt_enable();
 	if (!why && arch_vcpu_create(v))
 		why = "cannot create the vCPU";
 	if (why) {
@@ -131,9 +133,12 @@ static void ap_main(unsigned index)
 void core_main(struct boot_info *bi)
 {
 	boot = bi;
+	hv_ncpus = bi->ncpus;
+	for (unsigned i = 0; i < bi->ncpus && i < BI_MAX_CPUS; i++)
+		hv_cpus[i].apic_id = bi->apic_id[i];
 	console_init(bi->console_port);
 	if (bi->tsc_khz)
-		platform_tsc_hz = bi->tsc_khz * 1000;
+		hv_tsc_hz = bi->tsc_khz * 1000;
 	heap_init(bi->heap_base, bi->heap_size);
 	arch_host_init(bi);
 	hv_log("core running: %u CPUs, %u partitions, heap %lu KiB free",
@@ -156,12 +161,12 @@ void core_main(struct boot_info *bi)
 	}
 	console_input_init(bi->console_port);
 	for (unsigned cpu = 1; cpu < bi->ncpus; cpu++) {
-		if (!cpu_vcpu[cpu])
+		if (!hv_cpus[cpu].vcpu)
 			continue;
-		if (arch_start_cpu(cpu, bi->apic_id[cpu], ap_main))
-			part_stop(cpu_vcpu[cpu]->part,
+		if (arch_start_cpu(cpu, hv_cpus[cpu].apic_id, ap_main))
+			part_stop(hv_cpus[cpu].vcpu->part,
 				  "CPU %u (APIC ID %u) did not start", cpu,
-				  bi->apic_id[cpu]);
+				  hv_cpus[cpu].apic_id);
 	}
 	cpu_main(0);
 }

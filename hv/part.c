@@ -3,33 +3,6 @@
 #include "hv/console.h"
 #include "hv/heap.h"
 
-static const char *const exit_names[EXIT_KIND_COUNT] = {
-    [EXIT_IO] = "io",
-    [EXIT_CPUID] = "cpuid",
-    [EXIT_RDMSR] = "rdmsr",
-    [EXIT_WRMSR] = "wrmsr",
-    [EXIT_HYPERCALL] = "hypercall",
-    [EXIT_HLT] = "hlt",
-    [EXIT_MEM_VIOLATION] = "mem-violation",
-    [EXIT_TRIPLE_FAULT] = "triple-fault",
-    [EXIT_ENTRY_FAILED] = "entry-failed",
-    [EXIT_INTERRUPT] = "interrupt",
-    [EXIT_NMI] = "nmi",
-    [EXIT_CR_ACCESS] = "cr-access",
-    [EXIT_XSETBV] = "xsetbv",
-    [EXIT_PRIV_INSN] = "priv-insn",
-    [EXIT_INVD] = "invd",
-    [EXIT_EXCEPTION] = "exception",
-    [EXIT_TIMER] = "timer",
-    [EXIT_IRQ_WINDOW] = "irq-window",
-    [EXIT_UNHANDLED] = "unhandled",
-};
-
-const char *exit_kind_name(enum exit_kind k)
-{
-	return k < EXIT_KIND_COUNT ? exit_names[k] : "?";
-}
-
 void part_exit_counts(const struct partition *p, uint64_t out[EXIT_KIND_COUNT])
 {
 	memset(out, 0, sizeof(uint64_t) * EXIT_KIND_COUNT);
@@ -47,7 +20,7 @@ static void print_exit_counts(const struct partition *p)
 	for (unsigned k = 0; k < EXIT_KIND_COUNT && n < sizeof(buf); k++)
 		if (c[k])
 			n += (size_t)bh_snprintf(buf + n, sizeof(buf) - n,
-						 " %s=%lu", exit_names[k],
+						 " %s=%lu", exit_kind_name(k),
 						 (unsigned long)c[k]);
 	hv_log("partition %s exits:%s (unowned I/O dropped: %lu)", p->name,
 	       n ? buf : " none", (unsigned long)p->io_dropped);
@@ -81,7 +54,7 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	vuart_flush(&p->uart);
 	hv_log("partition %s %s", p->name, why);
 	print_exit_counts(p);
-	unsigned self = this_cpu_index();
+	unsigned self = arch_this_cpu();
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		if (p->vcpus[i].pcpu != self)
 			arch_kick(p->vcpus[i].pcpu);
@@ -112,7 +85,7 @@ void part_reset(struct partition *p, const char *why)
 	spin_unlock(&p->lock);
 	vuart_flush(&p->uart);
 	hv_log("partition %s: %s: restarting it", p->name, why);
-	unsigned self = this_cpu_index();
+	unsigned self = arch_this_cpu();
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		if (p->vcpus[i].pcpu != self)
 			arch_kick(p->vcpus[i].pcpu);
@@ -203,7 +176,6 @@ void vcpu_loop(struct vcpu *v)
 		}
 		irq_before_entry(v);
 		arch_vcpu_run(v, &e);
-		v->exits[e.kind < EXIT_KIND_COUNT ? e.kind : EXIT_UNHANDLED]++;
 		exit_dispatch(v, &e);
 	}
 }

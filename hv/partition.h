@@ -3,6 +3,7 @@
 #define BH_PARTITION_H
 
 #include "arch/vcpu.h"
+#include "arch/host.h"
 #include "hv/load/config.h"
 #include "hv/load/part_load.h"
 #include "hv/lib/spinlock.h"
@@ -21,7 +22,7 @@ struct vcpu {
 	unsigned index; /* 0-based, also its APIC ID inside the partition */
 	unsigned pcpu;	/* physical CPU index it is pinned to */
 	struct guest_regs regs;
-	void *arch; /* backend-private (VMCS etc.) */
+	struct arch_vcpu *arch; /* backend state (VMCS etc.) */
 	volatile enum vcpu_state state;
 	volatile int sipi_vector; /* -1 = none pending */
 	volatile bool init_pending;
@@ -44,8 +45,7 @@ struct partition {
 	const char *name;
 	unsigned id;
 	uint64_t ram_hpa, ram_size;
-	uint64_t map_root; /* backend's guest-physical map (EPT pointer) */
-	void *arch;        /* backend-private (I/O bitmaps) */
+	struct arch_part *arch; /* backend state (EPT, I/O bitmaps) */
 	unsigned nvcpus;
 	struct vcpu vcpus[PART_MAX_VCPUS];
 	volatile enum part_state state;
@@ -72,6 +72,7 @@ void part_stop(struct partition *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Sum of a partition's exit counts by kind (readable by management). */
 void part_exit_counts(const struct partition *p, uint64_t out[EXIT_KIND_COUNT]);
+/* Name of an exit kind (hv/exit_kinds.h), "?" if out of range. */
 const char *exit_kind_name(enum exit_kind k);
 
 /* Restart the partition from its pristine images (reboot request, or a
@@ -102,7 +103,7 @@ int irq_ioapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
 void part_boot_vcpu(struct vcpu *v);
 /* Runs vCPU v on the calling CPU forever (returns never). */
 void vcpu_loop(struct vcpu *v) __attribute__((noreturn));
-/* Handle one exit; the dispatcher table lives in hv/exit.c. */
+/* Count and handle one exit; the dispatcher table lives in hv/exit.c. */
 void exit_dispatch(struct vcpu *v, const struct exit_info *e);
 
 #endif

@@ -2,6 +2,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/x86.h"
 #include "hv/boot_info.h"
+#include "arch/host.h"
 #include "hv/console.h"
 #include "hv/heap.h"
 
@@ -17,7 +18,6 @@ struct __attribute__((packed)) idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate (SDM 6.14.1)");
 
 static struct idt_gate idt[32] __attribute__((aligned(16)));
-extern const uint64_t isr_table[32]; /* arch/x86_64/isr.asm */
 
 struct percpu *this_cpu(void)
 {
@@ -26,7 +26,7 @@ struct percpu *this_cpu(void)
 	return p;
 }
 
-unsigned this_cpu_index(void)
+unsigned arch_this_cpu(void)
 {
 	return percpu_ready ? this_cpu()->index : 0;
 }

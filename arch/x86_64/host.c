@@ -2,7 +2,7 @@
  * (2 MiB pages, SDM Vol. 3A 4.5) and per-CPU descriptor tables. */
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/x86.h"
-#include "arch/vcpu.h"
+#include "arch/host.h"
 #include "hv/boot_info.h"
 #include "hv/console.h"
 #include "hv/heap.h"
@@ -12,7 +12,6 @@
 #define PTE_PS (1ull << 7)
 
 uint64_t host_cr3;
-uint64_t host_tsc_khz;
 
 static uint64_t build_identity_map(uint64_t top)
 {
@@ -34,10 +33,65 @@ static uint64_t build_identity_map(uint64_t top)
 
 void arch_host_init(const struct boot_info *bi)
 {
-	host_tsc_khz = bi->tsc_khz;
 	host_cr3 = build_identity_map(bi->phys_top);
 	write_cr3(host_cr3);
 	percpu_setup(0, bi->apic_id[0]);
-	extern void trampoline_install(uint64_t pa);
 	trampoline_install(bi->trampoline_pa);
+}
+
+/* ---- host services for the core (arch/host.h) ------------------------- */
+
+uint64_t arch_now(void)
+{
+	return rdtsc();
+}
+
+void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+	struct cpuid_regs r;
+	cpuid(leaf, sub, &r);
+	out[0] = r.eax;
+	out[1] = r.ebx;
+	out[2] = r.ecx;
+	out[3] = r.edx;
+}
+
+void arch_wbinvd(void)
+{
+	__asm__ volatile("wbinvd" ::: "memory");
+}
+
+/* SDM Vol. 1 13.3 and Vol. 2 XSETBV: the value must be one the CPU would
+ * accept, or the XSETBV in the hypervisor would fault. The CPU is
+ * dedicated, so XCR0 is the partition's own. */
+#define XCR0_X87    (1ull << 0)
+#define XCR0_SSE    (1ull << 1)
+#define XCR0_AVX    (1ull << 2)
+#define XCR0_MPX    (3ull << 3)	 /* BNDREGS, BNDCSR: both or neither */
+#define XCR0_AVX512 (7ull << 5)	 /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+#define XCR0_AMX    (3ull << 17) /* TILECFG, TILEDATA: both or neither */
+
+static bool all_or_none(uint64_t v, uint64_t group)
+{
+	return (v & group) == 0 || (v & group) == group;
+}
+
+bool arch_xsetbv(uint32_t index, uint64_t value)
+{
+	struct cpuid_regs r;
+	cpuid(0xD, 0, &r);
+	uint64_t supported = ((uint64_t)r.edx << 32) | r.eax;
+	if (index != 0 || !(value & XCR0_X87) || (value & ~supported))
+		return false;
+	if ((value & XCR0_AVX) && !(value & XCR0_SSE))
+		return false;
+	if (!all_or_none(value, XCR0_MPX) || !all_or_none(value, XCR0_AVX512) ||
+	    !all_or_none(value, XCR0_AMX))
+		return false;
+	if ((value & XCR0_AVX512) &&
+	    (value & (XCR0_SSE | XCR0_AVX)) != (XCR0_SSE | XCR0_AVX))
+		return false;
+	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)value),
+			 "d"((uint32_t)(value >> 32)));
+	return true;
 }

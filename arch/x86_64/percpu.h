@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include "hv/lib/lib.h"
+#include "arch/x86_64/x86_defs.h"
 
 #define HOST_STACK_SIZE (16 * 1024)
 #define NMI_STACK_SIZE	(4 * 1024)
@@ -40,5 +41,15 @@ struct percpu *percpu_alloc(unsigned index);
 struct percpu *percpu_setup(unsigned index, uint32_t apic_id);
 
 extern struct percpu *percpu_table[64];
+
+/* isr.asm: entry stubs of vectors 0-31. */
+extern const uint64_t isr_table[32];
+/* trampoline.asm: the AP start-up code and the fields smp.c fills in. */
+extern uint8_t trampoline_start[], trampoline_end[];
+extern uint8_t tr_cr3[], tr_stack[], tr_entry[], tr_arg[], tr_alive[];
+/* host.c: the core's page tables, loaded by every CPU. */
+extern uint64_t host_cr3;
+/* smp.c: copy the AP start-up code to its page below 1 MiB. */
+void trampoline_install(uint64_t pa);
 
 #endif

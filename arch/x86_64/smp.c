@@ -2,22 +2,16 @@
  * 8.4.4.1, "typical AP initialization sequence"), and the NMI kick. */
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/x86.h"
-#include "arch/vcpu.h"
+#include "arch/host.h"
+#include "arch/x86_64/vendor.h"
 #include "hv/console.h"
+#include "hv/cpu.h"
 
-extern uint8_t trampoline_start[], trampoline_end[];
-extern uint8_t tr_cr3[], tr_stack[], tr_entry[], tr_arg[], tr_alive[];
-extern uint64_t host_cr3, host_tsc_khz;
 
 static uint8_t *tramp;
 static void (*ap_fn)(unsigned);
 
 #define FIELD(sym) ((volatile uint64_t *)(tramp + ((sym)-trampoline_start)))
-
-#define APIC_BASE_X2APIC (1ull << 10)
-#define XAPIC_ICR_LO	 0x300
-#define XAPIC_ICR_HI	 0x310
-#define ICR_BUSY	 (1u << 12)
 
 void trampoline_install(uint64_t pa)
 {
@@ -27,25 +21,9 @@ void trampoline_install(uint64_t pa)
 
 static void delay_us(uint64_t us)
 {
-	uint64_t khz = host_tsc_khz ? host_tsc_khz : 1000000;
-	uint64_t end = rdtsc() + us * khz / 1000;
+	uint64_t hz = hv_tsc_hz ? hv_tsc_hz : 1000000000ull;
+	uint64_t end = rdtsc() + us * (hz / 1000000);
 	while (rdtsc() < end)
-		cpu_relax();
-}
-
-/* One ICR write, x2APIC (MSR 0x830) or xAPIC (MMIO) as the BSP runs. */
-static void send_ipi(uint32_t apic_id, uint32_t low)
-{
-	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-	if (base & APIC_BASE_X2APIC) {
-		wrmsr(0x830, ((uint64_t)apic_id << 32) | low);
-		return;
-	}
-	volatile uint32_t *mmio = (void *)(base & ~0xFFFull);
-	mmio[XAPIC_ICR_HI / 4] = apic_id << 24;
-	mmio[XAPIC_ICR_LO / 4] = low;
-	for (unsigned i = 0; i < 100000 && (mmio[XAPIC_ICR_LO / 4] & ICR_BUSY);
-	     i++)
 		cpu_relax();
 }
 
@@ -68,10 +46,10 @@ int arch_start_cpu(unsigned index, uint32_t apic_id, void (*fn)(unsigned))
 	*FIELD(tr_arg) = index;
 	*(volatile uint32_t *)(tramp + (tr_alive - trampoline_start)) = 0;
 	uint32_t vector = (uint32_t)((uint64_t)tramp >> 12);
-	send_ipi(apic_id, 0x4500); /* INIT, level assert */
+	host_lapic_send_ipi(apic_id, ICR_INIT_ASSERT);
 	delay_us(10000);
 	for (int i = 0; i < 2; i++) {
-		send_ipi(apic_id, 0x4600 | vector); /* STARTUP */
+		host_lapic_send_ipi(apic_id, ICR_STARTUP | vector);
 		delay_us(200);
 	}
 	volatile uint32_t *alive =
@@ -86,7 +64,7 @@ void arch_kick(unsigned pcpu)
 	struct percpu *pc = pcpu < 64 ? percpu_table[pcpu] : NULL;
 	/* A CPU still in its start-up code has no IDT: never NMI it. */
 	if (pc && pc->online)
-		send_ipi(pc->apic_id, 0x400); /* NMI delivery mode */
+		host_lapic_send_ipi(pc->apic_id, ICR_MODE_NMI);
 }
 
 void arch_cpu_wait(void)

@@ -1,26 +1,10 @@
-/* Thin typed wrappers around x86 instructions used by the core. */
+/* Thin typed wrappers around x86 instructions (hardware access: arch/
+ * only). The constants they use are in x86_defs.h. */
 #ifndef BH_X86_H
 #define BH_X86_H
 
 #include <stdint.h>
-
-#define MSR_IA32_APIC_BASE	 0x1Bu
-#define MSR_IA32_FEATURE_CONTROL 0x3Au
-#define MSR_IA32_EFER		 0xC0000080u
-#define MSR_IA32_FS_BASE	 0xC0000100u
-#define MSR_IA32_GS_BASE	 0xC0000101u
-#define MSR_IA32_KERNEL_GS_BASE	 0xC0000102u
-#define MSR_IA32_PAT		 0x277u
-
-#define CR0_PE	 (1ull << 0)
-#define CR0_ET	 (1ull << 4)
-#define CR0_NE	 (1ull << 5)
-#define CR0_PG	 (1ull << 31)
-#define CR4_PAE	 (1ull << 5)
-#define CR4_VMXE (1ull << 13)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
+#include "arch/x86_64/x86_defs.h"
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

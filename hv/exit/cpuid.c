@@ -2,7 +2,8 @@
  * no VMX/SMX, a hypervisor signature, and a topology of its own vCPUs. */
 #include "hv/exit.h"
 #include "hv/abi.h"
-#include "hv/vdev/platform.h"
+#include "hv/cpu.h"
+#include "arch/x86_64/x86_defs.h"
 
 enum { A, B, C, D };
 
@@ -32,8 +33,6 @@ enum { A, B, C, D };
 #define CPUIDD1_EAX_HIDE	  ((1u << 1) | (1u << 3))
 #define CPUID1_ECX_OSXSAVE	  (1u << 27)
 #define CPUID7_ECX_OSPKE	  (1u << 4)
-#define CR4_OSXSAVE		  (1ull << 18)
-#define CR4_PKE			  (1ull << 22)
 #define CPUID_80000007_EDX_INVTSC (1u << 8)
 
 static void leaf_1(struct vcpu *v, uint32_t r[4])
@@ -45,7 +44,7 @@ static void leaf_1(struct vcpu *v, uint32_t r[4])
 	r[D] &= ~CPUID1_EDX_HIDE;
 	/* OSXSAVE mirrors the guest's own CR4, not the host's (SDM CPUID). */
 	r[C] &= ~CPUID1_ECX_OSXSAVE;
-	if (arch_guest_cr4(v) & CR4_OSXSAVE)
+	if (arch_vcpu_reg(v, VREG_CR4) & CR4_OSXSAVE)
 		r[C] |= CPUID1_ECX_OSXSAVE;
 	/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
 	r[B] = (r[B] & 0xFFFF) | (v->index << 24) | (v->part->nvcpus << 16);
@@ -85,7 +84,7 @@ static void leaf_topology(struct vcpu *v, uint32_t sub, uint32_t r[4])
  * the same rate (hv/vlapic.c). */
 static void leaf_tsc(uint32_t leaf, uint32_t r[4])
 {
-	uint64_t hz = platform_tsc_hz;
+	uint64_t hz = hv_tsc_hz;
 	if (leaf == 0x15) {
 		r[A] = 1;
 		r[B] = 1;
@@ -125,7 +124,7 @@ static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 		if (sub == 0) {
 			r[B] &= ~CPUID7_EBX_HIDE;
 			r[C] &= ~(CPUID7_ECX_HIDE | CPUID7_ECX_OSPKE);
-			if (arch_guest_cr4(v) & CR4_PKE)
+			if (arch_vcpu_reg(v, VREG_CR4) & CR4_PKE)
 				r[C] |= CPUID7_ECX_OSPKE;
 		}
 		r[D] = 0;

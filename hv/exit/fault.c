@@ -3,6 +3,7 @@
  * handlers that only resume or refuse. */
 #include "hv/exit.h"
 #include "hv/console.h"
+#include "arch/x86_64/x86_defs.h"
 
 #define APIC_PAGE    0xFEE00000ull
 #define MMIO_HOLE_LO 0xC0000000ull /* PC MMIO hole below 4 GiB */
@@ -46,7 +47,7 @@ void exit_mem(struct vcpu *v, const struct exit_info *e)
 			   "stopped: cannot emulate MMIO access at GPA 0x%lx "
 			   "RIP 0x%lx: %s",
 			   (unsigned long)e->mem.gpa,
-			   (unsigned long)arch_vcpu_rip(v), why);
+			   (unsigned long)arch_vcpu_reg(v, VREG_RIP), why);
 		return;
 	}
 	part_stop(v->part,
@@ -54,14 +55,14 @@ void exit_mem(struct vcpu *v, const struct exit_info *e)
 		  "(%s%s%s) RIP 0x%lx",
 		  (unsigned long)e->mem.gpa, e->mem.read ? "r" : "",
 		  e->mem.write ? "w" : "", e->mem.fetch ? "x" : "",
-		  (unsigned long)arch_vcpu_rip(v));
+		  (unsigned long)arch_vcpu_reg(v, VREG_RIP));
 }
 
 void exit_triple(struct vcpu *v, const struct exit_info *e)
 {
 	(void)e;
 	part_fault(v->part, "triple fault on vCPU %u at RIP 0x%lx", v->index,
-		   (unsigned long)arch_vcpu_rip(v));
+		   (unsigned long)arch_vcpu_reg(v, VREG_RIP));
 }
 
 void exit_entry_failed(struct vcpu *v, const struct exit_info *e)
@@ -78,13 +79,23 @@ void exit_unhandled(struct vcpu *v, const struct exit_info *e)
 		  "stopped: unhandled exit %u (qual 0x%lx) at RIP "
 		  "0x%lx",
 		  e->raw_reason, (unsigned long)e->qual,
-		  (unsigned long)arch_vcpu_rip(v));
+		  (unsigned long)arch_vcpu_reg(v, VREG_RIP));
 }
 
-void exit_nothing(struct vcpu *v, const struct exit_info *e)
+/* A kick (NMI or INIT), the timer or an open interrupt window: the
+ * exit's whole work is done by the vCPU loop before the next entry (it
+ * re-checks the partition's state and injects what is pending). */
+void exit_reenter(struct vcpu *v, const struct exit_info *e)
 {
 	(void)v;
 	(void)e;
+}
+
+/* A host interrupt arrived while the guest ran: the host services it. */
+void exit_host_irq(struct vcpu *v, const struct exit_info *e)
+{
+	(void)v;
+	arch_host_irq(e);
 }
 
 /* HLT: the CPU is dedicated; the vCPU waits in hv/irq.c for its next
@@ -98,7 +109,7 @@ void exit_hlt(struct vcpu *v, const struct exit_info *e)
 void exit_refuse_ud(struct vcpu *v, const struct exit_info *e)
 {
 	(void)e;
-	arch_inject_exception(v, 6, false, 0);
+	arch_inject_exception(v, X86_EXC_UD, false, 0);
 }
 
 void exit_xsetbv(struct vcpu *v, const struct exit_info *e)
@@ -106,17 +117,18 @@ void exit_xsetbv(struct vcpu *v, const struct exit_info *e)
 	(void)e;
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 	if (!arch_xsetbv((uint32_t)v->regs.rcx, val)) {
-		arch_inject_exception(v, 13, true, 0);
+		arch_inject_exception(v, X86_EXC_GP, true, 0);
 		return;
 	}
 	arch_vcpu_skip(v);
 }
 
 /* INVD would drop dirty cache lines of memory other partitions share the
- * cache with; the backend writes back instead (WBINVD semantics). */
+ * cache with; it is done as WBINVD instead. */
 void exit_invd(struct vcpu *v, const struct exit_info *e)
 {
 	(void)e;
+	arch_wbinvd();
 	arch_vcpu_skip(v);
 }
 
@@ -126,5 +138,5 @@ void exit_exception(struct vcpu *v, const struct exit_info *e)
 {
 	arch_vcpu_dump(v, e);
 	part_fault(v->part, "machine check on vCPU %u at RIP 0x%lx", v->index,
-		   (unsigned long)arch_vcpu_rip(v));
+		   (unsigned long)arch_vcpu_reg(v, VREG_RIP));
 }

@@ -79,7 +79,7 @@ void exit_io(struct vcpu *v, const struct exit_info *e)
 		part_stop(p,
 			  "used string I/O (INS/OUTS) on port 0x%x at RIP "
 			  "0x%lx: not emulated",
-			  port, (unsigned long)arch_vcpu_rip(v));
+			  port, (unsigned long)arch_vcpu_reg(v, VREG_RIP));
 		return;
 	}
 	uint32_t mask = size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;

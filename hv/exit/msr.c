@@ -3,9 +3,8 @@
  * exit are per-CPU state of the partition's dedicated CPU; see the MSR
  * bitmap in arch/x86_64/vmx.c.) */
 #include "hv/exit.h"
+#include "arch/x86_64/x86_defs.h"
 
-#define X2APIC_FIRST	  0x800u
-#define X2APIC_LAST	  0x8FFu
 #define MISC_ENABLE_VALUE 0x1801ull /* fast strings; no BTS, no PEBS */
 
 struct msr_entry {
@@ -123,7 +122,7 @@ static bool x2apic_access(struct vcpu *v, uint32_t msr, bool write,
 
 static bool msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
-	if (msr >= X2APIC_FIRST && msr <= X2APIC_LAST)
+	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
 		return x2apic_access(v, msr, write, val);
 	const struct msr_entry *m = find_msr(msr);
 	if (!m)
@@ -138,7 +137,7 @@ void exit_rdmsr(struct vcpu *v, const struct exit_info *e)
 	(void)e;
 	uint64_t val = 0;
 	if (!msr_access(v, (uint32_t)v->regs.rcx, false, &val)) {
-		arch_inject_exception(v, 13, true, 0);
+		arch_inject_exception(v, X86_EXC_GP, true, 0);
 		return;
 	}
 	set_eax_edx(v, val);
@@ -150,7 +149,7 @@ void exit_wrmsr(struct vcpu *v, const struct exit_info *e)
 	(void)e;
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 	if (!msr_access(v, (uint32_t)v->regs.rcx, true, &val)) {
-		arch_inject_exception(v, 13, true, 0);
+		arch_inject_exception(v, X86_EXC_GP, true, 0);
 		return;
 	}
 	arch_vcpu_skip(v);

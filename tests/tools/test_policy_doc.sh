@@ -22,5 +22,5 @@ for m in $doc; do
 	echo "$code" | grep -qx "$m" || { echo "MSR $m is in docs/trap-policy.md but not in the code"; fail=1; }
 done
 grep -q '0x800–0x8FF' docs/trap-policy.md || { echo "x2APIC range missing from the document"; fail=1; }
-grep -qE 'X2APIC_FIRST[[:space:]]+0x800u' hv/exit/msr.c || { echo "x2APIC range changed in the code"; fail=1; }
+grep -qE 'MSR_X2APIC_FIRST[[:space:]]+0x800u' arch/x86_64/x86_defs.h || { echo "x2APIC range changed in the code"; fail=1; }
 exit $fail

@@ -7,8 +7,6 @@
 #include "hv/console.h"
 #include "hv/heap.h"
 
-#define MSR_VMX_BASIC	    0x480
-#define MSR_VMX_PROCBASED2  0x48B
 #define VMX_BASIC_TRUE_CTLS (1ull << 55)
 
 /* Control bits used (SDM 24.6, 24.7, 24.8). */
@@ -63,9 +61,8 @@ static int adjust(uint32_t msr, uint32_t required, uint32_t optional,
 
 static uint32_t ctl_msr(uint32_t plain)
 {
-	bool true_ctls = rdmsr(MSR_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
-	/* 0x481-0x484 -> 0x48D-0x490 */
-	return true_ctls ? plain + 0xC : plain;
+	bool true_ctls = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
+	return true_ctls ? plain + MSR_IA32_VMX_TRUE_OFFSET : plain;
 }
 
 /* MSRs a guest reaches without an exit: per-CPU state that VMX switches
@@ -79,6 +76,8 @@ static const uint32_t msr_passthrough[] = {
     0xC0000100, 0xC0000101,	   /* FS/GS base: VMCS fields */
     0xC0000102, 0xC0000103,	   /* KERNEL_GS_BASE, TSC_AUX */
 };
+/* (The numbers stay literal here: tests/tools/test_policy_doc.sh compares
+ * this list with docs/trap-policy.md; x86_defs.h names them.) */
 
 static void msr_bitmap_allow(uint32_t msr)
 {
@@ -109,7 +108,7 @@ static int shared_pages_init(void)
 	return msr_bitmap ? 0 : -1;
 }
 
-const char *arch_cpu_enable(void)
+const char *arch_virt_enable(void)
 {
 	struct percpu *pc = this_cpu();
 	struct cpuid_regs r;
@@ -118,22 +117,25 @@ const char *arch_cpu_enable(void)
 		return "no VMX on this CPU";
 	/* SDM 23.7: IA32_FEATURE_CONTROL bit 0 lock, bit 2 VMX outside SMX */
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-	if (!(fc & 1))
-		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | 1 | 4);
-	else if (!(fc & 4))
+	if (!(fc & FEATURE_CONTROL_LOCK))
+		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK |
+						    FEATURE_CONTROL_VMX_NOSMX);
+	else if (!(fc & FEATURE_CONTROL_VMX_NOSMX))
 		return "VMX disabled and locked in IA32_FEATURE_CONTROL";
 	/* SDM 23.8: CR0/CR4 fixed bits in VMX operation. */
-	write_cr0((read_cr0() | rdmsr(0x486)) & rdmsr(0x487));
+	write_cr0((read_cr0() | rdmsr(MSR_IA32_VMX_CR0_FIXED0)) &
+		  rdmsr(MSR_IA32_VMX_CR0_FIXED1));
 	uint64_t cr4 = read_cr4() | CR4_VMXE;
 	if (r.ecx & (1u << 26))
-		cr4 |= 1ull << 18; /* OSXSAVE, so guest XSETBV can be applied */
-	write_cr4((cr4 | rdmsr(0x488)) & rdmsr(0x489));
+		cr4 |= CR4_OSXSAVE; /* so guest XSETBV can be applied */
+	write_cr4((cr4 | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) &
+		  rdmsr(MSR_IA32_VMX_CR4_FIXED1));
 	if (shared_pages_init())
 		return "out of hypervisor memory";
 	uint32_t *region = heap_alloc_pages(1);
 	if (!region)
 		return "out of hypervisor memory";
-	region[0] = (uint32_t)rdmsr(MSR_VMX_BASIC) & 0x7FFFFFFF;
+	region[0] = (uint32_t)rdmsr(MSR_IA32_VMX_BASIC) & 0x7FFFFFFF;
 	uint64_t pa = (uint64_t)region;
 	uint8_t fail;
 	__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc");
@@ -166,35 +168,40 @@ static uint8_t *io_bitmaps_for(const struct partition *p)
 int arch_partition_init(struct partition *p)
 {
 	struct ept e;
-	if (ept_init(&e, ept_page, NULL) ||
+	struct arch_part *a = heap_alloc_pages(1);
+	if (!a || ept_init(&e, ept_page, NULL) ||
 	    ept_map(&e, 0, p->ram_hpa, p->ram_size, EPT_RWX))
 		return -1;
-	p->map_root = ept_pointer(&e);
-	p->arch = p->cfg->nports ? io_bitmaps_for(p) : NULL;
-	return p->cfg->nports && !p->arch ? -1 : 0;
+	a->map_root = ept_pointer(&e);
+	a->io_bitmaps = p->cfg->nports ? io_bitmaps_for(p) : NULL;
+	p->arch = a;
+	return p->cfg->nports && !a->io_bitmaps ? -1 : 0;
 }
 
 static int setup_controls(struct vcpu *v)
 {
 	uint32_t pin, proc, proc2, exit, entry;
-	if (adjust(ctl_msr(0x481), PIN_EXTINT_EXIT | PIN_NMI_EXIT, 0, &pin) ||
-	    adjust(ctl_msr(0x482),
+	if (adjust(ctl_msr(MSR_IA32_VMX_PINBASED),
+		   PIN_EXTINT_EXIT | PIN_NMI_EXIT, 0, &pin) ||
+	    adjust(ctl_msr(MSR_IA32_VMX_PROCBASED),
 		   PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
 		       PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_HLT_EXIT,
 		   0, &proc) ||
-	    adjust(MSR_VMX_PROCBASED2,
+	    adjust(MSR_IA32_VMX_PROCBASED2,
 		   PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
 		   PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES, &proc2) ||
-	    adjust(ctl_msr(0x483),
+	    adjust(ctl_msr(MSR_IA32_VMX_EXIT),
 		   EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER |
 		       EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
 		   0, &exit) ||
-	    adjust(ctl_msr(0x484), ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, 0, &entry))
+	    adjust(ctl_msr(MSR_IA32_VMX_ENTRY), ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
+		   0, &entry))
 		return -1;
 	struct vmx_vcpu *x = VMX(v);
 	x->pin = pin;
 	x->proc = proc;
-	x->preempt_ok = (rdmsr(ctl_msr(0x481)) >> 32) & (1u << 6);
+	x->preempt_ok =
+	    (rdmsr(ctl_msr(MSR_IA32_VMX_PINBASED)) >> 32) & (1u << 6);
 	vmwrite32(PIN_CONTROLS, pin);
 	vmwrite32(PROC_CONTROLS, proc);
 	vmwrite32(PROC_CONTROLS2, proc2);
@@ -202,16 +209,17 @@ static int setup_controls(struct vcpu *v)
 	vmwrite32(ENTRY_CONTROLS, entry);
 	/* A machine check raised while the guest runs exits (SDM 25.2) so it
 	 * contains the partition instead of reaching the guest's handler. */
-	vmwrite32(EXCEPTION_BITMAP, 1u << 18);
+	vmwrite32(EXCEPTION_BITMAP, 1u << X86_EXC_MC);
 	vmwrite32(CR3_TARGET_COUNT, 0);
 	vmwrite32(EXIT_MSR_STORE_COUNT, 0);
 	vmwrite32(EXIT_MSR_LOAD_COUNT, 0);
 	vmwrite32(ENTRY_MSR_LOAD_COUNT, 0);
-	uint8_t *io = v->part->arch ? v->part->arch : io_bitmaps;
+	struct arch_part *a = v->part->arch;
+	uint8_t *io = a->io_bitmaps ? a->io_bitmaps : io_bitmaps;
 	vmwrite64(IO_BITMAP_A, (uint64_t)io);
 	vmwrite64(IO_BITMAP_B, (uint64_t)io + 4096);
 	vmwrite64(MSR_BITMAP, (uint64_t)msr_bitmap);
-	vmwrite64(EPT_POINTER, v->part->map_root);
+	vmwrite64(EPT_POINTER, a->map_root);
 	/* VPID 0 is the host's; partition ids start at 1 (SDM 28.1). */
 	vmwrite16(VPID,
 		  (uint16_t)(1 + v->part->id * PART_MAX_VCPUS + v->index));
@@ -250,17 +258,20 @@ static void setup_host_state(void)
 
 int arch_vcpu_create(struct vcpu *v)
 {
-	struct vmx_vcpu *x = heap_alloc_pages(1);
+	struct arch_vcpu *av = heap_alloc_pages(1);
 	uint32_t *vmcs = heap_alloc_pages(1);
-	if (!x || !vmcs)
+	if (!av || !vmcs)
 		return -1;
-	vmcs[0] = (uint32_t)rdmsr(MSR_VMX_BASIC) & 0x7FFFFFFF;
+	_Static_assert(sizeof(*av) <= 4096, "backend vCPU state fits a page");
+	struct vmx_vcpu *x = &av->vmx;
+	vmcs[0] = (uint32_t)rdmsr(MSR_IA32_VMX_BASIC) & 0x7FFFFFFF;
 	x->vmcs_pa = (uint64_t)vmcs;
-	x->cr0_fixed0 = rdmsr(0x486) & ~(CR0_PE | CR0_PG); /* unrestricted */
-	x->cr0_fixed1 = rdmsr(0x487);
-	x->cr4_fixed0 = rdmsr(0x488);
-	x->cr4_fixed1 = rdmsr(0x489);
-	v->arch = x;
+	/* Unrestricted guest may clear PE and PG (SDM 26.3.1.1). */
+	x->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
+	x->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	x->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	x->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	v->arch = av;
 	uint8_t fail;
 	__asm__ volatile("vmclear %1; setna %0"
 			 : "=qm"(fail)
@@ -305,12 +316,6 @@ void arch_vcpu_skip(struct vcpu *v)
 		  vmread32(GUEST_INTERRUPTIBILITY) & ~3u);
 }
 
-uint64_t arch_vcpu_rip(struct vcpu *v)
-{
-	(void)v;
-	return vmreadn(GUEST_RIP);
-}
-
 void arch_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 			   uint32_t err)
 {
@@ -323,47 +328,45 @@ void arch_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 	vmwrite32(ENTRY_EXCEPTION_ERROR, err);
 }
 
-void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
+/* vmx_entry.asm hand-codes these offsets and the HOST_RSP encoding. */
+_Static_assert(offsetof(struct guest_regs, rax) == 0 &&
+		   offsetof(struct guest_regs, rbx) == 8 &&
+		   offsetof(struct guest_regs, rcx) == 16 &&
+		   offsetof(struct guest_regs, rdx) == 24 &&
+		   offsetof(struct guest_regs, rsi) == 32 &&
+		   offsetof(struct guest_regs, rdi) == 40 &&
+		   offsetof(struct guest_regs, rbp) == 48 &&
+		   offsetof(struct guest_regs, r8) == 56 &&
+		   offsetof(struct guest_regs, r15) == 112 &&
+		   sizeof(struct guest_regs) == 120,
+	       "struct guest_regs layout as vmx_entry.asm expects");
+_Static_assert(HOST_RSP == 0x6C14, "HOST_RSP as vmx_entry.asm encodes it");
+
+/* ---- snapshots: the snapshot issue implements these ------------------- */
+
+int arch_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
 {
-	struct cpuid_regs r;
-	cpuid(leaf, sub, &r);
-	out[0] = r.eax;
-	out[1] = r.ebx;
-	out[2] = r.ecx;
-	out[3] = r.edx;
+	(void)v;
+	(void)out;
+	return -1; /* not supported yet */
 }
 
-/* SDM Vol. 1 13.3 and Vol. 2 XSETBV: the value must be one the CPU would
- * accept, or the XSETBV in the hypervisor would fault. The CPU is
- * dedicated, so XCR0 is the partition's own. */
-#define XCR0_X87    (1ull << 0)
-#define XCR0_SSE    (1ull << 1)
-#define XCR0_AVX    (1ull << 2)
-#define XCR0_MPX    (3ull << 3)	 /* BNDREGS, BNDCSR: both or neither */
-#define XCR0_AVX512 (7ull << 5)	 /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
-#define XCR0_AMX    (3ull << 17) /* TILECFG, TILEDATA: both or neither */
-
-static bool all_or_none(uint64_t v, uint64_t group)
+int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 {
-	return (v & group) == 0 || (v & group) == group;
+	(void)v;
+	(void)in;
+	return -1; /* not supported yet */
 }
 
-bool arch_xsetbv(uint32_t index, uint64_t value)
+int arch_dirty_log_start(struct partition *p)
 {
-	struct cpuid_regs r;
-	cpuid(0xD, 0, &r);
-	uint64_t supported = ((uint64_t)r.edx << 32) | r.eax;
-	if (index != 0 || !(value & XCR0_X87) || (value & ~supported))
-		return false;
-	if ((value & XCR0_AVX) && !(value & XCR0_SSE))
-		return false;
-	if (!all_or_none(value, XCR0_MPX) || !all_or_none(value, XCR0_AVX512) ||
-	    !all_or_none(value, XCR0_AMX))
-		return false;
-	if ((value & XCR0_AVX512) &&
-	    (value & (XCR0_SSE | XCR0_AVX)) != (XCR0_SSE | XCR0_AVX))
-		return false;
-	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)value),
-			 "d"((uint32_t)(value >> 32)));
-	return true;
+	(void)p;
+	return -1; /* not supported yet */
+}
+
+int arch_dirty_log_collect(struct partition *p, uint64_t *bitmap)
+{
+	(void)p;
+	(void)bitmap;
+	return -1; /* not supported yet */
 }

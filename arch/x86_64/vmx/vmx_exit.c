@@ -1,5 +1,5 @@
-/* Translating VMX exits into the core's neutral exit_info, and the exits
- * the backend completes itself (control registers, interrupts).
+/* Translating VMX exits into the core's neutral exit_info; the core
+ * handles every kind (hv/exit/).
  * Basic exit reasons: SDM Vol. 3C Appendix C. */
 #include "arch/x86_64/vmx/vmx.h"
 #include "arch/x86_64/x86.h"
@@ -35,106 +35,59 @@ enum {
 	R_MAX = 70,
 };
 
-static uint8_t reason_kind[R_MAX];
+/* Basic exit reason -> the core's exit kind; unlisted reasons are
+ * EXIT_UNHANDLED (0 would be EXIT_IO, hence the +1 encoding). */
+#define K(kind) (EXIT_##kind + 1)
+static const uint8_t reason_kind[R_MAX] = {
+    [R_EXTINT] = K(INTERRUPT),
+    [R_TRIPLE] = K(TRIPLE_FAULT),
+    [R_INIT] = K(NMI), /* an INIT is a kick too: re-check and re-enter */
+    [R_CPUID] = K(CPUID),
+    [R_GETSEC] = K(PRIV_INSN),
+    [R_HLT] = K(HLT),
+    [R_IRQ_WINDOW] = K(IRQ_WINDOW),
+    [R_INVD] = K(INVD),
+    [R_VMCALL] = K(HYPERCALL),
+    [R_VMCLEAR ... R_VMXON] = K(PRIV_INSN), /* VMCLEAR..VMXON: 19-27 */
+    [R_CR] = K(CR_ACCESS),
+    [R_IO] = K(IO),
+    [R_RDMSR] = K(RDMSR),
+    [R_WRMSR] = K(WRMSR),
+    [R_BAD_GUEST] = K(ENTRY_FAILED),
+    [R_BAD_MSR_LOAD] = K(ENTRY_FAILED),
+    [R_MWAIT] = K(PRIV_INSN),
+    [R_MONITOR] = K(PRIV_INSN),
+    [R_MCE_ENTRY] = K(ENTRY_FAILED),
+    [R_EPT_VIOLATION] = K(MEM_VIOLATION),
+    [R_INVEPT] = K(PRIV_INSN),
+    [R_PREEMPT] = K(TIMER),
+    [R_INVVPID] = K(PRIV_INSN),
+    [R_XSETBV] = K(XSETBV),
+};
+#undef K
+_Static_assert(EXIT_KIND_COUNT < 255, "exit kinds fit the table");
 
-static void init_table(void)
+static enum exit_kind kind_of(uint32_t basic)
 {
-	static bool done;
-	if (done)
-		return;
-	for (unsigned i = 0; i < R_MAX; i++)
-		reason_kind[i] = EXIT_UNHANDLED;
-	reason_kind[R_EXTINT] = EXIT_INTERRUPT;
-	reason_kind[R_TRIPLE] = EXIT_TRIPLE_FAULT;
-	reason_kind[R_INIT] = EXIT_NMI;
-	reason_kind[R_CPUID] = EXIT_CPUID;
-	reason_kind[R_GETSEC] = EXIT_PRIV_INSN;
-	reason_kind[R_HLT] = EXIT_HLT;
-	reason_kind[R_IRQ_WINDOW] = EXIT_IRQ_WINDOW;
-	reason_kind[R_INVD] = EXIT_INVD;
-	reason_kind[R_VMCALL] = EXIT_HYPERCALL;
-	for (unsigned i = R_VMCLEAR; i <= R_VMXON; i++)
-		reason_kind[i] = EXIT_PRIV_INSN;
-	reason_kind[R_INVEPT] = EXIT_PRIV_INSN;
-	reason_kind[R_INVVPID] = EXIT_PRIV_INSN;
-	reason_kind[R_MWAIT] = EXIT_PRIV_INSN;
-	reason_kind[R_MONITOR] = EXIT_PRIV_INSN;
-	reason_kind[R_CR] = EXIT_CR_ACCESS;
-	reason_kind[R_IO] = EXIT_IO;
-	reason_kind[R_RDMSR] = EXIT_RDMSR;
-	reason_kind[R_WRMSR] = EXIT_WRMSR;
-	reason_kind[R_BAD_GUEST] = EXIT_ENTRY_FAILED;
-	reason_kind[R_BAD_MSR_LOAD] = EXIT_ENTRY_FAILED;
-	reason_kind[R_MCE_ENTRY] = EXIT_ENTRY_FAILED;
-	reason_kind[R_EPT_VIOLATION] = EXIT_MEM_VIOLATION;
-	reason_kind[R_PREEMPT] = EXIT_TIMER;
-	reason_kind[R_XSETBV] = EXIT_XSETBV;
-	done = true;
-}
-
-static uint64_t *gpr(struct vcpu *v, unsigned n)
-{
-	/* SDM Table 27-3 register numbering; RSP (4) is in the VMCS. */
-	uint64_t *const map[16] = {
-	    &v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
-	    NULL,	  &v->regs.rbp, &v->regs.rsi, &v->regs.rdi,
-	    &v->regs.r8,  &v->regs.r9,	&v->regs.r10, &v->regs.r11,
-	    &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
-	};
-	return map[n & 15];
-}
-
-uint64_t vmx_get_gpr(struct vcpu *v, unsigned n)
-{
-	return (n & 15) == 4 ? vmreadn(GUEST_RSP) : *gpr(v, n);
-}
-
-void vmx_set_gpr(struct vcpu *v, unsigned n, uint64_t val)
-{
-	if ((n & 15) == 4)
-		vmwriten(GUEST_RSP, val);
-	else
-		*gpr(v, n) = val;
+	unsigned k = basic < R_MAX ? reason_kind[basic] : 0;
+	return k ? (enum exit_kind)(k - 1) : EXIT_UNHANDLED;
 }
 
 /* SDM Table 27-3: control-register access qualification. */
-static void handle_cr(struct vcpu *v, uint64_t q)
+static void decode_cr(struct vcpu *v, uint64_t q, struct exit_info *e)
 {
-	unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
-	uint64_t shadow0 = vmreadn(CR0_SHADOW);
-	uint64_t val = vmx_get_gpr(v, reg);
-	bool ok = true;
-	if (type == 0 && cr == 0 && vmx_cr0_valid(v, val))
-		vmx_write_cr0(v, val);
-	else if (type == 0 && cr == 0)
-		ok = false;
-	else if (type == 0 && cr == 4)
-		ok = vmx_write_cr4(v, val);
-	else if (type == 2) /* CLTS */
-		vmx_write_cr0(v, shadow0 & ~8ull);
-	else if (type == 3) /* LMSW: may set PE, never clear it */
-		vmx_write_cr0(v, (shadow0 & ~0xEull) | ((q >> 16) & 0xF) |
-				     (shadow0 & 1));
-	else
-		ok = false;
-	if (ok)
-		arch_vcpu_skip(v);
-	else
-		arch_inject_exception(v, 13, true, 0);
-}
-
-static void lapic_eoi(void)
-{
-	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
-	if (base & (1ull << 10))
-		wrmsr(0x80B, 0);
-	else
-		*(volatile uint32_t *)((base & ~0xFFFull) + 0xB0) = 0;
+	static const enum cr_op ops[4] = {CR_MOV_TO, CR_OTHER, CR_CLTS,
+					  CR_LMSW};
+	e->cr.cr = q & 15;
+	e->cr.op = ops[(q >> 4) & 3];
+	if (e->cr.op == CR_MOV_TO)
+		e->cr.val = x86_get_gpr(v, (q >> 8) & 15);
+	else if (e->cr.op == CR_LMSW)
+		e->cr.val = (q >> 16) & 0xFFFF;
 }
 
 void vmx_translate_exit(struct vcpu *v, struct exit_info *e)
 {
-	init_table();
 	uint32_t reason = vmread32(EXIT_REASON);
 	uint64_t q = vmreadn(EXIT_QUALIFICATION);
 	uint32_t basic = reason & 0xFFFF;
@@ -142,7 +95,7 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e)
 	vmx_reinject_vectoring();
 	e->raw_reason = reason;
 	e->qual = q;
-	e->kind = basic < R_MAX ? reason_kind[basic] : EXIT_UNHANDLED;
+	e->kind = kind_of(basic);
 	if (reason & (1u << 31))
 		e->kind = EXIT_ENTRY_FAILED;
 	switch (e->kind) {
@@ -161,13 +114,7 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e)
 		e->mem.fetch = q & 4;
 		break;
 	case EXIT_CR_ACCESS:
-		handle_cr(v, q);
-		break;
-	case EXIT_INTERRUPT:
-		lapic_eoi(); /* acknowledged on exit; the host owns it */
-		break;
-	case EXIT_INVD:
-		__asm__ volatile("wbinvd" ::: "memory");
+		decode_cr(v, q, e);
 		break;
 	default:
 		break;

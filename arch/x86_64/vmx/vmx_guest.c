@@ -76,24 +76,6 @@ uint64_t vmx_guest_cr4_view(void)
 	return (vmreadn(GUEST_CR4) & ~mask) | (vmreadn(CR4_SHADOW) & mask);
 }
 
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-
-/* The checks MOV to CR0 makes before loading (SDM Vol. 2 MOV CRn, #GP):
- * reserved bits 63:32, NW without CD, PG without PE, and paging with
- * EFER.LME but without CR4.PAE. */
-bool vmx_cr0_valid(struct vcpu *v, uint64_t val)
-{
-	(void)v;
-	if ((val >> 32) || ((val & CR0_NW) && !(val & CR0_CD)) ||
-	    ((val & CR0_PG) && !(val & CR0_PE)))
-		return false;
-	if ((val & CR0_PG) && (vmread64(GUEST_IA32_EFER) & EFER_LME) &&
-	    !(vmx_guest_cr4_view() & CR4_PAE))
-		return false;
-	return true;
-}
-
 void vmx_write_cr0(struct vcpu *v, uint64_t val)
 {
 	struct vmx_vcpu *x = VMX(v);
@@ -114,15 +96,12 @@ void vmx_write_cr0(struct vcpu *v, uint64_t val)
 	vmwrite32(ENTRY_CONTROLS, entry);
 }
 
-/* CR4.VMXE is the hypervisor's: a guest asking for it is refused (no
- * nested VMX), as is any bit the CPU does not support in VMX operation. */
+/* Any CR4 bit the CPU does not support in VMX operation is refused (the
+ * architectural checks are the core's, hv/exit/cr.c). */
 bool vmx_write_cr4(struct vcpu *v, uint64_t val)
 {
 	struct vmx_vcpu *x = VMX(v);
-	if ((val & CR4_VMXE) || (val & ~x->cr4_fixed1))
-		return false;
-	/* Leaving PAE in IA-32e mode is #GP (SDM Vol. 2 MOV CRn). */
-	if ((vmread64(GUEST_IA32_EFER) & EFER_LMA) && !(val & CR4_PAE))
+	if (val & ~x->cr4_fixed1)
 		return false;
 	vmwriten(CR4_SHADOW, val);
 	vmwriten(GUEST_CR4, (val | x->cr4_fixed0) & x->cr4_fixed1);
@@ -154,4 +133,68 @@ void vmx_guest_reset(struct vcpu *v, const struct vcpu_start *s)
 	vmwriten(GUEST_SYSENTER_ESP, 0);
 	vmwriten(GUEST_SYSENTER_EIP, 0);
 	vmwrite32(ENTRY_INTR_INFO, 0);
+}
+
+/* ---- the seam's register access, and what shared x86 code asks -------- */
+
+#define AR_L  (1u << 13) /* CS.L: 64-bit code */
+#define AR_DB (1u << 14) /* CS.D: 32-bit default operand size */
+
+uint64_t arch_vcpu_reg(struct vcpu *v, enum vcpu_reg r)
+{
+	switch (r) {
+	case VREG_RIP:
+		return vmreadn(GUEST_RIP);
+	case VREG_RFLAGS:
+		return vmreadn(GUEST_RFLAGS);
+	case VREG_CR0:
+		return vmreadn(CR0_SHADOW);
+	case VREG_CR4:
+		return vmx_guest_cr4_view();
+	case VREG_EFER:
+		return vmread64(GUEST_IA32_EFER);
+	}
+	(void)v;
+	return 0;
+}
+
+bool arch_vcpu_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
+{
+	if (cr == 0) {
+		vmx_write_cr0(v, val);
+		return true;
+	}
+	return cr == 4 && vmx_write_cr4(v, val);
+}
+
+void vendor_code_view(struct vcpu *v, struct x86_code_view *out)
+{
+	(void)v;
+	uint32_t ar = vmread32(GUEST_CS_AR);
+	out->rip = vmreadn(GUEST_RIP);
+	out->cs_base = vmreadn(GUEST_CS_BASE);
+	out->cs_long = ar & AR_L;
+	out->cs_32 = ar & AR_DB;
+	out->cr0 = vmreadn(GUEST_CR0);
+	out->cr3 = vmreadn(GUEST_CR3);
+	out->cr4 = vmreadn(GUEST_CR4);
+	out->efer = vmread64(GUEST_IA32_EFER);
+}
+
+void vendor_set_rip(struct vcpu *v, uint64_t rip)
+{
+	(void)v;
+	vmwriten(GUEST_RIP, rip);
+}
+
+uint64_t vendor_get_rsp(struct vcpu *v)
+{
+	(void)v;
+	return vmreadn(GUEST_RSP);
+}
+
+void vendor_set_rsp(struct vcpu *v, uint64_t rsp)
+{
+	(void)v;
+	vmwriten(GUEST_RSP, rsp);
 }

@@ -8,27 +8,8 @@
 #define BLOCK_STI_MOVSS	  3u
 #define ACTIVITY_ACTIVE	  0u
 #define ACTIVITY_HLT	  1u
-#define RFLAGS_IF	  (1ull << 9)
 #define PROC_IRQ_WINDOW	  (1u << 2)
 #define PIN_PREEMPT_TIMER (1u << 6)
-#define MSR_VMX_MISC	  0x485
-
-uint64_t arch_now(void)
-{
-	return rdtsc();
-}
-
-uint64_t arch_guest_cr4(struct vcpu *v)
-{
-	(void)v;
-	return vmx_guest_cr4_view();
-}
-
-bool arch_guest_if(struct vcpu *v)
-{
-	(void)v;
-	return vmreadn(GUEST_RFLAGS) & RFLAGS_IF;
-}
 
 bool arch_irq_injectable(struct vcpu *v)
 {
@@ -66,7 +47,7 @@ void arch_set_deadline(struct vcpu *v, uint64_t deadline)
 	if (deadline != UINT64_MAX && x->preempt_ok) {
 		uint64_t now = rdtsc();
 		uint64_t ticks = deadline > now ? deadline - now : 0;
-		ticks >>= rdmsr(MSR_VMX_MISC) & 31;
+		ticks >>= rdmsr(MSR_IA32_VMX_MISC) & 31;
 		vmwrite32(GUEST_PREEMPT_TIMER, ticks > 0xFFFFFFFFull
 						   ? 0xFFFFFFFFu
 						   : (uint32_t)ticks);

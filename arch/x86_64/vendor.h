@@ -1,0 +1,47 @@
+/* Backend state and the few questions the shared x86 code (arch/x86_64/)
+ * asks the vendor backend. The core sees struct arch_vcpu and struct
+ * arch_part only as typed pointers (arch/vcpu.h); they are defined here
+ * as a union over the vendors, so a second backend adds a member, not a
+ * cast. */
+#ifndef BH_X86_VENDOR_H
+#define BH_X86_VENDOR_H
+
+#include "hv/partition.h"
+#include "arch/x86_64/vmx/vmx_types.h"
+
+struct arch_vcpu {
+	union {
+		struct vmx_vcpu vmx;
+	};
+};
+
+struct arch_part {
+	uint64_t map_root;   /* guest-physical map (EPT pointer) */
+	uint8_t *io_bitmaps; /* per-partition I/O permissions, or NULL */
+};
+
+/* The guest's code segment and paging state at the exiting instruction:
+ * what instruction fetch and decode need (arch/x86_64/emulate.c). */
+struct x86_code_view {
+	uint64_t rip, cs_base;
+	bool cs_long, cs_32; /* CS.L and CS.D */
+	uint64_t cr0, cr3, cr4, efer;
+};
+
+/* Implemented by the vendor backend, for the current vCPU of this CPU. */
+void vendor_code_view(struct vcpu *v, struct x86_code_view *out);
+void vendor_set_rip(struct vcpu *v, uint64_t rip);
+uint64_t vendor_get_rsp(struct vcpu *v);
+void vendor_set_rsp(struct vcpu *v, uint64_t rsp);
+
+/* Guest GPR by the SDM's register number (Table 27-3 order; 4 = RSP,
+ * kept by the vendor's control structure). arch/x86_64/emulate.c */
+uint64_t x86_get_gpr(struct vcpu *v, unsigned n);
+void x86_set_gpr(struct vcpu *v, unsigned n, uint64_t val);
+
+/* Host local APIC (arch/x86_64/lapic.c): x2APIC or xAPIC as the host
+ * firmware left it. */
+void host_lapic_eoi(void);
+void host_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+
+#endif

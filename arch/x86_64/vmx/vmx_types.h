@@ -1,0 +1,16 @@
+/* The VMX backend's per-vCPU state (a member of struct arch_vcpu). */
+#ifndef BH_VMX_TYPES_H
+#define BH_VMX_TYPES_H
+
+#include "hv/lib/lib.h"
+
+struct vmx_vcpu {
+	uint64_t vmcs_pa;
+	bool launched;
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	uint32_t vm_insn_error; /* of the last failed entry */
+	uint32_t pin, proc;	/* current pin-based/primary controls */
+	bool preempt_ok;	/* VMX-preemption timer supported */
+};
+
+#endif
