@@ -13,19 +13,8 @@
  *   last (documented entry rules): same IDs in the same order, the count
  *   capped at max with an error on overflow, count 0 on other errors;
  * - the MADT accepted has a valid checksum and its length field matches. */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "drivers/acpi/madt.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define MEM_BASE  0xE0000ull
 #define PREFIX	  4u
@@ -40,17 +29,6 @@ struct phys {
 	const uint8_t *madt; /* last mapped table signed "APIC", >= 44 bytes */
 	size_t madt_len;
 };
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 /* [pa, pa + len) inside the memory image, or NULL. */
 static uint8_t *at(const struct phys *ph, uint64_t pa, uint64_t len)
@@ -82,16 +60,6 @@ static const void *map(uint64_t pa, size_t len, void *ctx)
 	return copy;
 }
 
-static void set_sum(uint8_t *t, size_t len, size_t pos)
-{
-	uint8_t s = 0;
-
-	t[pos] = 0;
-	for (size_t i = 0; i < len; i++)
-		s = (uint8_t)(s + t[i]);
-	t[pos] = (uint8_t)-s;
-}
-
 /* Makes the checksums along the documented path right. */
 static void fix_sums(struct phys *ph, uint64_t rsdp)
 {
@@ -101,38 +69,38 @@ static void fix_sums(struct phys *ph, uint64_t rsdp)
 
 	if (!r)
 		return;
-	root = get32(r + 16);
+	root = rd32(r + 16);
 	if (r[15] >= 2 && at(ph, rsdp, 36)) {
-		rlen = get32(r + 20);
+		rlen = rd32(r + 20);
 		if (rlen < 36 || rlen > 4096 || !at(ph, rsdp, rlen))
 			rlen = 0;
-		else if (get64(r + 24)) {
-			root = get64(r + 24);
+		else if (rd64(r + 24)) {
+			root = rd64(r + 24);
 			esize = 8;
 		}
 	}
 	t = at(ph, root, 36);
-	len = t ? get32(t + 4) : 0;
+	len = t ? rd32(t + 4) : 0;
 	if (t && len >= 36 && len <= 36 + ACPI_MADT_MAX_ROOT_ENTRIES * esize &&
 	    at(ph, root, len)) {
 		for (uint32_t i = 0; i < (len - 36) / esize; i++) {
 			const uint8_t *e = t + 36 + i * esize;
 			uint32_t tl;
 
-			pa = esize == 8 ? get64(e) : get32(e);
+			pa = esize == 8 ? rd64(e) : rd32(e);
 			h = at(ph, pa, 36);
 			if (!h || memcmp(h, "APIC", 4) != 0)
 				continue;
-			tl = get32(h + 4);
+			tl = rd32(h + 4);
 			if (tl >= 44 && tl <= ACPI_MADT_MAX_LEN &&
 			    at(ph, pa, tl))
-				set_sum(h, tl, 9);
+				fix_sum8(h, tl, 9);
 		}
-		set_sum(t, len, 9);
+		fix_sum8(t, len, 9);
 	}
-	set_sum(r, 20, 8);
+	fix_sum8(r, 20, 8);
 	if (rlen)
-		set_sum(r, rlen, 32);
+		fix_sum8(r, rlen, 32);
 }
 
 static void add(uint32_t *ids, unsigned *n, uint32_t id)
@@ -161,13 +129,13 @@ static int walk(const uint8_t *m, size_t len, unsigned max, uint32_t *ids,
 			if (elen < 8)
 				return -1;
 			id = e[3];
-			if (!(get32(e + 4) & 1) || id == 0xFF)
+			if (!(rd32(e + 4) & 1) || id == 0xFF)
 				id = UINT32_MAX; /* not listed */
 		} else if (e[0] == 9) {
 			if (elen < 16)
 				return -1;
-			id = get32(e + 4); /* 0xFFFFFFFF: invalid, skipped */
-			if (!(get32(e + 8) & 1))
+			id = rd32(e + 4); /* 0xFFFFFFFF: invalid, skipped */
+			if (!(rd32(e + 8) & 1))
 				id = UINT32_MAX;
 		} else {
 			id = UINT32_MAX;
@@ -187,17 +155,6 @@ static int walk(const uint8_t *m, size_t len, unsigned max, uint32_t *ids,
 	return 0;
 }
 
-static bool sum_ok(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-
-	for (size_t i = 0; i < n; i++)
-		s = (uint8_t)(s + p[i]);
-	return s == 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct phys ph;
@@ -212,7 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	flags = data[0];
 	max = data[1];
-	rsdp = MEM_BASE + (data[2] | (uint64_t)data[3] << 8);
+	rsdp = MEM_BASE + rd16(data + 2);
 	memset(&ph, 0, sizeof(ph));
 	ph.len = size - PREFIX;
 	ph.mem = malloc(ph.len ? ph.len : 1);
@@ -231,19 +188,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		w = walk(ph.madt, ph.madt_len, max, want, &nwant);
 	if (r == 0) {
 		CHECK(ph.madt != NULL);
-		CHECK(sum_ok(ph.madt, ph.madt_len));
-		CHECK(get32(ph.madt + 4) == ph.madt_len);
+		CHECK(sum8(ph.madt, ph.madt_len) == 0);
+		CHECK(rd32(ph.madt + 4) == ph.madt_len);
 		CHECK(w == 0);
 		CHECK(count == nwant);
 	} else {
 		CHECK(why != NULL && why[0] != '\0');
 		/* A MADT that checks out can fail only by its entries. */
-		if (ph.madt && sum_ok(ph.madt, ph.madt_len) &&
-		    get32(ph.madt + 4) == ph.madt_len)
+		if (ph.madt && sum8(ph.madt, ph.madt_len) == 0 &&
+		    rd32(ph.madt + 4) == ph.madt_len)
 			CHECK(w != 0);
 		if (count) {
 			CHECK(ph.madt != NULL && w == -2 && count == max);
-		} else if (ph.madt && w == -2 && sum_ok(ph.madt, ph.madt_len)) {
+		} else if (ph.madt && w == -2 &&
+			   sum8(ph.madt, ph.madt_len) == 0) {
 			CHECK(count == max);
 		}
 	}

@@ -12,19 +12,8 @@
  *   config (exercises cfg_format_cpus/cfg_format_size too);
  * - cfg_parse_size on the whole input: a parsed size formats and parses
  *   back to the same value. */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "hv/load/config.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 static bool terminated(const char *s, size_t cap)
 {
@@ -270,8 +259,6 @@ static void check_size(const uint8_t *data, size_t size)
 	CHECK(cfg_parse_size(buf, (size_t)n, &w) == 0);
 	CHECK(w == v);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

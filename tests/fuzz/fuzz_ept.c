@@ -15,19 +15,9 @@
  * - the page accounting matches (tables = pool pages taken; 2 MiB and 4 KiB
  *   leaf counts match the documented page-size choice). */
 #include <sanitizer/asan_interface.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "arch/x86_64/lib/ept.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define PAGE	   0x1000ull
 #define LARGE	   0x200000ull
@@ -55,11 +45,6 @@ struct rec {
 	bool done;
 };
 
-struct reader {
-	const uint8_t *p;
-	size_t n;
-};
-
 static struct pool pool;
 static struct rec recs[MAX_OPS];
 static unsigned nrecs;
@@ -85,20 +70,6 @@ static void pool_reset(struct pool *pl)
 	ASAN_POISON_MEMORY_REGION(pl->pages, POOL_PAGES * PAGE);
 	pl->used = 0;
 	pl->failed = false;
-}
-
-static uint64_t take(struct reader *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		if (r->n) {
-			v |= (uint64_t)*r->p << (8 * i);
-			r->p++;
-			r->n--;
-		}
-	}
-	return v;
 }
 
 static bool in_rec(const struct rec *r, uint64_t gpa)
@@ -251,9 +222,6 @@ static void check_counts(const struct ept *e)
 	CHECK(e->large_pages == large);
 	CHECK(e->small_pages == small);
 }
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -13,19 +13,8 @@
  *   success with paging on: gpa < 2^52;
  * - the page offset passes through: gla ^ o (o < 4 KiB) translates to
  *   gpa ^ o; failures give a reason; why == NULL changes nothing. */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "arch/x86_64/lib/guest_walk.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define RAM_SIZE  0x10000ull
 #define MAX_READS 16u
@@ -191,25 +180,6 @@ static int ref_walk(const struct guest_paging *p, uint64_t gla,
 
 /* ---- harness ------------------------------------------------------------ */
 
-struct reader {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct reader *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		if (r->n) {
-			v |= (uint64_t)*r->p << (8 * i);
-			r->p++;
-			r->n--;
-		}
-	}
-	return v;
-}
-
 static uint8_t *mem;
 
 /* Walks gla, checks it against the reference; returns the walk's result. */
@@ -251,9 +221,6 @@ static int walk_one(const struct guest_paging *p, uint64_t gla, struct ram *r,
 	*gpa = out;
 	return rc;
 }
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -9,31 +9,11 @@
  * In particular BH_EOK implies gpa + len does not wrap, gpa + len <=
  * ram_size and len <= max_len. Each record is also checked with the
  * boundary neighbours of its values (len and ram_size +-1, len = 0). */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "hv/abi.h"
 #include "hv/lib/hypercall_check.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define MAX_RECORDS 256
-
-static uint64_t rd64(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < 8 && i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 static void check_one(uint64_t gpa, uint64_t len, uint64_t ram, uint64_t max)
 {
@@ -57,19 +37,16 @@ static void check_one(uint64_t gpa, uint64_t len, uint64_t ram, uint64_t max)
 		CHECK(r == BH_EOK);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	for (size_t off = 0, n = 0; off < size && n < MAX_RECORDS;
-	     off += 32, n++) {
+	struct reader rd = {data, size};
+
+	/* Consecutive 32-byte records; take() zero-pads the last one. */
+	for (size_t n = 0; rd.n && n < MAX_RECORDS; n++) {
 		uint64_t v[4];
 
-		for (size_t i = 0; i < 4; i++) {
-			size_t at = off + 8 * i;
-
-			v[i] = at < size ? rd64(data + at, size - at) : 0;
-		}
+		for (size_t i = 0; i < 4; i++)
+			v[i] = take(&rd, 8);
 		check_one(v[0], v[1], v[2], v[3]);
 		check_one(v[0], v[1] + 1, v[2], v[3]);
 		check_one(v[0], v[1] - 1, v[2], v[3]);

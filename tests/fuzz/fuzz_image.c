@@ -12,30 +12,14 @@
  * - raw_load succeeds exactly when its documented conditions hold, and then
  *   the image is at the address and out describes it. */
 #include <sanitizer/asan_interface.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "hv/load/image.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define MB_RAM	(4u << 20)
 #define RAW_RAM 0x90000u /* below RAW_LOAD_LIMIT: both limits reachable */
 
 static struct guest_mem mb_mem, raw_mem;
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 /* image_detect as documented in image.h. */
 static enum image_kind model_detect(const uint8_t *img, size_t len)
@@ -71,9 +55,6 @@ static struct guest_mem alloc_mem(uint64_t size)
 	memset(m.base, 0, size);
 	return m;
 }
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

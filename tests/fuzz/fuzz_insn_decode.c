@@ -16,19 +16,8 @@
  * - success: decoding the first len bytes alone or followed by various
  *   garbage gives the identical result, and every shorter prefix fails;
  * - insn_store_value/insn_apply_load follow the rules in insn_decode.h. */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "arch/x86_64/lib/insn_decode.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define MAX_BYTES 64u
 #define GARBAGE	  32u
@@ -177,8 +166,6 @@ static bool same_result(const struct result *a, const struct result *b)
 {
 	return a->r == b->r && same_insn(&a->m, &b->m);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -17,19 +17,9 @@
  *   LINUX_ERR_RAM_TOO_SMALL; then the kernel fits in exactly ram_needed
  *   bytes of RAM and not in one byte less. */
 #include <sanitizer/asan_interface.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "hv/load/linux_boot.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define RAM_CAP	 (4u << 20)
 #define MIB	 0x100000ull
@@ -54,20 +44,6 @@ struct model {
 	uint64_t need;	/* then: the RAM the kernel needs */
 	uint64_t klo, khi, ilo, ihi;
 };
-
-static uint64_t take(const uint8_t **p, size_t *n, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		if (*n) {
-			v |= (uint64_t) * *p << (8 * i);
-			(*p)++;
-			(*n)--;
-		}
-	}
-	return v;
-}
 
 /* The setup header as the loader sees it: bytes 0x1F1.., zero-padded. */
 static struct linux_setup_header read_hdr(const uint8_t *img, size_t len)
@@ -306,9 +282,6 @@ static struct model run(const struct linux_load_in *in, uint64_t ram_size,
 	return m;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -317,11 +290,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	src = malloc(RAM_CAP);
 	cmd_pool = malloc(CMD_POOL);
 	CHECK(ram && src && cmd_pool);
-	for (size_t i = 0; i < RAM_CAP; i++)
-		src[i] = (uint8_t)(i * 151 + (i >> 12));
-	for (size_t i = 0; i < CMD_POOL; i++)
-		cmd_pool[i] = (char)('a' + i % 26);
-	cmd_pool[CMD_POOL - 1] = '\0';
+	fill_pattern(src, RAM_CAP, 151);
+	fill_letters(cmd_pool, CMD_POOL, 'a');
 	for (unsigned i = 0; i < BH_ARRAY_SIZE(e820); i++)
 		e820[i] = (struct mm_entry){(uint64_t)i << 21, 0x1000u + i,
 					    1u + i % 4};
@@ -330,8 +300,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const uint8_t *p = data;
-	size_t n = size;
+	struct reader rd = {data, size};
 	struct linux_load_in in;
 	unsigned flags;
 	uint64_t ram_size;
@@ -343,21 +312,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < PREFIX)
 		return 0;
-	flags = (unsigned)take(&p, &n, 1);
-	ram_size = take(&p, &n, 4) % (RAM_CAP + 1);
+	flags = (unsigned)take(&rd, 1);
+	ram_size = take(&rd, 4) % (RAM_CAP + 1);
 	memset(&in, 0, sizeof(in));
-	in.initrd_len = take(&p, &n, 3) % (RAM_CAP + 1);
+	in.initrd_len = take(&rd, 3) % (RAM_CAP + 1);
 	in.initrd =
 	    flags & F_INITRD_NULL ? NULL : src + (RAM_CAP - in.initrd_len);
-	clen = take(&p, &n, 3) % CMD_POOL;
+	clen = take(&rd, 3) % CMD_POOL;
 	in.cmdline =
 	    flags & F_CMDLINE_NULL ? NULL : cmd_pool + (CMD_POOL - 1 - clen);
-	in.ne820 = (unsigned)take(&p, &n, 1) % (LINUX_E820_MAX + 2);
+	in.ne820 = (unsigned)take(&rd, 1) % (LINUX_E820_MAX + 2);
 	in.e820 = flags & F_E820_NULL ? NULL
 				      : e820 + (BH_ARRAY_SIZE(e820) - in.ne820);
-	in.rsdp_gpa = take(&p, &n, 8);
-	in.kernel = p;
-	in.kernel_len = n;
+	in.rsdp_gpa = take(&rd, 8);
+	in.kernel = rd.p;
+	in.kernel_len = rd.n;
 
 	/* linux_probe: the header check linux_load relies on. */
 	header_ok = linux_probe(in.kernel, in.kernel_len, &version, &why) == 0;

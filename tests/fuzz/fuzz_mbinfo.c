@@ -10,19 +10,9 @@
  * On success the info structure, memory map, command line, loader name,
  * module list, module data and strings are compared with the model. */
 #include <sanitizer/asan_interface.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "hv/load/mbinfo.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define RAM_CAP	    (4u << 20)
 #define STR_POOL    8192u		   /* longest module string + 1 */
@@ -41,25 +31,6 @@ static uint8_t *ram;   /* RAM_CAP bytes, guest RAM */
 static uint8_t *src;   /* RAM_CAP bytes of module data, patterned */
 static char *str_pool; /* 'a'..'z' ... NUL: strings share its tail */
 static char *cmd_pool; /* 'A'..'Z' ... NUL */
-
-struct reader {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct reader *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		if (r->n) {
-			v |= (uint64_t)*r->p << (8 * i);
-			r->p++;
-			r->n--;
-		}
-	}
-	return v;
-}
 
 /* What the call is given and what the model expects. */
 struct plan {
@@ -208,9 +179,6 @@ static void check_info(const struct plan *pl)
 	}
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -220,14 +188,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	str_pool = malloc(STR_POOL);
 	cmd_pool = malloc(CMD_POOL);
 	CHECK(ram && src && str_pool && cmd_pool);
-	for (size_t i = 0; i < RAM_CAP; i++)
-		src[i] = (uint8_t)(i * 131 + (i >> 12));
-	for (size_t i = 0; i < STR_POOL; i++)
-		str_pool[i] = (char)('a' + i % 26);
-	str_pool[STR_POOL - 1] = '\0';
-	for (size_t i = 0; i < CMD_POOL; i++)
-		cmd_pool[i] = (char)('A' + i % 26);
-	cmd_pool[CMD_POOL - 1] = '\0';
+	fill_pattern(src, RAM_CAP, 131);
+	fill_letters(str_pool, STR_POOL, 'a');
+	fill_letters(cmd_pool, CMD_POOL, 'A');
 	return 0;
 }
 

@@ -22,19 +22,8 @@
  * - EOI clears remote IRR of the level entries with that vector and
  *   re-delivers one of them iff one is unmasked with its line asserted;
  * - IOWIN reads return the register selected, unknown offsets read 0. */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "hv/vdev/vioapic.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define MAX_OPS 512u
 
@@ -51,25 +40,6 @@
 #define WIN   0x10u
 #define REDIR 0x10u
 #define VER   (((VIOAPIC_PINS - 1u) << 16) | VIOAPIC_VERSION)
-
-struct reader {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct reader *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		if (r->n) {
-			v |= (uint64_t)*r->p << (8 * i);
-			r->p++;
-			r->n--;
-		}
-	}
-	return v;
-}
 
 static struct vioapic io;
 
@@ -246,8 +216,6 @@ static void eoi(uint8_t vector)
 	if (fired >= 0)
 		check_msg_of(&m, io.redir[fired]);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

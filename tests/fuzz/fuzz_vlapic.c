@@ -28,19 +28,8 @@
  * - IA32_APIC_BASE writes succeed exactly per vlapic.h, failures change
  *   nothing, disabling resets; INIT and RESET leave the documented state;
  * - set_irr/ack/EOI/TSC deadline/timer expiry do what vlapic.h says. */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "hv/vdev/vlapic.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define MAX_OPS	    512u
 #define MSR_EOI	    0x80Bu
@@ -71,25 +60,6 @@ enum op {
 
 #define MOD_RAW	 (1u << 4)
 #define MOD_HIGH (1u << 5)
-
-struct reader {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct reader *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		if (r->n) {
-			v |= (uint64_t)*r->p << (8 * i);
-			r->p++;
-			r->n--;
-		}
-	}
-	return v;
-}
 
 static struct vlapic l;
 static uint64_t now;
@@ -329,6 +299,33 @@ static void mmio_read(uint32_t off)
 	}
 }
 
+/* Any MMIO or MSR write: 0 or -1, no IPI when it fails, and a level EOI
+ * only from an EOI write that succeeded. */
+static void check_write(int rc, const struct vlapic_ipi *ipi, bool eoi)
+{
+	CHECK(rc == 0 || rc == -1);
+	if (rc != 0)
+		CHECK(!ipi->valid);
+	if (!eoi || rc != 0)
+		CHECK(vlapic_level_eoi(&l) == -1);
+}
+
+/* x2APIC MSR accesses fail outside x2APIC mode (changing nothing; pre is
+ * the state before) and outside 0x800-0x8FF. False: nothing more to see. */
+static bool check_msr_range(uint32_t msr, int rc, const struct vlapic *pre)
+{
+	if (!x2_on(pre)) {
+		CHECK(rc == -1);
+		CHECK(same_state(&l, pre));
+		return false;
+	}
+	if (msr < 0x800 || msr > 0x8FF) {
+		CHECK(rc == -1);
+		return false;
+	}
+	return true;
+}
+
 static void mmio_write(uint32_t off, uint32_t val)
 {
 	struct vlapic pre = l, upd = l;
@@ -340,11 +337,7 @@ static void mmio_write(uint32_t off, uint32_t val)
 	memset(&ipi, 0xA5, sizeof(ipi));
 	vlapic_timer_update(&upd, now);
 	rc = vlapic_mmio_write(&l, off, val, now, &ipi);
-	CHECK(rc == 0 || rc == -1);
-	if (rc != 0)
-		CHECK(!ipi.valid);
-	if (off != VLAPIC_EOI || rc != 0)
-		CHECK(vlapic_level_eoi(&l) == -1);
+	check_write(rc, &ipi, off == VLAPIC_EOI);
 	if (!usable) {
 		CHECK(rc == -1);
 		CHECK(same_state(&l, &pre));
@@ -377,15 +370,8 @@ static void rdmsr(uint32_t msr)
 	CHECK(rc == 0 || rc == -1);
 	if (rc != 0)
 		CHECK(val == 0);
-	if (!x2_on(&pre)) {
-		CHECK(rc == -1);
-		CHECK(same_state(&l, &pre));
+	if (!check_msr_range(msr, rc, &pre))
 		return;
-	}
-	if (msr < 0x800 || msr > 0x8FF) {
-		CHECK(rc == -1);
-		return;
-	}
 	synced = true;
 	CHECK(same_state(&l, &upd)); /* reads change nothing */
 	if (rc != 0)
@@ -425,20 +411,9 @@ static void wrmsr(uint32_t msr, uint64_t val)
 	memset(&ipi, 0xA5, sizeof(ipi));
 	vlapic_timer_update(&upd, now);
 	rc = vlapic_wrmsr(&l, msr, val, now, &ipi);
-	CHECK(rc == 0 || rc == -1);
-	if (rc != 0)
-		CHECK(!ipi.valid);
-	if (msr != MSR_EOI || rc != 0)
-		CHECK(vlapic_level_eoi(&l) == -1);
-	if (!x2_on(&pre)) {
-		CHECK(rc == -1);
-		CHECK(same_state(&l, &pre));
+	check_write(rc, &ipi, msr == MSR_EOI);
+	if (!check_msr_range(msr, rc, &pre))
 		return;
-	}
-	if (msr < 0x800 || msr > 0x8FF) {
-		CHECK(rc == -1);
-		return;
-	}
 	synced = true;
 	if (rc != 0) {
 		CHECK(same_state(&l, &upd)); /* #GP: no effect */
@@ -687,8 +662,6 @@ static void run_op(struct reader *rd)
 		break;
 	}
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

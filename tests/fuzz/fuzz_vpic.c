@@ -20,19 +20,8 @@
  *   change nothing; reads other than poll change nothing and return IMR,
  *   IRR or ISR as selected; a poll read returns 0 or 0x80 | irq;
  * - ICW1 resets the chip as documented, ICW2 sets the base, OCW1 the IMR. */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "hv/vdev/vpic.h"
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: property violated: %s\n",      \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "tests/fuzz/fuzz_util.h"
 
 #define MAX_OPS 512u
 
@@ -40,25 +29,6 @@ static const uint16_t ports[7] = {
     VPIC_MASTER_CMD,  VPIC_MASTER_DATA, VPIC_SLAVE_CMD, VPIC_SLAVE_DATA,
     VPIC_ELCR_MASTER, VPIC_ELCR_SLAVE,	0x22,
 };
-
-struct reader {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct reader *r, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		if (r->n) {
-			v |= (uint64_t)*r->p << (8 * i);
-			r->p++;
-			r->n--;
-		}
-	}
-	return v;
-}
 
 static struct vpic pic;
 
@@ -222,8 +192,6 @@ static uint16_t pick_port(struct reader *rd, unsigned op)
 
 	return i < 7 ? ports[i] : (uint16_t)take(rd, 2);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,6 +13,7 @@
 
 #include "hv/vdev/acpi_build.h"
 #include "drivers/acpi/madt.h"
+#include "tests/unit/test_util.h"
 
 #define BASE	 0xF0000u
 #define MEM_SIZE 0x10000u /* the BIOS area, [0xF0000, 0x100000) */
@@ -20,60 +21,18 @@
 
 static uint8_t mem[MEM_SIZE];
 
-/* ---- little-endian access -------------------------------------------- */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint8_t sum(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-
-	for (size_t i = 0; i < n; i++)
-		s = (uint8_t)(s + p[i]);
-	return s;
-}
-
-static void fix_sum(uint8_t *p, size_t n, size_t at)
-{
-	p[at] = 0;
-	p[at] = (uint8_t)(0x100 - sum(p, n));
-}
+/* ---- checksums (sum8, fix_sum8 and rdNN/wrNN: tests/bytes.h) ---------- */
 
 /* Re-seals a System Description Table at offset off after an edit. */
 static void reseal(uint32_t off)
 {
-	fix_sum(mem + off, rd32(mem + off + 4), 9);
+	fix_sum8(mem + off, rd32(mem + off + 4), 9);
 }
 
 static void reseal_rsdp(void)
 {
-	fix_sum(mem, 20, 8);
-	fix_sum(mem, 36, 32);
+	fix_sum8(mem, 20, 8);
+	fix_sum8(mem, 36, 32);
 }
 
 /* Offset in mem of guest-physical gpa, which must be inside it. */
@@ -195,7 +154,7 @@ static void check_header(uint32_t off, const char *sig, uint32_t len,
 	assert_memory_equal(t, sig, 4);
 	assert_int_equal(rd32(t + 4), len);
 	assert_int_equal(t[8], rev);
-	assert_int_equal(sum(t, len), 0);
+	assert_int_equal(sum8(t, len), 0);
 	assert_memory_equal(t + 10, "BLKHD ", 6);
 	assert_memory_equal(t + 16, "BULKHEAD", 8);
 	assert_int_equal(rd32(t + 24), 1);
@@ -233,8 +192,8 @@ static void check_set(unsigned ncpus)
 
 	/* RSDP */
 	assert_memory_equal(r, "RSD PTR ", 8);
-	assert_int_equal(sum(r, 20), 0);
-	assert_int_equal(sum(r, 36), 0);
+	assert_int_equal(sum8(r, 20), 0);
+	assert_int_equal(sum8(r, 36), 0);
 	assert_memory_equal(r + 9, "BLKHD ", 6);
 	assert_int_equal(r[15], 2);
 	assert_int_equal(rd32(r + 20), 36);
@@ -386,19 +345,14 @@ static void test_build_ioapic(void **state)
 	    acpi_build(buf, sizeof(buf), 0xF0000, &p, &rsdp, &used, &why), 0);
 	assert_int_equal(used, ACPI_BUILD_SIZE_IOAPIC(2));
 	const uint8_t *m = buf + ACPI_MADT_OFF;
-	uint32_t len = m[4] | m[5] << 8 | m[6] << 16 | (uint32_t)m[7] << 24;
+	uint32_t len = rd32(m + 4);
 	assert_int_equal(len, ACPI_MADT_LEN(2) + ACPI_MADT_IOAPIC_EXTRA);
-	uint8_t sum = 0;
-	for (uint32_t i = 0; i < len; i++)
-		sum = (uint8_t)(sum + m[i]);
-	assert_int_equal(sum, 0);
+	assert_int_equal(sum8(m, len), 0);
 	const uint8_t *io = m + ACPI_MADT_LEN(2);
 	assert_int_equal(io[0], 1);
 	assert_int_equal(io[1], 12);
 	assert_int_equal(io[2], 2);
-	assert_int_equal(io[4] | io[5] << 8 | io[6] << 16 |
-			     (uint32_t)io[7] << 24,
-			 0xFEC00000u);
+	assert_int_equal(rd32(io + 4), 0xFEC00000u);
 	const uint8_t *iso = io + 12;
 	assert_int_equal(iso[0], 2);
 	assert_int_equal(iso[3], 0);
@@ -433,7 +387,7 @@ static void test_build_variants(void **state)
 	assert_memory_equal(mem + ACPI_MADT_OFF + 10, "AB    ", 6);
 	assert_int_equal(mem[ACPI_DSDT_OFF + 36 + 9], 0);
 	assert_int_equal(mem[ACPI_DSDT_OFF + 36 + 11], 0);
-	assert_int_equal(sum(mem + ACPI_DSDT_OFF, ACPI_DSDT_LEN), 0);
+	assert_int_equal(sum8(mem + ACPI_DSDT_OFF, ACPI_DSDT_LEN), 0);
 
 	/* Exactly sized buffer, tables ending just below 4 GiB, why NULL. */
 	memset(buf, FILL, sizeof(buf));
@@ -447,7 +401,7 @@ static void test_build_variants(void **state)
 	assert_int_equal(rd64(buf + 24), 0xFFFFFD00u + ACPI_XSDT_OFF);
 	assert_int_equal(rd32(buf + ACPI_FADT_OFF + 40),
 			 0xFFFFFD00u + ACPI_DSDT_OFF);
-	assert_int_equal(sum(buf, 36), 0);
+	assert_int_equal(sum8(buf, 36), 0);
 }
 
 static void expect_build_error(const struct acpi_platform *p, size_t size,

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "hv/load/image.h"
+#include "tests/unit/test_util.h"
 
 #define RAM_SIZE  (4u << 20)
 #define IMG_CAP	  0x6000u
@@ -23,24 +24,6 @@ static struct guest_mem fresh_mem(void)
 {
 	memset(ram, 0xCC, sizeof(ram));
 	return (struct guest_mem){ram, sizeof(ram)};
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)v);
-	wr16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
 }
 
 /* ---- synthetic image builder ------------------------------------------ */

@@ -11,6 +11,7 @@
 
 #include "hv/load/linux_boot.h"
 #include "hv/load/memmap.h"
+#include "tests/unit/test_util.h"
 
 #define RAM_SIZE (32u << 20)
 #define IMG_CAP	 0x8000u
@@ -62,24 +63,6 @@ static struct kspec good_spec(void)
 		LINUX_XLF_KERNEL_64 | LINUX_XLF_CAN_BE_LOADED_ABOVE_4G,
 	    .pm_len = PM_LEN,
 	};
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)v);
-	wr16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
 }
 
 static uint8_t pm_byte(size_t i)
@@ -180,25 +163,12 @@ static struct linux_boot_params read_bp(void)
 
 static const char *guest_str(uint64_t gpa)
 {
-	assert_true(gpa < RAM_SIZE);
-	assert_non_null(memchr(ram + gpa, 0, RAM_SIZE - gpa));
-	return (const char *)ram + gpa;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	return ram_str(ram, RAM_SIZE, gpa);
 }
 
 static void assert_ram_untouched(void)
 {
-	for (size_t i = 0; i < RAM_SIZE; i++)
-		if (ram[i] != 0xCC)
-			fail_msg("guest RAM modified at %#zx", i);
+	assert_ram_filled(ram, RAM_SIZE, 0xCC);
 }
 
 static void assert_pm_loaded(const struct kspec *s, uint64_t at)

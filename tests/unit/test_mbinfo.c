@@ -10,6 +10,7 @@
 
 #include "hv/load/mbinfo.h"
 #include "hv/load/memmap.h"
+#include "tests/unit/test_util.h"
 
 #define RAM_SIZE (8u << 20)
 
@@ -42,16 +43,12 @@ static struct mb_module read_mod(uint32_t addr, unsigned i)
 
 static const char *guest_str(uint32_t gpa)
 {
-	assert_true(gpa < RAM_SIZE);
-	assert_non_null(memchr(ram + gpa, 0, RAM_SIZE - gpa));
-	return (const char *)ram + gpa;
+	return ram_str(ram, RAM_SIZE, gpa);
 }
 
 static void assert_ram_untouched(void)
 {
-	for (size_t i = 0; i < RAM_SIZE; i++)
-		if (ram[i] != 0xCC)
-			fail_msg("guest RAM modified at %#zx", i);
+	assert_ram_filled(ram, RAM_SIZE, 0xCC);
 }
 
 static void test_good(void **state)
