@@ -37,6 +37,12 @@ TOOLS := $(BUILD)/tools/bulkhead-ctl
 .PHONY: all clean test unit integration fuzz-tests run run-linux bench-linux-boot deps \
 	format compile_commands.json
 all: $(BUILD)/bulkhead.efi guests $(TOOLS) $(UNIT_BINS)
+# Without the build packages, `make` stops here with one line saying what
+# is missing and what to run (deps, test and run install them first).
+ifneq ($(filter all unit integration fuzz-tests,$(or $(MAKECMDGOALS),all)),)
+DEPS_MISSING := $(shell bash tools/setup-deps.sh --check)
+$(if $(DEPS_MISSING),$(error $(DEPS_MISSING)))
+endif
 
 include guests/guests.mk
 -include guests/linux/linux.mk

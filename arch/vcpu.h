@@ -103,17 +103,18 @@ void arch_irq_window(struct vcpu *v, bool on);
 void arch_set_deadline(struct vcpu *v, uint64_t deadline);
 
 /* ---- emulation --------------------------------------------------------- */
-/* Emulate the instruction that faulted on MMIO at `gpa` through rw();
- * returns 0, or -1 with a reason when it cannot be decoded. */
-typedef int mmio_rw_fn(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
-		       uint64_t *val);
-int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw,
+/* Emulate the instruction that faulted on MMIO at `gpa` through
+ * rw(v, dev, ...) (a device's handler, hv/vdev/vdev.h); returns 0, or -1
+ * with a reason when it cannot be decoded or the device refused. */
+typedef int mmio_rw_fn(struct vcpu *v, void *dev, uint64_t gpa, unsigned size,
+		       bool write, uint64_t *val);
+int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw, void *dev,
 		      const char **why);
 /* Print everything useful to debug a failed entry or odd exit. */
 void arch_vcpu_dump(struct vcpu *v, const struct exit_info *e);
 
-/* ---- snapshots (declared for the snapshot issue; today every backend
- * returns -1: "not supported") ------------------------------------------ */
+/* ---- snapshots: declared for the snapshot issue, which implements them
+ * (no backend defines them yet, so nothing may call them) -------------- */
 /* Full architectural state, including what the control structure does not
  * hold (CR2, DRs, XSAVE area, syscall MSRs, KERNEL_GS_BASE, TSC_AUX). */
 struct arch_vcpu_state;

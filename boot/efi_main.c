@@ -32,15 +32,10 @@ static void efi_con_out(const char *s, size_t len)
 
 void boot_msg(const char *fmt, ...)
 {
-	char buf[300];
-	int n = bh_snprintf(buf, sizeof(buf), "bulkhead: ");
 	va_list ap;
 	va_start(ap, fmt);
-	bh_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	console_vlog(false, fmt, ap);
 	va_end(ap);
-	size_t len = strlen(buf);
-	buf[len++] = '\n';
-	console_write(buf, len);
 }
 
 /* Does the firmware console already include a serial terminal? (ConOut

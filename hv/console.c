@@ -32,18 +32,24 @@ void console_write(const char *s, size_t len)
 	spin_unlock(&con_lock);
 }
 
-void hv_log(const char *fmt, ...)
+void console_vlog(bool cpu_tag, const char *fmt, va_list ap)
 {
-	char buf[256];
-	int n = bh_snprintf(buf, sizeof(buf),
-			    "bulkhead: cpu%u: ", arch_this_cpu());
-	va_list ap;
-	va_start(ap, fmt);
+	char buf[300];
+	int n = cpu_tag ? bh_snprintf(buf, sizeof(buf),
+				      "bulkhead: cpu%u: ", arch_this_cpu())
+			: bh_snprintf(buf, sizeof(buf), "bulkhead: ");
 	bh_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
 	size_t len = strlen(buf);
 	buf[len++] = '\n';
 	console_write(buf, len);
+}
+
+void hv_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	console_vlog(true, fmt, ap);
+	va_end(ap);
 }
 
 void console_guest_line(const char *name, const char *line, size_t len)

@@ -6,6 +6,8 @@
 #include "hv/lib/lib.h"
 
 void console_init(uint16_t uart_base);
+/* A message line "bulkhead: [cpuN: ]<text>\n" (the loader has no CPU tag). */
+void console_vlog(bool cpu_tag, const char *fmt, va_list ap);
 /* Hypervisor message: "bulkhead: cpuN: <text>\n". */
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A guest's output line, tagged "[name] <line>\n". */

@@ -146,9 +146,10 @@ void irq_lapic_written(struct vcpu *v, const struct vlapic_ipi *ipi, int eoi)
 		irq_send_ipi(v, ipi);
 }
 
-int irq_ioapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
-		    uint64_t *val)
+int irq_ioapic_mmio(struct vcpu *v, void *dev, uint64_t gpa, unsigned size,
+		    bool write, uint64_t *val)
 {
+	(void)dev;
 	struct partition *p = v->part;
 	struct vioapic_msg msg = {0};
 	uint32_t off = (uint32_t)(gpa & 0xFFF);
@@ -211,8 +212,12 @@ static int next_vector(struct vcpu *v, bool take)
 	struct partition *p = v->part;
 	int vec = -1;
 	if (v->index == 0 && vlapic_extint_allowed(&v->lapic)) {
+		/* Acknowledge the 8259 only when it has a request: an INTA
+		 * without one answers the spurious IRQ 7 vector. */
 		spin_lock(&p->pic_lock);
-		vec = take ? vpic_ack(&p->pic) : vpic_pending(&p->pic);
+		vec = vpic_pending(&p->pic);
+		if (vec >= 0 && take)
+			vec = vpic_ack(&p->pic);
 		spin_unlock(&p->pic_lock);
 		if (vec >= 0)
 			return vec;
@@ -228,8 +233,6 @@ static int next_vector(struct vcpu *v, bool take)
 void irq_before_entry(struct vcpu *v)
 {
 	uint64_t now = arch_now();
-	if (v->index == 0)
-		console_poll_input(); /* typed input reaches busy guests too */
 	if (v->index == 0)
 		console_poll_input(); /* typed input reaches busy guests too */
 	spin_lock(&v->lapic_lock);
@@ -260,7 +263,8 @@ void irq_before_entry(struct vcpu *v)
 
 static bool must_wake(struct vcpu *v, bool guest_if)
 {
-	if (v->part->state != PART_RUNNING || v->init_pending)
+	if (v->part->state != PART_RUNNING || v->init_pending ||
+	    quiesce_pending(v->part))
 		return true;
 	if (!guest_if)
 		return false;
@@ -286,9 +290,10 @@ void irq_hlt(struct vcpu *v)
 
 /* ---- xAPIC MMIO --------------------------------------------------------- */
 
-int irq_apic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
-		  uint64_t *val)
+int irq_apic_mmio(struct vcpu *v, void *dev, uint64_t gpa, unsigned size,
+		  bool write, uint64_t *val)
 {
+	(void)dev;
 	uint32_t off = (uint32_t)(gpa & 0xFFF), r = 0;
 	struct vlapic_ipi ipi = {0};
 	int rc;

@@ -4,24 +4,8 @@
 #include "hv/cpu.h"
 #include "hv/console.h"
 #include "hv/heap.h"
-#include "hv/load/image.h"
 #include "hv/partition.h"
 #include "arch/vcpu.h"
-#include "hv/vdev/platform.h"
-
-static void uart_irq(void *ctx, bool level)
-{
-	irq_set_isa(ctx, 4, level); /* COM1 is IRQ 4 on a PC */
-}
-
-void part_devices_init(struct partition *p)
-{
-	vuart_init(&p->uart, p->name);
-	p->uart.irq = uart_irq;
-	p->uart.irq_ctx = p;
-	irq_init(p);
-	platform_init(p);
-}
 
 struct partition partitions[CFG_MAX_PARTS];
 unsigned npartitions;
@@ -58,7 +42,8 @@ static int setup_partition(unsigned id)
 		v->state = v->index == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI;
 		hv_cpus[cpu].vcpu = v;
 	}
-	part_devices_init(p);
+	if (part_devices_init(p))
+		return -1;
 	return arch_partition_init(p);
 }
 
@@ -73,31 +58,23 @@ static void refuse_partition(unsigned id)
 	hv_log("partition %s refused: %s", p->name, boot->parts[id].why);
 }
 
-/* The boot vCPU starts where its image format says. */
+/* The boot vCPU starts in the state its image's loader prescribed. */
 void part_boot_vcpu(struct vcpu *v)
 {
-	const struct part_boot *b = &v->part->boot;
-	struct vcpu_start s = {.mode = VCPU_PROT32, .rip = b->entry};
+	const struct boot_cpu *b = &v->part->boot.cpu;
+	struct vcpu_start s = {
+	    .mode = b->real_mode ? VCPU_REAL16 : VCPU_PROT32,
+	    .cs = b->cs,
+	    .rip = b->eip,
+	    .code_sel = b->code_sel,
+	    .data_sel = b->data_sel,
+	    .gdt_base = b->gdt_base,
+	    .gdt_limit = b->gdt_limit,
+	};
 	memset(&v->regs, 0, sizeof(v->regs));
-	switch (b->kind) {
-	case IMAGE_MULTIBOOT_ELF:
-		v->regs.rax = 0x2BADB002; /* Multiboot spec 3.2 */
-		v->regs.rbx = b->info;
-		break;
-	case IMAGE_BZIMAGE:
-		/* Linux boot protocol, 32-bit entry: ESI = boot_params,
-		 * __BOOT_CS/__BOOT_DS loaded from the boot GDT. */
-		v->regs.rsi = b->info;
-		s.code_sel = 0x10;
-		s.data_sel = 0x18;
-		s.gdt_base = b->gdt_base;
-		s.gdt_limit = b->gdt_limit;
-		break;
-	default:
-		s.mode = VCPU_REAL16;
-		s.cs = (uint16_t)(b->entry >> 4);
-		s.rip = b->entry & 15;
-	}
+	v->regs.rax = b->eax;
+	v->regs.rbx = b->ebx;
+	v->regs.rsi = b->esi;
 	arch_vcpu_start(v, &s);
 }
 

@@ -1,4 +1,5 @@
-/* Partition life cycle: the vCPU run loop and stopping. */
+/* Partition life cycle: stop, fault, reset (through the quiesce
+ * rendezvous), and the exit counts reported when a partition stops. */
 #include "hv/partition.h"
 #include "hv/console.h"
 #include "hv/heap.h"
@@ -74,8 +75,11 @@ void part_fault(struct partition *p, const char *fmt, ...)
 		part_stop(p, "stopped: %s", why);
 }
 
+static quiesce_fn reset_as_boot_vcpu;
+
 void part_reset(struct partition *p, const char *why)
 {
+	static const struct quiesce_req req = {.boot = reset_as_boot_vcpu};
 	spin_lock(&p->lock);
 	if (p->state != PART_RUNNING) {
 		spin_unlock(&p->lock);
@@ -85,22 +89,19 @@ void part_reset(struct partition *p, const char *why)
 	spin_unlock(&p->lock);
 	vuart_flush(&p->uart);
 	hv_log("partition %s: %s: restarting it", p->name, why);
-	unsigned self = arch_this_cpu();
-	for (unsigned i = 0; i < p->nvcpus; i++)
-		if (p->vcpus[i].pcpu != self)
-			arch_kick(p->vcpus[i].pcpu);
+	if (quiesce_start(p, &req))
+		part_stop(p, "stopped: reset while another rendezvous ran");
 }
 
-/* vCPU 0 rebuilds the partition once every other vCPU has parked:
- * RAM scrubbed and reloaded from the pristine images, devices reset. */
-static void reset_as_boot_vcpu(struct vcpu *v)
+/* On vCPU 0 once every vCPU has parked: RAM scrubbed and reloaded from
+ * the pristine images, devices reset, vCPU 0 at its entry point and the
+ * others waiting for their SIPI. */
+static void reset_as_boot_vcpu(struct vcpu *v, void *arg)
 {
 	struct partition *p = v->part;
-	for (unsigned i = 1; i < p->nvcpus; i++)
-		while (!p->vcpus[i].parked && p->state == PART_RESETTING)
-			__asm__ volatile("pause");
+	(void)arg;
 	if (p->state != PART_RESETTING)
-		return;
+		return; /* stopped meanwhile */
 	struct guest_mem mem = {(uint8_t *)p->ram_hpa, p->ram_size};
 	char err[200];
 	if (part_load(p->cfg, p->nvcpus, p->imgs, &mem, &p->boot, err,
@@ -108,7 +109,7 @@ static void reset_as_boot_vcpu(struct vcpu *v)
 		part_stop(p, "stopped: reset failed: %s", err);
 		return;
 	}
-	part_devices_init(p);
+	vdev_reset_all(&p->devs);
 	for (unsigned i = 1; i < p->nvcpus; i++) {
 		struct vcpu *o = &p->vcpus[i];
 		o->state = VCPU_WAIT_SIPI;
@@ -123,59 +124,4 @@ static void reset_as_boot_vcpu(struct vcpu *v)
 	       "free",
 	       p->name, p->resets, (unsigned long)heap_free_pages());
 	p->state = PART_RUNNING;
-}
-
-static void reset_barrier(struct vcpu *v)
-{
-	struct partition *p = v->part;
-	if (v->index == 0) {
-		reset_as_boot_vcpu(v);
-		return;
-	}
-	v->parked = true;
-	while (p->state == PART_RESETTING)
-		__asm__ volatile("pause");
-	v->parked = false;
-}
-
-static void wait_for_sipi(struct vcpu *v)
-{
-	while (v->sipi_vector < 0 && v->part->state == PART_RUNNING)
-		__asm__ volatile("pause");
-	if (v->part->state != PART_RUNNING)
-		return;
-	/* SDM Vol. 3A 8.4.4.1: the AP starts in real mode at vector:0000. */
-	struct vcpu_start s = {.mode = VCPU_REAL16,
-			       .cs = (uint16_t)(v->sipi_vector << 8)};
-	v->sipi_vector = -1;
-	memset(&v->regs, 0, sizeof(v->regs));
-	arch_vcpu_start(v, &s);
-	v->state = VCPU_RUNNING;
-}
-
-void vcpu_loop(struct vcpu *v)
-{
-	struct exit_info e;
-	for (;;) {
-		if (v->part->state == PART_STOPPED) {
-			v->state = VCPU_STOPPED;
-			arch_cpu_wait();
-			continue;
-		}
-		if (v->part->state == PART_RESETTING) {
-			reset_barrier(v);
-			continue;
-		}
-		if (v->init_pending) {
-			v->init_pending = false;
-			v->state = VCPU_WAIT_SIPI;
-		}
-		if (v->state == VCPU_WAIT_SIPI) {
-			wait_for_sipi(v);
-			continue;
-		}
-		irq_before_entry(v);
-		arch_vcpu_run(v, &e);
-		exit_dispatch(v, &e);
-	}
 }

@@ -7,10 +7,13 @@
 #include "hv/load/config.h"
 #include "hv/load/part_load.h"
 #include "hv/lib/spinlock.h"
+#include "hv/quiesce.h"
 #include "hv/vdev/vuart.h"
 #include "hv/vdev/vpic.h"
 #include "hv/vdev/vlapic.h"
 #include "hv/vdev/vioapic.h"
+#include "hv/vdev/platform.h"
+#include "hv/vdev/vdev.h"
 
 #define PART_MAX_VCPUS 8
 
@@ -28,16 +31,7 @@ struct vcpu {
 	volatile bool init_pending;
 	struct spinlock lapic_lock; /* other vCPUs deliver IPIs into it */
 	struct vlapic lapic;
-	volatile bool parked; /* acknowledged a partition reset */
 	uint64_t exits[EXIT_KIND_COUNT];
-};
-
-/* Platform device state of a PC-like (Linux) partition, hv/platform.c. */
-struct plat_state {
-	uint32_t pm1_cnt;
-	uint32_t pci_addr;
-	uint8_t cmos_index;
-	uint64_t epoch_tsc;
 };
 
 struct partition {
@@ -50,6 +44,7 @@ struct partition {
 	struct vcpu vcpus[PART_MAX_VCPUS];
 	volatile enum part_state state;
 	struct spinlock lock;
+	struct quiesce quiesce; /* rendezvous of its vCPUs (reset, ...) */
 	uint32_t exit_status;
 	uint64_t io_dropped;		/* accesses to ports it does not own */
 	const struct part_images *imgs; /* pristine files, for resets */
@@ -58,7 +53,8 @@ struct partition {
 	struct spinlock pic_lock;
 	struct vpic pic;
 	struct vioapic ioapic; /* under pic_lock too */
-	struct plat_state plat;
+	struct platform plat;
+	struct vdev_map devs; /* which device answers which port or page */
 	unsigned resets;
 	uint64_t mmio_dropped; /* fail-soft MMIO accesses */
 };
@@ -82,8 +78,9 @@ void part_reset(struct partition *p, const char *why);
 void part_fault(struct partition *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Reset every virtual device of the partition to power-on state. */
-void part_devices_init(struct partition *p);
+/* Builds the partition's virtual PC (hv/devices.c) and resets every
+ * device to power-on state; -1 if the device map overflows. */
+int part_devices_init(struct partition *p);
 
 /* Interrupt plumbing, hv/irq.c */
 void irq_init(struct partition *p);
@@ -94,10 +91,8 @@ void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi);
 void irq_lapic_written(struct vcpu *v, const struct vlapic_ipi *ipi, int eoi);
 void irq_before_entry(struct vcpu *v);
 void irq_hlt(struct vcpu *v);
-int irq_apic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
-		  uint64_t *val);
-int irq_ioapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
-		    uint64_t *val);
+vdev_mmio_fn irq_apic_mmio;   /* the vCPU's own local APIC page */
+vdev_mmio_fn irq_ioapic_mmio; /* the partition's I/O APIC page */
 
 /* Sets vCPU 0 up at the partition's entry point (hv/main.c). */
 void part_boot_vcpu(struct vcpu *v);

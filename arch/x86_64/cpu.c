@@ -127,8 +127,12 @@ struct isr_frame {
 
 void isr_common(struct isr_frame *f)
 {
-	if (f->vector == 2) {
+	if (f->vector == X86_EXC_NMI) {
 		this_cpu()->nmis++;
+		/* A kick between cpu_wait's check and its HLT: skip the HLT. */
+		if (f->rip >= (uint64_t)cpu_wait_window &&
+		    f->rip < (uint64_t)cpu_wait_end)
+			f->rip = (uint64_t)cpu_wait_end;
 		return;
 	}
 	hv_log("HOST EXCEPTION %lu error 0x%lx at RIP 0x%lx RSP 0x%lx "

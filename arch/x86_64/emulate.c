@@ -82,7 +82,7 @@ static size_t fetch(struct vcpu *v, const struct x86_code_view *cv,
 	return got;
 }
 
-int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw,
+int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw, void *dev,
 		      const char **why)
 {
 	uint8_t bytes[MAX_INSN];
@@ -100,18 +100,18 @@ int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw,
 		val = in.reg < 0 ? in.imm : insn_store_value(&in, src);
 		if (in.xchg) {
 			uint64_t old;
-			if (rw(v, gpa, in.size, false, &old))
+			if (rw(v, dev, gpa, in.size, false, &old))
 				goto fault;
-			if (rw(v, gpa, in.size, true, &val))
+			if (rw(v, dev, gpa, in.size, true, &val))
 				goto fault;
 			x86_set_gpr(
 			    v, in.reg,
 			    insn_apply_load(&in, x86_get_gpr(v, in.reg), old));
-		} else if (rw(v, gpa, in.size, true, &val)) {
+		} else if (rw(v, dev, gpa, in.size, true, &val)) {
 			goto fault;
 		}
 	} else {
-		if (rw(v, gpa, in.size, false, &val))
+		if (rw(v, dev, gpa, in.size, false, &val))
 			goto fault;
 		x86_set_gpr(v, in.reg,
 			    insn_apply_load(&in, x86_get_gpr(v, in.reg), val));

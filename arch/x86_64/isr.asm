@@ -69,3 +69,29 @@ isr_table:
 	dq isr_ %+ i
 %assign i i+1
 %endrep
+
+; void cpu_wait(volatile uint64_t *nmis, uint64_t seen)
+; Halts until an NMI (a kick) arrives, unless one arrived since `seen`.
+; A VM exit caused by an NMI leaves NMIs blocked until the next IRET
+; (SDM Vol. 3C 24.4.2 "blocking by NMI", 3A 6.7.1), so the CPU first
+; IRETs to itself to unblock them; otherwise a parked CPU could not be
+; kicked again. An NMI that lands between the check and the HLT would be
+; lost, so isr_common moves an NMI's return address inside
+; [cpu_wait_window, cpu_wait_end) to cpu_wait_end: the HLT is skipped.
+section .text
+global cpu_wait, cpu_wait_window, cpu_wait_end
+cpu_wait:
+	mov rax, rsp
+	push 0x10			; SS (SEL_DATA)
+	push rax			; RSP as before the frame
+	pushfq
+	push 0x08			; CS (SEL_CODE)
+	lea rax, [rel cpu_wait_window]
+	push rax
+	iretq				; unblocks NMIs; a pending one arrives here
+cpu_wait_window:
+	cmp [rdi], rsi
+	jne cpu_wait_end
+	hlt
+cpu_wait_end:
+	ret

@@ -29,6 +29,7 @@ struct percpu {
 	uint8_t *stack_top;
 	void *vmxon; /* VMXON region, NULL until VMX is on */
 	volatile uint64_t nmis;
+	uint64_t wait_seen;   /* nmis when arch_cpu_wait last returned */
 	volatile bool online; /* IDT loaded: safe to receive kicks (NMIs) */
 };
 
@@ -42,8 +43,10 @@ struct percpu *percpu_setup(unsigned index, uint32_t apic_id);
 
 extern struct percpu *percpu_table[64];
 
-/* isr.asm: entry stubs of vectors 0-31. */
+/* isr.asm: entry stubs of vectors 0-31, and the halt a kick ends. */
 extern const uint64_t isr_table[32];
+void cpu_wait(volatile uint64_t *nmis, uint64_t seen);
+extern const uint8_t cpu_wait_window[], cpu_wait_end[];
 /* trampoline.asm: the AP start-up code and the fields smp.c fills in. */
 extern uint8_t trampoline_start[], trampoline_end[];
 extern uint8_t tr_cr3[], tr_stack[], tr_entry[], tr_arg[], tr_alive[];

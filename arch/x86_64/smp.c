@@ -7,7 +7,6 @@
 #include "hv/console.h"
 #include "hv/cpu.h"
 
-
 static uint8_t *tramp;
 static void (*ap_fn)(unsigned);
 
@@ -67,8 +66,12 @@ void arch_kick(unsigned pcpu)
 		host_lapic_send_ipi(pc->apic_id, ICR_MODE_NMI);
 }
 
+/* Interrupts stay masked in the host; an NMI (kick) ends the wait, and
+ * one that came since the last wait ended makes it return at once (the
+ * caller re-checks what it waits for). */
 void arch_cpu_wait(void)
 {
-	/* Interrupts stay masked in the host; an NMI (kick) ends the HLT. */
-	__asm__ volatile("hlt");
+	struct percpu *pc = this_cpu();
+	cpu_wait(&pc->nmis, pc->wait_seen);
+	pc->wait_seen = pc->nmis;
 }

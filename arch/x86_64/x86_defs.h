@@ -6,42 +6,33 @@
 #define BH_X86_DEFS_H
 
 /* ---- MSRs (SDM Vol. 4) ------------------------------------------------- */
-#define MSR_IA32_TSC		  0x10u
-#define MSR_IA32_APIC_BASE	  0x1Bu
-#define MSR_IA32_FEATURE_CONTROL  0x3Au
-#define MSR_IA32_BIOS_UPDT_TRIG	  0x79u
-#define MSR_IA32_BIOS_SIGN_ID	  0x8Bu
-#define MSR_IA32_SYSENTER_CS	  0x174u
-#define MSR_IA32_SYSENTER_ESP	  0x175u
-#define MSR_IA32_SYSENTER_EIP	  0x176u
-#define MSR_IA32_MISC_ENABLE	  0x1A0u
-#define MSR_IA32_PAT		  0x277u
-#define MSR_IA32_TSC_DEADLINE	  0x6E0u
-#define MSR_IA32_VMX_BASIC	  0x480u
-#define MSR_IA32_VMX_PINBASED	  0x481u
-#define MSR_IA32_VMX_PROCBASED	  0x482u
-#define MSR_IA32_VMX_EXIT	  0x483u
-#define MSR_IA32_VMX_ENTRY	  0x484u
-#define MSR_IA32_VMX_MISC	  0x485u
-#define MSR_IA32_VMX_CR0_FIXED0	  0x486u
-#define MSR_IA32_VMX_CR0_FIXED1	  0x487u
-#define MSR_IA32_VMX_CR4_FIXED0	  0x488u
-#define MSR_IA32_VMX_CR4_FIXED1	  0x489u
-#define MSR_IA32_VMX_PROCBASED2	  0x48Bu
-#define MSR_IA32_VMX_TRUE_OFFSET  0xCu /* 0x481-0x484 -> 0x48D-0x490 */
-#define MSR_X2APIC_FIRST	  0x800u
-#define MSR_X2APIC_EOI		  0x80Bu
-#define MSR_X2APIC_ICR		  0x830u
-#define MSR_X2APIC_LAST		  0x8FFu
-#define MSR_IA32_EFER		  0xC0000080u
-#define MSR_IA32_STAR		  0xC0000081u
-#define MSR_IA32_LSTAR		  0xC0000082u
-#define MSR_IA32_CSTAR		  0xC0000083u
-#define MSR_IA32_FMASK		  0xC0000084u
-#define MSR_IA32_FS_BASE	  0xC0000100u
-#define MSR_IA32_GS_BASE	  0xC0000101u
-#define MSR_IA32_KERNEL_GS_BASE	  0xC0000102u
-#define MSR_IA32_TSC_AUX	  0xC0000103u
+#define MSR_IA32_TSC		 0x10u
+#define MSR_IA32_APIC_BASE	 0x1Bu
+#define MSR_IA32_FEATURE_CONTROL 0x3Au
+#define MSR_IA32_BIOS_UPDT_TRIG	 0x79u
+#define MSR_IA32_BIOS_SIGN_ID	 0x8Bu
+#define MSR_IA32_MISC_ENABLE	 0x1A0u
+#define MSR_IA32_PAT		 0x277u
+#define MSR_IA32_TSC_DEADLINE	 0x6E0u
+#define MSR_IA32_VMX_BASIC	 0x480u
+#define MSR_IA32_VMX_PINBASED	 0x481u
+#define MSR_IA32_VMX_PROCBASED	 0x482u
+#define MSR_IA32_VMX_EXIT	 0x483u
+#define MSR_IA32_VMX_ENTRY	 0x484u
+#define MSR_IA32_VMX_MISC	 0x485u
+#define MSR_IA32_VMX_CR0_FIXED0	 0x486u
+#define MSR_IA32_VMX_CR0_FIXED1	 0x487u
+#define MSR_IA32_VMX_CR4_FIXED0	 0x488u
+#define MSR_IA32_VMX_CR4_FIXED1	 0x489u
+#define MSR_IA32_VMX_PROCBASED2	 0x48Bu
+#define MSR_IA32_VMX_TRUE_OFFSET 0xCu /* 0x481-0x484 -> 0x48D-0x490 */
+#define MSR_X2APIC_FIRST	 0x800u
+#define MSR_X2APIC_EOI		 0x80Bu
+#define MSR_X2APIC_ICR		 0x830u
+#define MSR_X2APIC_LAST		 0x8FFu
+#define MSR_IA32_EFER		 0xC0000080u
+#define MSR_IA32_LSTAR		 0xC0000082u
+#define MSR_IA32_GS_BASE	 0xC0000101u
 
 /* IA32_APIC_BASE (SDM 10.4.4, 10.12.1) */
 #define APIC_BASE_BSP	 (1ull << 8)
@@ -49,8 +40,8 @@
 #define APIC_BASE_ENABLE (1ull << 11)
 
 /* IA32_FEATURE_CONTROL (SDM 23.7) */
-#define FEATURE_CONTROL_LOCK	   (1ull << 0)
-#define FEATURE_CONTROL_VMX_NOSMX  (1ull << 2)
+#define FEATURE_CONTROL_LOCK	  (1ull << 0)
+#define FEATURE_CONTROL_VMX_NOSMX (1ull << 2)
 
 /* ---- control registers, EFER, RFLAGS (SDM 2.5, 2.2.1, 2.3) -------------- */
 #define CR0_PE	    (1ull << 0)
@@ -66,28 +57,23 @@
 #define CR4_PKE	    (1ull << 22)
 #define EFER_LME    (1ull << 8)
 #define EFER_LMA    (1ull << 10)
-#define EFER_NXE    (1ull << 11)
 #define RFLAGS_IF   (1ull << 9)
 
 /* ---- exception vectors (SDM 6.3.1) -------------------------------------- */
 enum x86_vector {
-	X86_EXC_DE = 0,
 	X86_EXC_NMI = 2,
 	X86_EXC_UD = 6,
-	X86_EXC_DF = 8,
 	X86_EXC_GP = 13,
-	X86_EXC_PF = 14,
 	X86_EXC_MC = 18,
 };
 
 /* ---- local APIC (SDM 10.4.1, 10.6.1) ------------------------------------ */
-#define APIC_DEFAULT_BASE 0xFEE00000ull
-#define XAPIC_EOI	  0x0B0u
-#define XAPIC_ICR_LO	  0x300u
-#define XAPIC_ICR_HI	  0x310u
-#define ICR_BUSY	  (1u << 12)
-#define ICR_MODE_NMI	  0x400u
-#define ICR_INIT_ASSERT	  0x4500u
-#define ICR_STARTUP	  0x4600u
+#define XAPIC_EOI	0x0B0u
+#define XAPIC_ICR_LO	0x300u
+#define XAPIC_ICR_HI	0x310u
+#define ICR_BUSY	(1u << 12)
+#define ICR_MODE_NMI	0x400u
+#define ICR_INIT_ASSERT 0x4500u
+#define ICR_STARTUP	0x4600u
 
 #endif

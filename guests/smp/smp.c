@@ -9,6 +9,11 @@
  *              when not running on Bulkhead)
  *   timeout=T  how long the BSP waits for the APs, in units of one million
  *              busy-wait iterations (default 10000, a few seconds)
+ *   resets=N   once all are online, triple-fault until the partition has
+ *              been reset N times (needs on_fault = reset; default 0), so
+ *              every reset finds the APs running
+ *   spin=1     APs busy-wait in the guest once online (default: halt), so
+ *              a reset must pull them out of guest mode
  *
  * Output (status 0 on success, 1 on failure):
  *   smp: cpu <i> online             BSP first, then each AP in any order
@@ -42,6 +47,7 @@ void ap_main(void);
 
 static uint32_t uart_lock;
 static uint32_t aps_online;
+static bool ap_spin;
 
 static void lock(void)
 {
@@ -77,6 +83,8 @@ void ap_main(void)
 {
 	announce();
 	__atomic_fetch_add(&aps_online, 1u, __ATOMIC_SEQ_CST);
+	while (ap_spin)
+		barrier();
 	halt_forever();
 }
 
@@ -175,6 +183,8 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 
 	n = cmdline_get_u32(cmdline, "cpus", n);
 	uint32_t timeout = cmdline_get_u32(cmdline, "timeout", DEFAULT_TIMEOUT);
+	uint32_t resets = cmdline_get_u32(cmdline, "resets", 0);
+	ap_spin = cmdline_get_u32(cmdline, "spin", 0) != 0;
 
 	announce();
 	if (n == 0)
@@ -226,5 +236,13 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	lock();
 	kprintf("smp: all %u cpus online\n", n);
 	unlock();
+	if (resets && bh_present()) {
+		uint32_t done = cpuid(BH_CPUID_RESETS, 0).eax;
+		if (done < resets)
+			triple_fault();
+		lock();
+		kprintf("smp: done after %u resets\n", done);
+		unlock();
+	}
 	return 0;
 }

@@ -4,15 +4,13 @@
 #include "hv/exit.h"
 #include "hv/console.h"
 #include "arch/x86_64/x86_defs.h"
-
-#define APIC_PAGE    0xFEE00000ull
-#define MMIO_HOLE_LO 0xC0000000ull /* PC MMIO hole below 4 GiB */
-#define MMIO_HOLE_HI 0x100000000ull
+#include "hv/vdev/pcmap.h"
 
 /* Fail-soft MMIO: reads all-ones, writes dropped, counted. */
-static int mmio_soft(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
-		     uint64_t *val)
+static int mmio_soft(struct vcpu *v, void *dev, uint64_t gpa, unsigned size,
+		     bool write, uint64_t *val)
 {
+	(void)dev;
 	(void)gpa;
 	if (!write)
 		*val = size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
@@ -20,31 +18,33 @@ static int mmio_soft(struct vcpu *v, uint64_t gpa, unsigned size, bool write,
 	return 0;
 }
 
-/* Guest-physical accesses outside RAM: the local APIC page is emulated;
- * on a PC-like partition the rest of the MMIO hole fails soft, as absent
- * devices do on a PC. Anything else stops the partition. */
-static mmio_rw_fn *mmio_handler(struct vcpu *v, uint64_t gpa)
+/* Guest-physical accesses outside RAM: a registered device's page is
+ * emulated; on a PC-like partition the rest of the MMIO hole fails soft,
+ * as absent devices do on a PC. Anything else stops the partition. */
+static mmio_rw_fn *mmio_handler(struct vcpu *v, uint64_t gpa, void **dev)
 {
-	if ((gpa & ~0xFFFull) == APIC_PAGE && vlapic_hw_enabled(&v->lapic) &&
-	    !vlapic_x2apic(&v->lapic))
-		return irq_apic_mmio;
-	if (v->part->boot.pc_platform && (gpa & ~0xFFFull) == VIOAPIC_BASE)
-		return irq_ioapic_mmio;
-	if (v->part->boot.pc_platform && gpa >= MMIO_HOLE_LO &&
-	    gpa < MMIO_HOLE_HI)
+	const struct vdev *d = vdev_find(&v->part->devs, v, gpa, true);
+	if (d && d->ops->mmio) {
+		*dev = d->dev;
+		return d->ops->mmio;
+	}
+	*dev = NULL;
+	if (v->part->boot.pc_platform && gpa >= PC_MMIO_HOLE_LO &&
+	    gpa < PC_MMIO_HOLE_HI)
 		return mmio_soft;
 	return NULL;
 }
 
 void exit_mem(struct vcpu *v, const struct exit_info *e)
 {
-	mmio_rw_fn *rw = mmio_handler(v, e->mem.gpa);
+	void *dev;
+	mmio_rw_fn *rw = mmio_handler(v, e->mem.gpa, &dev);
 	const char *why;
 	if (rw && !e->mem.fetch) {
-		if (arch_emulate_mmio(v, e->mem.gpa, rw, &why) == 0)
+		if (arch_emulate_mmio(v, e->mem.gpa, rw, dev, &why) == 0)
 			return;
 		part_fault(v->part,
-			   "stopped: cannot emulate MMIO access at GPA 0x%lx "
+			   "cannot emulate MMIO access at GPA 0x%lx "
 			   "RIP 0x%lx: %s",
 			   (unsigned long)e->mem.gpa,
 			   (unsigned long)arch_vcpu_reg(v, VREG_RIP), why);

@@ -1,62 +1,7 @@
-/* Port I/O: the partition's own virtual devices, everything else fails
- * soft (reads all-ones, writes dropped and counted). */
+/* Port I/O: the device registry names the partition's virtual device for
+ * the port (hv/devices.c); every other port fails soft (reads all-ones,
+ * writes dropped and counted). */
 #include "hv/exit.h"
-#include "hv/abi.h"
-#include "hv/console.h"
-#include "hv/vdev/platform.h"
-
-struct io_range {
-	uint16_t base, len;
-	uint32_t (*read)(struct vcpu *v, uint16_t port, uint8_t size);
-	void (*write)(struct vcpu *v, uint16_t port, uint8_t size,
-		      uint32_t val);
-};
-
-static uint32_t uart_rd(struct vcpu *v, uint16_t port, uint8_t size)
-{
-	(void)size;
-	console_poll_input(); /* the guest is looking for input */
-	return vuart_read(&v->part->uart, port - BH_UART_BASE);
-}
-
-static void uart_wr(struct vcpu *v, uint16_t port, uint8_t size, uint32_t val)
-{
-	(void)size;
-	vuart_write(&v->part->uart, port - BH_UART_BASE, (uint8_t)val);
-}
-
-static uint32_t pic_rd(struct vcpu *v, uint16_t port, uint8_t size)
-{
-	(void)size;
-	spin_lock(&v->part->pic_lock);
-	uint32_t val = vpic_read(&v->part->pic, port);
-	spin_unlock(&v->part->pic_lock);
-	return val;
-}
-
-static void pic_wr(struct vcpu *v, uint16_t port, uint8_t size, uint32_t val)
-{
-	(void)size;
-	spin_lock(&v->part->pic_lock);
-	vpic_write(&v->part->pic, port, (uint8_t)val);
-	spin_unlock(&v->part->pic_lock);
-}
-
-static const struct io_range fixed_ranges[] = {
-    {BH_UART_BASE, 8, uart_rd, uart_wr},
-    {0x20, 2, pic_rd, pic_wr},	/* 8259 master */
-    {0xA0, 2, pic_rd, pic_wr},	/* 8259 slave */
-    {0x4D0, 2, pic_rd, pic_wr}, /* ELCR */
-};
-
-static const struct io_range *find_range(uint16_t port)
-{
-	for (unsigned i = 0; i < BH_ARRAY_SIZE(fixed_ranges); i++)
-		if (port >= fixed_ranges[i].base &&
-		    port < fixed_ranges[i].base + fixed_ranges[i].len)
-			return &fixed_ranges[i];
-	return NULL;
-}
 
 static void store_in(struct vcpu *v, uint8_t size, uint32_t val)
 {
@@ -83,24 +28,19 @@ void exit_io(struct vcpu *v, const struct exit_info *e)
 		return;
 	}
 	uint32_t mask = size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+	uint32_t val = (uint32_t)v->regs.rax & mask;
 	if (!e->io.in && p->cfg->exit_port && port == p->cfg->exit_port) {
-		p->exit_status = (uint32_t)v->regs.rax & mask;
+		p->exit_status = val;
 		part_stop(p, "exited with status %u", p->exit_status);
 		return;
 	}
-	uint32_t pval = (uint32_t)v->regs.rax & mask;
-	if (platform_io(v, port, size, e->io.in, &pval)) {
-		if (e->io.in)
-			store_in(v, size, pval & mask);
-		arch_vcpu_skip(v);
-		return;
-	}
-	const struct io_range *r = find_range(port);
-	if (e->io.in)
-		store_in(v, size, r ? r->read(v, port, size) & mask : mask);
-	else if (r)
-		r->write(v, port, size, (uint32_t)v->regs.rax & mask);
-	if (!r)
+	const struct vdev *d = vdev_find(&p->devs, v, port, false);
+	if (!d || !d->ops->io ||
+	    !d->ops->io(v, d->dev, port, size, e->io.in, &val)) {
+		val = mask;
 		__atomic_add_fetch(&p->io_dropped, 1, __ATOMIC_RELAXED);
+	}
+	if (e->io.in)
+		store_in(v, size, val & mask);
 	arch_vcpu_skip(v);
 }

@@ -5,6 +5,7 @@
  * everything works on (pointer, length) spans. Parsing stops at the first
  * error, which is reported with its 1-based line number. */
 #include "hv/load/config.h"
+#include "hv/vdev/pcmap.h"
 
 /* Longest piece of user text quoted back in an error message. */
 #define QUOTE_MAX 40
@@ -518,8 +519,9 @@ static int set_on_fault(struct parser *ps, struct span v)
  * RTC, PCI configuration, ACPI PM block, debug port 0x80, the UARTs that
  * may be the hypervisor console). */
 static const struct cfg_port_range reserved_ports[] = {
-    {0x20, 0x21}, {0x40, 0x43}, {0x60, 0x64},	{0x70, 0x71},	{0x80, 0x80},
-    {0x92, 0x92}, {0xA0, 0xA1}, {0x4D0, 0x4D1}, {0x600, 0x60B}, {0xCF8, 0xCFF},
+#define X(first, last) {first, last},
+    PC_RESERVED_PORTS(X)
+#undef X
 };
 
 static bool ranges_meet(struct cfg_port_range a, struct cfg_port_range b)

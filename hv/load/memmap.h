@@ -4,15 +4,16 @@
 #define BH_MEMMAP_H
 
 #include "hv/lib/lib.h"
+#include "hv/vdev/pcmap.h"
 
 #define MM_TYPE_RAM	 1u /* usable RAM */
 #define MM_TYPE_RESERVED 2u /* reserved */
 
 /* Fixed PC-like low-memory layout every partition sees. */
-#define MM_EBDA_START  0x9FC00u	 /* end of conventional usable RAM */
-#define MM_EBDA_END    0xA0000u	 /* start of the VGA hole */
-#define MM_BIOS_START  0xF0000u	 /* BIOS area (reserved) */
-#define MM_HIGH_START  0x100000u /* 1 MiB: start of upper RAM */
+#define MM_EBDA_START  0x9FC00u	    /* end of conventional usable RAM */
+#define MM_EBDA_END    0xA0000u	    /* start of the VGA hole */
+#define MM_BIOS_START  PC_BIOS_AREA /* BIOS area (reserved) */
+#define MM_HIGH_START  0x100000u    /* 1 MiB: start of upper RAM */
 #define MM_MIN_RAM     BH_MIB(2)
 #define MM_MAX_ENTRIES 4u /* entries memmap_build produces */
 

@@ -3,6 +3,7 @@
 #include "hv/load/mbinfo.h"
 #include "hv/load/memmap.h"
 #include "hv/vdev/acpi_build.h"
+#include "hv/vdev/pcmap.h"
 
 static int load_multiboot(const struct cfg_partition *cfg,
 			  const struct part_images *imgs, struct guest_mem *mem,
@@ -17,9 +18,11 @@ static int load_multiboot(const struct cfg_partition *cfg,
 		mods[i].len = imgs->modules[i].len;
 		mods[i].string = cfg->modules[i];
 	}
-	out->entry = ent.entry;
+	/* Multiboot spec 3.2: EAX = magic, EBX = the information. */
+	out->cpu.eip = ent.entry;
+	out->cpu.eax = 0x2BADB002;
 	return mb_build_info(mem, &ent, cfg->cmdline, mods, imgs->nmodules,
-			     &out->info, why);
+			     &out->cpu.ebx, why);
 }
 
 static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
@@ -28,28 +31,28 @@ static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
 {
 	struct mm_entry e820[8];
 	unsigned n;
-	if (mem->size < PLAT_ACPI_GPA + PLAT_ACPI_SIZE ||
+	if (mem->size < PC_ACPI_GPA + PC_ACPI_SIZE ||
 	    memmap_build(mem->size, e820, BH_ARRAY_SIZE(e820), &n)) {
 		*why = "partition RAM too small";
 		return -1;
 	}
 	struct acpi_platform plat = {
 	    .ncpus = nvcpus,
-	    .lapic_addr = 0xFEE00000u,
+	    .lapic_addr = (uint32_t)PC_LAPIC_BASE,
 	    .pic = true,
-	    .pm1a_evt_port = PLAT_PM1A_EVT,
-	    .pm1a_cnt_port = PLAT_PM1A_CNT,
-	    .pm_tmr_port = PLAT_PM_TMR,
-	    .sci_irq = PLAT_SCI_IRQ,
-	    .reset_port = 0xCF9,
-	    .s5_slp_typ = PLAT_S5_TYP,
+	    .pm1a_evt_port = PC_PM1A_EVT,
+	    .pm1a_cnt_port = PC_PM1A_CNT,
+	    .pm_tmr_port = PC_PM_TMR,
+	    .sci_irq = PC_IRQ_SCI,
+	    .reset_port = PC_RESET,
+	    .s5_slp_typ = PC_S5_SLP_TYP,
 	    .oem_id = "BLKHD ",
-	    .ioapic_addr = 0xFEC00000u,
+	    .ioapic_addr = (uint32_t)PC_IOAPIC_BASE,
 	    .ioapic_id = (uint8_t)nvcpus, /* after the vCPUs' APIC IDs */
 	};
 	uint64_t rsdp;
 	size_t used;
-	if (acpi_build(mem->base + PLAT_ACPI_GPA, PLAT_ACPI_SIZE, PLAT_ACPI_GPA,
+	if (acpi_build(mem->base + PC_ACPI_GPA, PC_ACPI_SIZE, PC_ACPI_GPA,
 		       &plat, &rsdp, &used, why))
 		return -1;
 	struct linux_load_in in = {
@@ -65,10 +68,14 @@ static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
 	struct linux_load_out lo;
 	if (linux_load(mem, &in, &lo, why))
 		return -1;
-	out->entry = lo.entry32;
-	out->info = lo.boot_params;
-	out->gdt_base = lo.gdt_gpa;
-	out->gdt_limit = lo.gdt_limit;
+	/* Linux boot protocol, 32-bit entry: ESI = boot_params,
+	 * __BOOT_CS/__BOOT_DS loaded from the boot GDT. */
+	out->cpu.eip = lo.entry32;
+	out->cpu.esi = lo.boot_params;
+	out->cpu.code_sel = 0x10;
+	out->cpu.data_sel = 0x18;
+	out->cpu.gdt_base = lo.gdt_gpa;
+	out->cpu.gdt_limit = lo.gdt_limit;
 	out->pc_platform = true;
 	return 0;
 }
@@ -99,7 +106,10 @@ int part_load(const struct cfg_partition *cfg, unsigned nvcpus,
 	case IMAGE_RAW:
 		r = raw_load(imgs->kernel.data, imgs->kernel.len, cfg->entry,
 			     mem, &ent, &why);
-		out->entry = cfg->entry;
+		/* CS:IP = entry >> 4 : entry & 15 */
+		out->cpu.real_mode = true;
+		out->cpu.cs = (uint16_t)(cfg->entry >> 4);
+		out->cpu.eip = cfg->entry & 15;
 		break;
 	case IMAGE_MULTIBOOT_ELF:
 		r = load_multiboot(cfg, imgs, mem, out, &why);

@@ -18,24 +18,24 @@ struct part_images {
 	unsigned nmodules;
 };
 
+/* The boot vCPU's first state, as its image format prescribes: the
+ * core applies it as it is, knowing no format. */
+struct boot_cpu {
+	bool real_mode; /* 16-bit real mode at cs:eip, else 32-bit flat */
+	uint16_t cs;	/* real mode: code segment */
+	uint32_t eip;
+	uint16_t code_sel, data_sel; /* protected mode; 0 = 0x08/0x10 */
+	uint32_t gdt_base;	     /* 0 = no GDT */
+	uint16_t gdt_limit;
+	uint32_t eax, ebx, esi;
+};
+
 /* Where and how the boot vCPU starts. */
 struct part_boot {
 	enum image_kind kind;
-	uint32_t entry;	   /* EIP (Multiboot, Linux) or linear address (raw) */
-	uint32_t info;	   /* EBX (Multiboot info) or ESI (Linux zero page) */
-	uint32_t gdt_base; /* Linux: the boot GDT; 0 otherwise */
-	uint16_t gdt_limit;
+	struct boot_cpu cpu;
 	bool pc_platform; /* the guest gets ACPI, PIC, PM timer (Linux) */
 };
-
-/* Platform constants of the PC a Linux partition sees. */
-#define PLAT_ACPI_GPA  0xF0000u
-#define PLAT_ACPI_SIZE 0x10000u
-#define PLAT_PM1A_EVT  0x600u
-#define PLAT_PM1A_CNT  0x604u
-#define PLAT_PM_TMR    0x608u
-#define PLAT_SCI_IRQ   9u
-#define PLAT_S5_TYP    5u
 
 /* Scrubs the partition's RAM and loads its images; 0, or -1 with a
  * reason in err (the partition's config line is the caller's). */

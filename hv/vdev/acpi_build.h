@@ -2,7 +2,7 @@
  * Pure logic: compiled into the core and unit-tested on the host.
  *
  * acpi_build() fills a caller buffer that the guest will see at
- * guest-physical base_gpa (the hypervisor uses MM_BIOS_START, 0xF0000, in
+ * guest-physical base_gpa (the hypervisor uses PC_ACPI_GPA, 0xF0000, in
  * the reserved BIOS area). Fixed layout, offsets from base_gpa:
  *
  *   0x000  RSDP  36 bytes, ACPI 2.0+ (revision 2), first so that a scan of
@@ -12,7 +12,8 @@
  *   0x0B0  XSDT  52 bytes: FADT, MADT (64-bit pointers)
  *   0x0F0  FADT  276 bytes, revision 6.0, not hardware-reduced
  *   0x210  DSDT  50 bytes: header + Name (_S5_, Package {typ, typ, 0, 0})
- *   0x250  MADT  44 + 8 * ncpus + 6 bytes (ends the table set)
+ *   0x250  MADT  44 + 8 * ncpus + 6 bytes, + 22 with an I/O APIC (ends
+ *                the table set)
  *
  * Total ACPI_BUILD_SIZE(ncpus): 0x292 (658) bytes for 2 vCPUs, 2682 bytes
  * at most (255 vCPUs). Every byte in [0, size) is written (padding is
@@ -32,12 +33,14 @@
  *    pm_tmr_port = 0 describes a platform without the PM timer.
  *  - Reset: byte 0x06 written to reset_port (0xCF9) via the FADT reset
  *    register; reset_port = 0 leaves RESET_REG_SUP clear.
- *  - SCI on ISA IRQ sci_irq of the 8259 pair (no IOAPIC: Linux runs the PIC
- *    interrupt model), level triggered, so Linux may program the ELCR
- *    (ports 0x4D0/0x4D1) for it.
+ *  - SCI on ISA IRQ sci_irq, level triggered, so Linux may program the
+ *    ELCR (ports 0x4D0/0x4D1) for it.
  *  - The MADT lists vCPUs with APIC IDs 0..ncpus-1, processor UIDs equal to
- *    the APIC IDs, LINT1 of every local APIC wired to NMI, no IOAPIC and
- *    no interrupt source overrides. APIC IDs stay below 255, so the
+ *    the APIC IDs, LINT1 of every local APIC wired to NMI and, when
+ *    ioapic_addr is set, one I/O APIC (GSIs from 0) with the ISA IRQ 0 ->
+ *    GSI 2 interrupt source override (ACPI_BUILD_SIZE_IOAPIC); without it,
+ *    no I/O APIC and no overrides (Linux then runs the PIC interrupt
+ *    model). APIC IDs stay below 255, so the
  *    Processor Local APIC entry (type 0) describes each of them; ACPI
  *    reserves x2APIC entries (type 9) for IDs >= 255, which this platform
  *    cannot have (ACPI_MAX_CPUS).

@@ -1,37 +1,36 @@
 #include "hv/vdev/platform.h"
-#include "hv/console.h"
-#include "hv/load/part_load.h"
-
-uint64_t platform_tsc_hz = 1000000000ull;
+#include "hv/vdev/pcmap.h"
 
 #define PM_TIMER_HZ	3579545ull /* ACPI spec 4.8.3.3 */
 #define PM1_SCI_EN	0x0001
 #define PM1_SLP_TYP(x)	(((x) >> 10) & 7)
 #define PM1_SLP_EN	0x2000
 #define RST_CPU		0x04 /* port 0xCF9 */
+#define KBC_STATUS	0x1C /* no data, self test passed */
 #define KBC_PULSE_RESET 0xFE
 
-void platform_init(struct partition *p)
+void platform_init(struct platform *pl, uint64_t now)
 {
-	p->plat.pm1_cnt = PM1_SCI_EN;
-	p->plat.epoch_tsc = arch_now();
+	memset(pl, 0, sizeof(*pl));
+	pl->pm1_cnt = PM1_SCI_EN;
+	pl->epoch_tsc = now;
 }
 
 /* ---- ACPI PM timer and PM1 registers ------------------------------- */
 
-static uint32_t pm_timer(void)
+static uint32_t pm_timer(const struct plat_env *env)
 {
-	uint64_t t = arch_now(), hz = platform_tsc_hz;
+	uint64_t t = env->now, hz = env->tsc_hz;
 	uint64_t ticks = t / hz * PM_TIMER_HZ + t % hz * PM_TIMER_HZ / hz;
 	return (uint32_t)ticks & 0xFFFFFF;
 }
 
-static void pm1_cnt_write(struct vcpu *v, uint32_t val)
+static void pm1_cnt_write(struct platform *pl, struct plat_env *env,
+			  uint32_t val)
 {
-	struct partition *p = v->part;
-	p->plat.pm1_cnt = (val & ~PM1_SLP_EN) | PM1_SCI_EN;
-	if ((val & PM1_SLP_EN) && PM1_SLP_TYP(val) == PLAT_S5_TYP)
-		part_stop(p, "powered off (ACPI S5)");
+	pl->pm1_cnt = (val & ~PM1_SLP_EN) | PM1_SCI_EN;
+	if ((val & PM1_SLP_EN) && PM1_SLP_TYP(val) == PC_S5_SLP_TYP)
+		env->action = PLAT_POWEROFF;
 }
 
 /* ---- CMOS RTC (MC146818): a fixed epoch plus elapsed TSC time --------- */
@@ -41,11 +40,11 @@ static uint8_t bcd(unsigned x)
 	return (uint8_t)(((x / 10) << 4) | (x % 10));
 }
 
-static uint8_t rtc_read(struct partition *p)
+static uint8_t rtc_read(const struct platform *pl, const struct plat_env *env)
 {
-	uint64_t secs = (arch_now() - p->plat.epoch_tsc) / platform_tsc_hz;
+	uint64_t secs = (env->now - pl->epoch_tsc) / env->tsc_hz;
 	unsigned s = secs % 60, m = (secs / 60) % 60, h = (secs / 3600) % 24;
-	switch (p->plat.cmos_index & 0x7F) {
+	switch (pl->cmos_index & 0x7F) {
 	case 0x00:
 		return bcd(s);
 	case 0x02:
@@ -77,73 +76,76 @@ static uint8_t rtc_read(struct partition *p)
 
 /* ---- reset requests ---------------------------------------------------- */
 
-static void reset_port_write(struct vcpu *v, uint16_t port, uint8_t size,
+static void reset_port_write(struct plat_env *env, uint16_t port, uint8_t size,
 			     uint32_t val)
 {
+	env->action = PLAT_RESET;
 	/* A 4-byte access at 0xCF8 spans 0xCF9: only a byte write resets. */
-	if (port == 0xCF9 && size == 1 && (val & RST_CPU))
-		part_reset(v->part, "reset through port 0xCF9");
-	else if (port == 0x64 && (val & 0xFF) == KBC_PULSE_RESET)
-		part_reset(v->part, "reset through the keyboard controller");
-	else if (port == 0x92 && (val & 1))
-		part_reset(v->part, "reset through port 0x92");
+	if (port == PC_RESET && size == 1 && (val & RST_CPU))
+		env->why = "reset through port 0xCF9";
+	else if (port == PC_KBC_CMD && (val & 0xFF) == KBC_PULSE_RESET)
+		env->why = "reset through the keyboard controller";
+	else if (port == PC_FAST_A20 && (val & 1))
+		env->why = "reset through port 0x92";
+	else
+		env->action = PLAT_NONE;
 }
 
-bool platform_io(struct vcpu *v, uint16_t port, uint8_t size, bool in,
-		 uint32_t *val)
+static bool in_range(uint16_t port, uint16_t base, uint16_t n)
 {
-	struct partition *p = v->part;
-	if (port == 0xCF9 || port == 0x64 || port == 0x92) {
+	return port >= base && port < base + n;
+}
+
+/* Fills *val for IN; the caller masks it to the access size. */
+static bool pc_port(struct platform *pl, struct plat_env *env, uint16_t port,
+		    uint8_t size, bool in, uint32_t *val)
+{
+	if (port == PC_PCI_ADDR && size == 4) {
 		if (in)
-			*val = port == 0x64 ? 0x1C : 0; /* KBC: no data */
+			*val = pl->pci_addr;
 		else
-			reset_port_write(v, port, size, *val);
+			pl->pci_addr = *val;
+	} else if (in_range(port, PC_PCI_DATA, 4)) {
+		if (in)
+			*val = 0xFFFFFFFFu; /* no device at any address */
+	} else if (port == PC_CMOS_INDEX || port == PC_CMOS_DATA) {
+		if (port == PC_CMOS_INDEX && !in)
+			pl->cmos_index = (uint8_t)*val;
+		else if (port == PC_CMOS_DATA && in)
+			*val = rtc_read(pl, env);
+		else if (in)
+			*val = pl->cmos_index;
+	} else if (in_range(port, PC_PM1A_EVT, 4)) {
+		if (in)
+			*val = 0; /* no events, none enabled */
+	} else if (in_range(port, PC_PM1A_CNT, 2)) {
+		if (in)
+			*val = pl->pm1_cnt;
+		else if (port == PC_PM1A_CNT && size >= 2)
+			pm1_cnt_write(pl, env, *val);
+	} else if (in_range(port, PC_PM_TMR, 4)) {
+		if (in)
+			*val = pm_timer(env) >> ((port - PC_PM_TMR) * 8);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+bool platform_io(struct platform *pl, struct plat_env *env, uint16_t port,
+		 uint8_t size, bool in, uint32_t *val)
+{
+	if (port == PC_RESET || port == PC_KBC_CMD || port == PC_FAST_A20) {
+		if (in)
+			*val = port == PC_KBC_CMD ? KBC_STATUS : 0;
+		else
+			reset_port_write(env, port, size, *val);
 		return true;
 	}
-	if (port == 0x60) {
+	if (port == PC_KBC_DATA) {
 		if (in)
 			*val = 0;
 		return true;
 	}
-	if (!p->boot.pc_platform)
-		return false;
-	if (port == 0xCF8 && size == 4) {
-		if (in)
-			*val = p->plat.pci_addr;
-		else
-			p->plat.pci_addr = *val;
-		return true;
-	}
-	if (port >= 0xCFC && port <= 0xCFF) {
-		if (in)
-			*val = 0xFFFFFFFFu; /* no device at any address */
-		return true;
-	}
-	if (port == 0x70 || port == 0x71) {
-		if (port == 0x70 && !in)
-			p->plat.cmos_index = (uint8_t)*val;
-		else if (port == 0x71 && in)
-			*val = rtc_read(p);
-		else if (in)
-			*val = p->plat.cmos_index;
-		return true;
-	}
-	if (port >= PLAT_PM1A_EVT && port < PLAT_PM1A_EVT + 4) {
-		if (in)
-			*val = 0; /* no events, none enabled */
-		return true;
-	}
-	if (port >= PLAT_PM1A_CNT && port < PLAT_PM1A_CNT + 2) {
-		if (in)
-			*val = p->plat.pm1_cnt;
-		else if (port == PLAT_PM1A_CNT && size >= 2)
-			pm1_cnt_write(v, *val);
-		return true;
-	}
-	if (port >= PLAT_PM_TMR && port < PLAT_PM_TMR + 4) {
-		if (in)
-			*val = pm_timer() >> ((port - PLAT_PM_TMR) * 8);
-		return true;
-	}
-	return false;
+	return pc_port(pl, env, port, size, in, val);
 }

@@ -6,7 +6,6 @@
 
 #include "hv/lib/lib.h"
 
-#define VIOAPIC_BASE	0xFEC00000ull
 #define VIOAPIC_PINS	24
 #define VIOAPIC_VERSION 0x11
 

@@ -23,8 +23,9 @@
 #define BH_VLAPIC_H
 
 #include "hv/lib/lib.h"
+#include "hv/vdev/pcmap.h"
 
-#define VLAPIC_DEFAULT_BASE	0xFEE00000ull
+#define VLAPIC_DEFAULT_BASE	PC_LAPIC_BASE
 #define VLAPIC_BASE_BSP		(1ull << 8)
 #define VLAPIC_BASE_EXTD	(1ull << 10)
 #define VLAPIC_BASE_EN		(1ull << 11)

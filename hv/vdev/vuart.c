@@ -1,9 +1,10 @@
-/* Virtual 16550: the partition's console. Transmit is line-buffered and
- * printed on the hypervisor console tagged with the partition's name;
- * receive is fed from the console input routing. Registers follow the
- * PC16550D datasheet; the emulation is polled-only (no interrupts yet). */
+/* Virtual 16550A: the partition's console. Transmit is line-buffered
+ * and goes to the owner's line sink (the hypervisor console, tagged with
+ * the partition's name); receive is fed from the console input routing;
+ * the receive and transmit-empty interrupts drive the owner's IRQ line.
+ * Registers follow the PC16550D datasheet. Pure: no console, no IRQ
+ * routing of its own. */
 #include "hv/vdev/vuart.h"
-#include "hv/console.h"
 
 enum { R_DATA, R_IER, R_IIR_FCR, R_LCR, R_MCR, R_LSR, R_MSR, R_SCR };
 /* regs[] slot keeping the divisor latch high byte (DLAB=1, offset 1);
@@ -22,16 +23,21 @@ enum { R_DATA, R_IER, R_IIR_FCR, R_LCR, R_MCR, R_LSR, R_MSR, R_SCR };
 #define IER_THRE	0x02
 #define IER_MASK	0x0F
 
-void vuart_init(struct vuart *u, const char *tag)
+void vuart_init(struct vuart *u, const char *tag, vuart_line_fn *line_out,
+		void (*irq)(void *ctx, bool level), void *irq_ctx)
 {
 	memset(u, 0, sizeof(*u));
 	u->tag = tag;
+	u->line_out = line_out;
+	u->irq = irq;
+	u->irq_ctx = irq_ctx;
 	u->regs[R_LCR] = 0x03;
 }
 
 static void emit_line(struct vuart *u)
 {
-	console_guest_line(u->tag, u->line, u->len);
+	if (u->line_out)
+		u->line_out(u->tag, u->line, u->len);
 	u->len = 0;
 }
 

@@ -10,6 +10,9 @@
 #define VUART_LINE_MAX 200
 #define VUART_RX_SIZE  64
 
+/* Where complete output lines go (the hypervisor console, tagged). */
+typedef void vuart_line_fn(const char *tag, const char *line, size_t len);
+
 struct vuart {
 	struct spinlock lock;
 	const char *tag;
@@ -21,11 +24,13 @@ struct vuart {
 	bool thre_pending; /* transmit-holding-empty interrupt latched */
 	bool fifo;	   /* FCR bit 0: 16550A FIFO mode */
 	bool irq_line;	   /* current IRQ level */
+	vuart_line_fn *line_out;
 	void (*irq)(void *ctx, bool level);
 	void *irq_ctx;
 };
 
-void vuart_init(struct vuart *u, const char *tag);
+void vuart_init(struct vuart *u, const char *tag, vuart_line_fn *line_out,
+		void (*irq)(void *ctx, bool level), void *irq_ctx);
 /* Guest access to register `off` (0..7). */
 uint32_t vuart_read(struct vuart *u, unsigned off);
 void vuart_write(struct vuart *u, unsigned off, uint8_t val);

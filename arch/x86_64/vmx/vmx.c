@@ -118,8 +118,8 @@ const char *arch_virt_enable(void)
 	/* SDM 23.7: IA32_FEATURE_CONTROL bit 0 lock, bit 2 VMX outside SMX */
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	if (!(fc & FEATURE_CONTROL_LOCK))
-		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK |
-						    FEATURE_CONTROL_VMX_NOSMX);
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_NOSMX);
 	else if (!(fc & FEATURE_CONTROL_VMX_NOSMX))
 		return "VMX disabled and locked in IA32_FEATURE_CONTROL";
 	/* SDM 23.8: CR0/CR4 fixed bits in VMX operation. */
@@ -194,8 +194,8 @@ static int setup_controls(struct vcpu *v)
 		   EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER |
 		       EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
 		   0, &exit) ||
-	    adjust(ctl_msr(MSR_IA32_VMX_ENTRY), ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
-		   0, &entry))
+	    adjust(ctl_msr(MSR_IA32_VMX_ENTRY),
+		   ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, 0, &entry))
 		return -1;
 	struct vmx_vcpu *x = VMX(v);
 	x->pin = pin;
@@ -341,32 +341,3 @@ _Static_assert(offsetof(struct guest_regs, rax) == 0 &&
 		   sizeof(struct guest_regs) == 120,
 	       "struct guest_regs layout as vmx_entry.asm expects");
 _Static_assert(HOST_RSP == 0x6C14, "HOST_RSP as vmx_entry.asm encodes it");
-
-/* ---- snapshots: the snapshot issue implements these ------------------- */
-
-int arch_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
-{
-	(void)v;
-	(void)out;
-	return -1; /* not supported yet */
-}
-
-int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
-{
-	(void)v;
-	(void)in;
-	return -1; /* not supported yet */
-}
-
-int arch_dirty_log_start(struct partition *p)
-{
-	(void)p;
-	return -1; /* not supported yet */
-}
-
-int arch_dirty_log_collect(struct partition *p, uint64_t *bitmap)
-{
-	(void)p;
-	(void)bitmap;
-	return -1; /* not supported yet */
-}

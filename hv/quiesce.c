@@ -1,0 +1,69 @@
+/* Parked vCPUs wait with arch_cpu_wait(), so a long rendezvous (a paused
+ * partition) costs no exits and no spinning; every release kicks them. */
+#include "hv/quiesce.h"
+#include "hv/partition.h"
+
+static void kick_others(struct partition *p)
+{
+	unsigned self = arch_this_cpu();
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		if (p->vcpus[i].pcpu != self)
+			arch_kick(p->vcpus[i].pcpu);
+}
+
+int quiesce_start(struct partition *p, const struct quiesce_req *r)
+{
+	struct quiesce *q = &p->quiesce;
+	spin_lock(&q->lock);
+	if (q->pending) {
+		spin_unlock(&q->lock);
+		return -1;
+	}
+	q->req = *r;
+	__atomic_store_n(&q->arrived, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pending, true, __ATOMIC_RELEASE);
+	spin_unlock(&q->lock);
+	kick_others(p);
+	return 0;
+}
+
+bool quiesce_pending(const struct partition *p)
+{
+	return __atomic_load_n(&p->quiesce.pending, __ATOMIC_ACQUIRE);
+}
+
+void quiesce_release(struct partition *p)
+{
+	struct quiesce *q = &p->quiesce;
+	__atomic_store_n(&q->pending, false, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&q->gen, 1, __ATOMIC_ACQ_REL);
+	kick_others(p);
+}
+
+static void wait_release(struct quiesce *q, unsigned gen)
+{
+	while (__atomic_load_n(&q->gen, __ATOMIC_ACQUIRE) == gen)
+		arch_cpu_wait();
+}
+
+void quiesce_park(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	struct quiesce *q = &p->quiesce;
+	unsigned gen = __atomic_load_n(&q->gen, __ATOMIC_ACQUIRE);
+	if (q->req.each)
+		q->req.each(v, q->req.arg);
+	__atomic_add_fetch(&q->arrived, 1, __ATOMIC_ACQ_REL);
+	if (v->index != 0) {
+		wait_release(q, gen);
+		return;
+	}
+	while (__atomic_load_n(&q->arrived, __ATOMIC_ACQUIRE) < p->nvcpus)
+		__asm__ volatile("pause");
+	if (q->req.boot)
+		q->req.boot(v, q->req.arg);
+	if (q->req.keep)
+		wait_release(q, gen);
+	else
+		quiesce_release(p);
+}

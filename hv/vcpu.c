@@ -1,0 +1,47 @@
+/* The vCPU loop: each vCPU runs on its own dedicated CPU forever,
+ * entering the guest, dispatching its exits, and coming to its
+ * partition's rendezvous (reset, later pause and snapshots) when asked. */
+#include "hv/partition.h"
+
+static void wait_for_sipi(struct vcpu *v)
+{
+	while (v->sipi_vector < 0 && v->part->state == PART_RUNNING &&
+	       !quiesce_pending(v->part))
+		__asm__ volatile("pause");
+	if (v->part->state != PART_RUNNING || quiesce_pending(v->part))
+		return;
+	/* SDM Vol. 3A 8.4.4.1: the AP starts in real mode at vector:0000. */
+	struct vcpu_start s = {.mode = VCPU_REAL16,
+			       .cs = (uint16_t)(v->sipi_vector << 8)};
+	v->sipi_vector = -1;
+	memset(&v->regs, 0, sizeof(v->regs));
+	arch_vcpu_start(v, &s);
+	v->state = VCPU_RUNNING;
+}
+
+void vcpu_loop(struct vcpu *v)
+{
+	struct exit_info e;
+	for (;;) {
+		if (quiesce_pending(v->part)) {
+			quiesce_park(v);
+			continue;
+		}
+		if (v->part->state == PART_STOPPED) {
+			v->state = VCPU_STOPPED;
+			arch_cpu_wait();
+			continue;
+		}
+		if (v->init_pending) {
+			v->init_pending = false;
+			v->state = VCPU_WAIT_SIPI;
+		}
+		if (v->state == VCPU_WAIT_SIPI) {
+			wait_for_sipi(v);
+			continue;
+		}
+		irq_before_entry(v);
+		arch_vcpu_run(v, &e);
+		exit_dispatch(v, &e);
+	}
+}

@@ -1,0 +1,268 @@
+/* RDMSR/WRMSR exits (hv/exit/msr.c) through exit_dispatch on the fake
+ * backend: the allowlist, #GP for everything else, IA32_APIC_BASE mode
+ * switches, the TSC-deadline timer and the x2APIC MSR view. */
+#include "tests/core/core_test.h"
+
+#define APIC_BASE_DEFAULT 0xFEE00000ull
+
+static struct vcpu *setup_vcpu(unsigned nvcpus)
+{
+	struct partition *p = fake_part_create(
+	    0, &(struct fake_part_opts){.nvcpus = nvcpus, .first_pcpu = 1});
+	struct vcpu *v = &p->vcpus[0];
+	/* Protected mode, so exceptions carry their error code. */
+	assert_true(arch_vcpu_set_cr(v, 0, CR0_ET | CR0_PE));
+	return v;
+}
+
+static void rdmsr(struct vcpu *v, uint32_t msr)
+{
+	struct exit_info e = {.kind = EXIT_RDMSR};
+	v->regs.rcx = msr;
+	v->regs.rax = 0xDEADBEEFDEADBEEFull;
+	v->regs.rdx = 0xDEADBEEFDEADBEEFull;
+	exit_dispatch(v, &e);
+}
+
+static void wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct exit_info e = {.kind = EXIT_WRMSR};
+	v->regs.rcx = msr;
+	v->regs.rax = (uint32_t)val | 0xFFFFFFFF00000000ull; /* upper ignored */
+	v->regs.rdx = val >> 32;
+	exit_dispatch(v, &e);
+}
+
+static uint64_t edx_eax(const struct vcpu *v)
+{
+	assert_int_equal(v->regs.rax >> 32, 0);
+	assert_int_equal(v->regs.rdx >> 32, 0);
+	return v->regs.rdx << 32 | v->regs.rax;
+}
+
+/* #GP(0) queued for the next entry and the instruction not skipped. */
+static void assert_gp(struct vcpu *v, unsigned skips_before)
+{
+	struct arch_vcpu *a = fake_vcpu(v);
+	assert_true(a->event.valid);
+	assert_true(a->event.exception);
+	assert_int_equal(a->event.vector, X86_EXC_GP);
+	assert_true(a->event.has_err);
+	assert_int_equal(a->event.err, 0);
+	assert_int_equal(a->skips, skips_before);
+	a->event.valid = false; /* "delivered" */
+}
+
+static void test_rdmsr_allowlisted(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(1);
+	struct arch_vcpu *a = fake_vcpu(v);
+	uint64_t rip = a->rip;
+	fake_set_insn_len(v, 2);
+
+	rdmsr(v, MSR_IA32_MISC_ENABLE);
+	assert_int_equal(edx_eax(v), 0x1801);
+	assert_int_equal(a->skips, 1);
+	assert_int_equal(a->rip, rip + 2);
+	assert_false(a->event.valid);
+
+	rdmsr(v, MSR_IA32_FEATURE_CONTROL);
+	assert_int_equal(edx_eax(v), 1); /* locked, VMX off */
+	rdmsr(v, MSR_IA32_BIOS_SIGN_ID);
+	assert_int_equal(edx_eax(v), 0);
+
+	fake_set_now(0x123456789ABull);
+	rdmsr(v, MSR_IA32_TSC);
+	assert_int_equal(edx_eax(v), 0x123456789ABull);
+
+	rdmsr(v, MSR_IA32_APIC_BASE);
+	assert_int_equal(edx_eax(v),
+			 APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_BSP);
+	assert_int_equal(v->exits[EXIT_RDMSR], 5);
+	assert_int_equal(a->skips, 5);
+}
+
+static void test_wrmsr_allowlisted(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(1);
+	wrmsr(v, MSR_IA32_MISC_ENABLE, 0x1); /* ignored */
+	wrmsr(v, MSR_IA32_BIOS_UPDT_TRIG, 0x1000);
+	wrmsr(v, MSR_IA32_BIOS_SIGN_ID, 0);
+	assert_false(fake_vcpu(v)->event.valid);
+	assert_int_equal(fake_vcpu(v)->skips, 3);
+	rdmsr(v, MSR_IA32_MISC_ENABLE);
+	assert_int_equal(edx_eax(v), 0x1801);
+	assert_int_equal(v->exits[EXIT_WRMSR], 3);
+}
+
+/* Unknown MSRs, reads of write-only and writes of read-only entries:
+ * #GP(0), RIP unchanged, registers untouched. */
+static void test_unknown_msr_gp(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(1);
+	uint64_t rip = fake_vcpu(v)->rip;
+	rdmsr(v, 0x12345);
+	assert_gp(v, 0);
+	assert_int_equal(v->regs.rax, 0xDEADBEEFDEADBEEFull);
+	assert_int_equal(fake_vcpu(v)->rip, rip);
+	wrmsr(v, 0x12345, 1);
+	assert_gp(v, 0);
+	wrmsr(v, MSR_IA32_TSC, 0); /* read only */
+	assert_gp(v, 0);
+	wrmsr(v, MSR_IA32_FEATURE_CONTROL, 5); /* no nested VMX */
+	assert_gp(v, 0);
+	rdmsr(v, MSR_IA32_BIOS_UPDT_TRIG); /* write only */
+	assert_gp(v, 0);
+	rdmsr(v, MSR_IA32_LSTAR); /* passed through by VMX, never exits */
+	assert_gp(v, 0);
+	assert_int_equal(v->exits[EXIT_RDMSR], 3);
+	assert_int_equal(v->exits[EXIT_WRMSR], 3);
+}
+
+/* In real mode the #GP carries no error code (the backend drops it). */
+static void test_gp_real_mode_no_error_code(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(1);
+	assert_true(arch_vcpu_set_cr(v, 0, CR0_ET));
+	rdmsr(v, 0x12345);
+	struct arch_vcpu *a = fake_vcpu(v);
+	assert_true(a->event.valid);
+	assert_int_equal(a->event.vector, X86_EXC_GP);
+	assert_false(a->event.has_err);
+}
+
+/* IA32_APIC_BASE: relocation and reserved bits are refused with #GP, the
+ * base stays. */
+static void test_apic_base_relocation_refused(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(1);
+	const uint64_t cur =
+	    APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_BSP;
+	wrmsr(v, MSR_IA32_APIC_BASE, 0xFED00000ull | APIC_BASE_ENABLE);
+	assert_gp(v, 0);
+	wrmsr(v, MSR_IA32_APIC_BASE, cur | 1); /* reserved bit 0 */
+	assert_gp(v, 0);
+	wrmsr(v, MSR_IA32_APIC_BASE, APIC_BASE_DEFAULT | APIC_BASE_X2APIC);
+	assert_gp(v, 0); /* EN=0 EXTD=1 is invalid */
+	rdmsr(v, MSR_IA32_APIC_BASE);
+	assert_int_equal(edx_eax(v), cur);
+	/* Rewriting the same value is accepted. */
+	wrmsr(v, MSR_IA32_APIC_BASE, cur);
+	assert_false(fake_vcpu(v)->event.valid);
+	assert_int_equal(fake_vcpu(v)->skips, 2);
+}
+
+/* x2APIC MSRs #GP in xAPIC mode and work after the switch. */
+static void test_x2apic_after_enable(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(2);
+	struct vcpu *v1 = &v->part->vcpus[1];
+	rdmsr(v, 0x802); /* ID */
+	assert_gp(v, 0);
+	assert_int_equal(v->regs.rax, 0xDEADBEEFDEADBEEFull);
+
+	wrmsr(v, MSR_IA32_APIC_BASE,
+	      APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	assert_false(fake_vcpu(v)->event.valid);
+	assert_true(vlapic_x2apic(&v->lapic));
+	rdmsr(v, MSR_IA32_APIC_BASE);
+	assert_int_equal(edx_eax(v), APIC_BASE_DEFAULT | APIC_BASE_ENABLE |
+					 APIC_BASE_X2APIC | APIC_BASE_BSP);
+	rdmsr(v, 0x802);
+	assert_int_equal(edx_eax(v), 0); /* x2APIC ID = vCPU index */
+	rdmsr(v, 0x803);
+	assert_int_equal(edx_eax(v), VLAPIC_VERSION);
+	rdmsr(v, 0x80D); /* LDR: cluster 0, bit 0 */
+	assert_int_equal(edx_eax(v), 1);
+	/* SVR: software-enable the APIC. */
+	wrmsr(v, 0x80F, 0x1FF);
+	rdmsr(v, 0x80F);
+	assert_int_equal(edx_eax(v), 0x1FF);
+	/* x2APIC -> xAPIC directly is refused (SDM 10.12.5). */
+	wrmsr(v, MSR_IA32_APIC_BASE, APIC_BASE_DEFAULT | APIC_BASE_ENABLE);
+	assert_gp(v, 7);
+	/* Reading a write-only register (EOI) is #GP. */
+	rdmsr(v, MSR_X2APIC_EOI);
+	assert_gp(v, 7);
+	assert_int_equal(fake_vcpu(v)->skips, 7);
+
+	/* A fixed IPI through the x2APIC ICR reaches vCPU 1 (whose guest
+	 * software-enabled its APIC). */
+	struct vlapic_ipi none;
+	vlapic_mmio_write(&v1->lapic, VLAPIC_SVR, 0x1FF, 0, &none);
+	wrmsr(v, MSR_X2APIC_ICR, (1ull << 32) | 0x4061);
+	assert_false(fake_vcpu(v)->event.valid);
+	assert_int_equal(vlapic_pending(&v1->lapic), 0x61);
+	assert_int_equal(fake_kicks(v1->pcpu), 1);
+	/* A self IPI (x2APIC SELF IPI register, 0x83F). */
+	wrmsr(v, 0x83F, 0x62);
+	assert_int_equal(vlapic_pending(&v->lapic), 0x62);
+	assert_int_equal(fake_kicks(v->pcpu), 0); /* its own CPU */
+}
+
+/* IA32_TSC_DEADLINE: 0 unless the LVT timer is in TSC-deadline mode; armed,
+ * it drives the backend deadline; once passed it reads 0 and the timer
+ * vector is pending. */
+static void test_tsc_deadline(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(1);
+	struct arch_vcpu *a = fake_vcpu(v);
+	const uint64_t t0 = 0x100000000ull, dl = t0 + 50000;
+	fake_set_now(t0);
+	wrmsr(v, MSR_IA32_TSC_DEADLINE, dl); /* ignored: LVT one-shot */
+	rdmsr(v, MSR_IA32_TSC_DEADLINE);
+	assert_int_equal(edx_eax(v), 0);
+
+	/* The guest's xAPIC: SVR on, LVT timer TSC-deadline, vector 0xEC,
+	 * written through MMIO exits. */
+	struct vlapic_ipi none;
+	vlapic_mmio_write(&v->lapic, VLAPIC_SVR, 0x1FF, t0, &none);
+	vlapic_mmio_write(&v->lapic, VLAPIC_LVT_TIMER,
+			  VLAPIC_TIMER_DEADLINE | 0xEC, t0, &none);
+	wrmsr(v, MSR_IA32_TSC_DEADLINE, dl);
+	rdmsr(v, MSR_IA32_TSC_DEADLINE);
+	assert_int_equal(edx_eax(v), dl);
+	assert_int_equal(v->regs.rdx, 1);
+
+	irq_before_entry(v);
+	assert_int_equal(a->deadline, dl);
+	assert_false(a->event.valid);
+
+	fake_set_now(dl + 1);
+	rdmsr(v, MSR_IA32_TSC_DEADLINE);
+	assert_int_equal(edx_eax(v), 0);
+	fake_set_rflags(v, RFLAGS_IF);
+	irq_before_entry(v);
+	assert_true(a->event.valid);
+	assert_false(a->event.exception);
+	assert_int_equal(a->event.vector, 0xEC);
+	assert_int_equal(a->deadline, UINT64_MAX);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_rdmsr_allowlisted, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_wrmsr_allowlisted, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_msr_gp, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_gp_real_mode_no_error_code,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_apic_base_relocation_refused,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_x2apic_after_enable,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_tsc_deadline, core_setup,
+					    core_teardown),
+	};
+	return CORE_RUN(tests);
+}
