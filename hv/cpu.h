@@ -10,7 +10,6 @@ struct vcpu;
 
 struct hv_cpu {
 	struct vcpu *vcpu; /* the vCPU pinned here, NULL if the CPU is idle */
-	uint32_t apic_id;  /* physical APIC ID, from the loader */
 };
 
 extern struct hv_cpu hv_cpus[BI_MAX_CPUS];

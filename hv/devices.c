@@ -90,79 +90,59 @@ static bool lapic_active(struct vcpu *v, void *dev)
 	return vlapic_hw_enabled(&v->lapic) && !vlapic_x2apic(&v->lapic);
 }
 
-#define OPS(n, io_fn, mmio_fn, active_fn, reset_fn)                            \
-	static const struct vdev_ops n = {                                     \
-	    .name = #n,                                                        \
-	    .io = io_fn,                                                       \
-	    .mmio = mmio_fn,                                                   \
-	    .active = active_fn,                                               \
-	    .reset = reset_fn,                                                 \
-	    .save = vdev_save_unsupported,                                     \
-	    .restore = vdev_restore_unsupported,                               \
-	}
-OPS(uart, uart_io, NULL, NULL, uart_reset);
-OPS(pic, pic_io, NULL, NULL, pic_reset);
-OPS(platform, plat_io, NULL, NULL, plat_reset);
-OPS(pc_ports, plat_io, NULL, NULL, NULL);	/* state is the platform's */
-OPS(ioapic, NULL, irq_ioapic_mmio, NULL, NULL); /* reset by pic */
-OPS(lapic, NULL, irq_apic_mmio, lapic_active, NULL);
+/* save/restore stay NULL: not supported until the snapshot issue. */
+static const struct vdev_ops uart = {
+    .name = "uart", .io = uart_io, .reset = uart_reset};
+static const struct vdev_ops pic = {
+    .name = "pic", .io = pic_io, .reset = pic_reset};
+static const struct vdev_ops platform = {
+    .name = "platform", .io = plat_io, .reset = plat_reset};
+/* The PC-only ports of the same platform state (reset with it). */
+static const struct vdev_ops pc_ports = {.name = "pc-ports", .io = plat_io};
+/* Reset with the interrupt controllers (pic_reset). */
+static const struct vdev_ops ioapic = {.name = "ioapic",
+				       .mmio = irq_ioapic_mmio};
+static const struct vdev_ops lapic = {
+    .name = "lapic", .mmio = irq_apic_mmio, .active = lapic_active};
 
-#define MAX_CLAIMS 5
-struct pc_device {
+/* Which device answers what, in reset order: the UART, the interrupt
+ * controllers, the platform (as the devices came up before the registry).
+ * pc: only on partitions with the PC platform (Linux). */
+static const struct pc_claim {
 	const struct vdev_ops *ops;
-	bool pc_only; /* only on partitions with the PC platform (Linux) */
-	bool mmio;
-	struct {
-		uint64_t first, last;
-	} at[MAX_CLAIMS];
+	bool pc, mmio;
+	uint64_t first, last;
+} pc_claims[] = {
+    {&uart, false, false, PC_UART, PC_UART + 7},
+    {&pic, false, false, PC_PIC_MASTER, PC_PIC_MASTER + 1},
+    {&pic, false, false, PC_PIC_SLAVE, PC_PIC_SLAVE + 1},
+    {&pic, false, false, PC_ELCR, PC_ELCR + 1},
+    {&platform, false, false, PC_KBC_DATA, PC_KBC_DATA},
+    {&platform, false, false, PC_KBC_CMD, PC_KBC_CMD},
+    {&platform, false, false, PC_FAST_A20, PC_FAST_A20},
+    {&platform, false, false, PC_RESET, PC_RESET},
+    {&pc_ports, true, false, PC_CMOS_INDEX, PC_CMOS_DATA},
+    {&pc_ports, true, false, PC_PCI_ADDR, PC_PCI_ADDR},
+    {&pc_ports, true, false, PC_PCI_DATA, PC_PCI_DATA + 3},
+    {&pc_ports, true, false, PC_PM1A_EVT, PC_PM1A_CNT + 1},
+    {&pc_ports, true, false, PC_PM_TMR, PC_PM_TMR + 3},
+    {&ioapic, true, true, PC_IOAPIC_BASE, PC_IOAPIC_BASE + 0xFFF},
+    {&lapic, false, true, PC_LAPIC_BASE, PC_LAPIC_BASE + 0xFFF},
 };
 
-/* In reset order: the UART, then the interrupt controllers, then the
- * platform (as the devices came up before the registry). */
-static const struct pc_device pc_devices[] = {
-    {&uart, false, false, {{PC_UART, PC_UART + 7}}},
-    {&pic,
-     false,
-     false,
-     {{PC_PIC_MASTER, PC_PIC_MASTER + 1},
-      {PC_PIC_SLAVE, PC_PIC_SLAVE + 1},
-      {PC_ELCR, PC_ELCR + 1}}},
-    {&platform,
-     false,
-     false,
-     {{PC_KBC_DATA, PC_KBC_DATA},
-      {PC_KBC_CMD, PC_KBC_CMD},
-      {PC_FAST_A20, PC_FAST_A20},
-      {PC_RESET, PC_RESET}}},
-    {&pc_ports,
-     true,
-     false,
-     {{PC_CMOS_INDEX, PC_CMOS_DATA},
-      {PC_PCI_ADDR, PC_PCI_ADDR},
-      {PC_PCI_DATA, PC_PCI_DATA + 3},
-      {PC_PM1A_EVT, PC_PM1A_CNT + 1},
-      {PC_PM_TMR, PC_PM_TMR + 3}}},
-    {&ioapic, true, true, {{PC_IOAPIC_BASE, PC_IOAPIC_BASE + 0xFFF}}},
-    {&lapic, false, true, {{PC_LAPIC_BASE, PC_LAPIC_BASE + 0xFFF}}},
-};
-
-static int add_device(struct partition *p, const struct pc_device *d)
-{
-	int i = vdev_add(&p->devs, d->ops, p);
-	for (unsigned k = 0; i >= 0 && k < MAX_CLAIMS && d->at[k].last; k++)
-		if (vdev_claim(&p->devs, i, d->at[k].first, d->at[k].last,
-			       d->mmio))
-			return -1;
-	return i < 0 ? -1 : 0;
-}
-
+/* A device is added at its first claim; the claims of one device are
+ * consecutive. */
 int part_devices_init(struct partition *p)
 {
+	int d = -1;
 	vdev_map_init(&p->devs);
-	for (unsigned i = 0; i < BH_ARRAY_SIZE(pc_devices); i++) {
-		if (pc_devices[i].pc_only && !p->boot.pc_platform)
+	for (unsigned i = 0; i < BH_ARRAY_SIZE(pc_claims); i++) {
+		const struct pc_claim *c = &pc_claims[i];
+		if (c->pc && !p->boot.pc_platform)
 			continue;
-		if (add_device(p, &pc_devices[i]))
+		if (d < 0 || p->devs.devs[d].ops != c->ops)
+			d = vdev_add(&p->devs, c->ops, p);
+		if (vdev_claim(&p->devs, d, c->first, c->last, c->mmio))
 			return -1;
 	}
 	vdev_reset_all(&p->devs);

@@ -4,6 +4,7 @@
  * vCPUs, and the halt loop that waits for the next event. Only the
  * partition's own vCPUs are ever reachable. */
 #include "hv/partition.h"
+#include "hv/vdev/pcmap.h"
 #include "arch/x86_64/x86_defs.h"
 #include "hv/console.h"
 
@@ -50,7 +51,7 @@ void irq_set_isa(struct partition *p, unsigned irq, bool level)
 	spin_lock(&p->pic_lock);
 	vpic_set_irq(&p->pic, irq, level);
 	bool pending = vpic_pending(&p->pic) >= 0;
-	vioapic_set_irq(&p->ioapic, irq == 0 ? 2 : irq, level, &msg);
+	vioapic_set_irq(&p->ioapic, PC_IOAPIC_GSI(irq), level, &msg);
 	spin_unlock(&p->pic_lock);
 	if (pending && p->nvcpus)
 		wake(&p->vcpus[0]);

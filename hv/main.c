@@ -111,8 +111,6 @@ void core_main(struct boot_info *bi)
 {
 	boot = bi;
 	hv_ncpus = bi->ncpus;
-	for (unsigned i = 0; i < bi->ncpus && i < BI_MAX_CPUS; i++)
-		hv_cpus[i].apic_id = bi->apic_id[i];
 	console_init(bi->console_port);
 	if (bi->tsc_khz)
 		hv_tsc_hz = bi->tsc_khz * 1000;
@@ -140,10 +138,10 @@ void core_main(struct boot_info *bi)
 	for (unsigned cpu = 1; cpu < bi->ncpus; cpu++) {
 		if (!hv_cpus[cpu].vcpu)
 			continue;
-		if (arch_start_cpu(cpu, hv_cpus[cpu].apic_id, ap_main))
+		if (arch_start_cpu(cpu, bi->apic_id[cpu], ap_main))
 			part_stop(hv_cpus[cpu].vcpu->part,
 				  "CPU %u (APIC ID %u) did not start", cpu,
-				  hv_cpus[cpu].apic_id);
+				  bi->apic_id[cpu]);
 	}
 	cpu_main(0);
 }

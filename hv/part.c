@@ -55,10 +55,7 @@ void part_stop(struct partition *p, const char *fmt, ...)
 	vuart_flush(&p->uart);
 	hv_log("partition %s %s", p->name, why);
 	print_exit_counts(p);
-	unsigned self = arch_this_cpu();
-	for (unsigned i = 0; i < p->nvcpus; i++)
-		if (p->vcpus[i].pcpu != self)
-			arch_kick(p->vcpus[i].pcpu);
+	part_kick(p);
 	check_all_stopped();
 }
 

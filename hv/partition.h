@@ -74,6 +74,9 @@ const char *exit_kind_name(enum exit_kind k);
 /* Restart the partition from its pristine images (reboot request, or a
  * fault with on_fault = reset). Safe from any of its vCPUs. */
 void part_reset(struct partition *p, const char *why);
+/* Kicks the CPUs of the partition's vCPUs but the caller's, so each
+ * re-checks the partition's state (hv/quiesce.c). */
+void part_kick(struct partition *p);
 /* Fatal guest fault: stop or reset per the partition's on_fault. */
 void part_fault(struct partition *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

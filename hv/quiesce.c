@@ -3,7 +3,7 @@
 #include "hv/quiesce.h"
 #include "hv/partition.h"
 
-static void kick_others(struct partition *p)
+void part_kick(struct partition *p)
 {
 	unsigned self = arch_this_cpu();
 	for (unsigned i = 0; i < p->nvcpus; i++)
@@ -23,7 +23,7 @@ int quiesce_start(struct partition *p, const struct quiesce_req *r)
 	__atomic_store_n(&q->arrived, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&q->pending, true, __ATOMIC_RELEASE);
 	spin_unlock(&q->lock);
-	kick_others(p);
+	part_kick(p);
 	return 0;
 }
 
@@ -37,7 +37,7 @@ void quiesce_release(struct partition *p)
 	struct quiesce *q = &p->quiesce;
 	__atomic_store_n(&q->pending, false, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&q->gen, 1, __ATOMIC_ACQ_REL);
-	kick_others(p);
+	part_kick(p);
 }
 
 static void wait_release(struct quiesce *q, unsigned gen)

@@ -84,11 +84,4 @@ struct __attribute__((packed)) desc_ptr {
 	uint64_t base;
 };
 
-static inline uint64_t read_rflags(void)
-{
-	uint64_t f;
-	__asm__ volatile("pushfq; popq %0" : "=r"(f));
-	return f;
-}
-
 #endif

@@ -72,8 +72,8 @@ static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
 	 * __BOOT_CS/__BOOT_DS loaded from the boot GDT. */
 	out->cpu.eip = lo.entry32;
 	out->cpu.esi = lo.boot_params;
-	out->cpu.code_sel = 0x10;
-	out->cpu.data_sel = 0x18;
+	out->cpu.code_sel = LINUX_BOOT_CS;
+	out->cpu.data_sel = LINUX_BOOT_DS;
 	out->cpu.gdt_base = lo.gdt_gpa;
 	out->cpu.gdt_limit = lo.gdt_limit;
 	out->pc_platform = true;

@@ -1,18 +1,16 @@
 #include "hv/vdev/platform.h"
+#include "hv/vdev/acpi_build.h"
 #include "hv/vdev/pcmap.h"
 
 #define PM_TIMER_HZ	3579545ull /* ACPI spec 4.8.3.3 */
-#define PM1_SCI_EN	0x0001
-#define PM1_SLP_TYP(x)	(((x) >> 10) & 7)
-#define PM1_SLP_EN	0x2000
-#define RST_CPU		0x04 /* port 0xCF9 */
-#define KBC_STATUS	0x1C /* no data, self test passed */
+#define RST_CPU		0x04	   /* port 0xCF9 */
+#define KBC_STATUS	0x1C	   /* no data, self test passed */
 #define KBC_PULSE_RESET 0xFE
 
 void platform_init(struct platform *pl, uint64_t now)
 {
 	memset(pl, 0, sizeof(*pl));
-	pl->pm1_cnt = PM1_SCI_EN;
+	pl->pm1_cnt = ACPI_PM1_CNT_SCI_EN;
 	pl->epoch_tsc = now;
 }
 
@@ -28,8 +26,10 @@ static uint32_t pm_timer(const struct plat_env *env)
 static void pm1_cnt_write(struct platform *pl, struct plat_env *env,
 			  uint32_t val)
 {
-	pl->pm1_cnt = (val & ~PM1_SLP_EN) | PM1_SCI_EN;
-	if ((val & PM1_SLP_EN) && PM1_SLP_TYP(val) == PC_S5_SLP_TYP)
+	pl->pm1_cnt = (val & ~ACPI_PM1_CNT_SLP_EN) | ACPI_PM1_CNT_SCI_EN;
+	if ((val & ACPI_PM1_CNT_SLP_EN) &&
+	    (val & ACPI_PM1_CNT_SLP_TYP_MASK) >> ACPI_PM1_CNT_SLP_TYP_SHIFT ==
+		PC_S5_SLP_TYP)
 		env->action = PLAT_POWEROFF;
 }
 
@@ -40,38 +40,25 @@ static uint8_t bcd(unsigned x)
 	return (uint8_t)(((x / 10) << 4) | (x % 10));
 }
 
+/* Registers other than the time: a fixed date, 2026-01-01 (weekday
+ * register 7), divider set and never "update in progress", 24-hour BCD
+ * without interrupts, battery good. Unlisted registers read 0. */
+static const uint8_t cmos_fixed[0x80] = {
+    [0x06] = 7,	   [0x07] = 0x01, [0x08] = 0x01, [0x09] = 0x26,
+    [0x0A] = 0x26, [0x0B] = 0x02, [0x0D] = 0x80, [0x32] = 0x20,
+};
+
 static uint8_t rtc_read(const struct platform *pl, const struct plat_env *env)
 {
 	uint64_t secs = (env->now - pl->epoch_tsc) / env->tsc_hz;
-	unsigned s = secs % 60, m = (secs / 60) % 60, h = (secs / 3600) % 24;
-	switch (pl->cmos_index & 0x7F) {
-	case 0x00:
-		return bcd(s);
-	case 0x02:
-		return bcd(m);
-	case 0x04:
-		return bcd(h);
-	case 0x06:
-		return 7; /* weekday */
-	case 0x07:
-		return bcd(1); /* day: a fixed date, 2026-01-01 */
-	case 0x08:
-		return bcd(1); /* month */
-	case 0x09:
-		return bcd(26); /* year */
-	case 0x32:
-		return bcd(20); /* century */
-	case 0x0A:
-		return 0x26; /* divider, never "update in progress" */
-	case 0x0B:
-		return 0x02; /* 24-hour, BCD, no interrupts */
-	case 0x0C:
-		return 0x00;
-	case 0x0D:
-		return 0x80; /* battery good */
-	default:
-		return 0x00;
-	}
+	unsigned idx = pl->cmos_index & 0x7F;
+	if (idx == 0x00)
+		return bcd(secs % 60);
+	if (idx == 0x02)
+		return bcd((secs / 60) % 60);
+	if (idx == 0x04)
+		return bcd((secs / 3600) % 24);
+	return cmos_fixed[idx];
 }
 
 /* ---- reset requests ---------------------------------------------------- */

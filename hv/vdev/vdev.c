@@ -52,20 +52,3 @@ void vdev_reset_all(struct vdev_map *m)
 		if (m->devs[i].ops->reset)
 			m->devs[i].ops->reset(m->devs[i].dev);
 }
-
-int vdev_save_unsupported(const void *dev, void *buf, size_t len, size_t *used)
-{
-	(void)dev;
-	(void)buf;
-	(void)len;
-	*used = 0;
-	return VDEV_ENOTSUP;
-}
-
-int vdev_restore_unsupported(void *dev, const void *buf, size_t len)
-{
-	(void)dev;
-	(void)buf;
-	(void)len;
-	return VDEV_ENOTSUP;
-}

@@ -12,7 +12,6 @@ struct vcpu;
 
 #define VDEV_MAX	12
 #define VDEV_MAX_RANGES 24
-#define VDEV_ENOTSUP	(-2) /* save/restore: not supported (yet) */
 
 /* Port access: true if the device answered (for IN, *val holds the data);
  * false leaves the port unowned (reads all-ones, counted). */
@@ -30,8 +29,8 @@ struct vdev_ops {
 	 * APIC page answers only in xAPIC mode.) */
 	bool (*active)(struct vcpu *v, void *dev);
 	void (*reset)(void *dev);
-	/* Snapshots: the bytes of the device's state; VDEV_ENOTSUP until the
-	 * snapshot issue implements them. */
+	/* Snapshots: the bytes of the device's state. NULL = not supported:
+	 * no device has them until the snapshot issue. */
 	int (*save)(const void *dev, void *buf, size_t len, size_t *used);
 	int (*restore)(void *dev, const void *buf, size_t len);
 };
@@ -66,8 +65,5 @@ const struct vdev *vdev_find(const struct vdev_map *m, struct vcpu *v,
 			     uint64_t addr, bool mmio);
 /* Resets every device, in registration order. */
 void vdev_reset_all(struct vdev_map *m);
-/* Save/restore for devices whose state is not saved yet. */
-int vdev_save_unsupported(const void *dev, void *buf, size_t len, size_t *used);
-int vdev_restore_unsupported(void *dev, const void *buf, size_t len);
 
 #endif

@@ -29,10 +29,6 @@ enum vmcs_field64 {
 	IO_BITMAP_A = 0x2000,
 	IO_BITMAP_B = 0x2002,
 	MSR_BITMAP = 0x2004,
-	EXIT_MSR_STORE_ADDR = 0x2006,
-	EXIT_MSR_LOAD_ADDR = 0x2008,
-	ENTRY_MSR_LOAD_ADDR = 0x200A,
-	TSC_OFFSET = 0x2010,
 	EPT_POINTER = 0x201A,
 	GUEST_PHYSICAL_ADDRESS = 0x2400,
 	VMCS_LINK_POINTER = 0x2800,
@@ -60,11 +56,9 @@ enum vmcs_field32 {
 	VM_INSN_ERROR = 0x4400,
 	EXIT_REASON = 0x4402,
 	EXIT_INTR_INFO = 0x4404,
-	EXIT_INTR_ERROR = 0x4406,
 	IDT_VECTORING_INFO = 0x4408,
 	IDT_VECTORING_ERROR = 0x440A,
 	EXIT_INSN_LEN = 0x440C,
-	EXIT_INSN_INFO = 0x440E,
 	GUEST_ES_LIMIT = 0x4800,
 	GUEST_CS_LIMIT = 0x4802,
 	GUEST_SS_LIMIT = 0x4804,
@@ -159,37 +153,20 @@ static inline void vmwrite_raw(uint32_t field, uint64_t v)
 		vmcs_error("vmwrite", field);
 }
 
-static inline uint16_t vmread16(enum vmcs_field16 f)
-{
-	return (uint16_t)vmread_raw(f);
-}
-static inline uint32_t vmread32(enum vmcs_field32 f)
-{
-	return (uint32_t)vmread_raw(f);
-}
-static inline uint64_t vmread64(enum vmcs_field64 f)
-{
-	return vmread_raw(f);
-}
-static inline uint64_t vmreadn(enum vmcs_fieldn f)
-{
-	return vmread_raw(f);
-}
-static inline void vmwrite16(enum vmcs_field16 f, uint16_t v)
-{
-	vmwrite_raw(f, v);
-}
-static inline void vmwrite32(enum vmcs_field32 f, uint32_t v)
-{
-	vmwrite_raw(f, v);
-}
-static inline void vmwrite64(enum vmcs_field64 f, uint64_t v)
-{
-	vmwrite_raw(f, v);
-}
-static inline void vmwriten(enum vmcs_fieldn f, uint64_t v)
-{
-	vmwrite_raw(f, v);
-}
+/* vmreadW/vmwriteW for each width W: the enum type checks the field. */
+#define VMCS_ACCESSORS(w, type)                                                \
+	static inline type vmread##w(enum vmcs_field##w f)                     \
+	{                                                                      \
+		return (type)vmread_raw(f);                                    \
+	}                                                                      \
+	static inline void vmwrite##w(enum vmcs_field##w f, type v)            \
+	{                                                                      \
+		vmwrite_raw(f, v);                                             \
+	}
+VMCS_ACCESSORS(16, uint16_t)
+VMCS_ACCESSORS(32, uint32_t)
+VMCS_ACCESSORS(64, uint64_t)
+VMCS_ACCESSORS(n, uint64_t)
+#undef VMCS_ACCESSORS
 
 #endif

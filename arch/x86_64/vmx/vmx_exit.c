@@ -5,64 +5,38 @@
 #include "arch/x86_64/x86.h"
 #include "hv/console.h"
 
-enum {
-	R_EXCEPTION_NMI = 0,
-	R_EXTINT = 1,
-	R_TRIPLE = 2,
-	R_INIT = 3,
-	R_CPUID = 10,
-	R_GETSEC = 11,
-	R_IRQ_WINDOW = 7,
-	R_HLT = 12,
-	R_INVD = 13,
-	R_VMCALL = 18,
-	R_VMCLEAR = 19,
-	R_VMXON = 27,
-	R_CR = 28,
-	R_IO = 30,
-	R_RDMSR = 31,
-	R_WRMSR = 32,
-	R_BAD_GUEST = 33,
-	R_BAD_MSR_LOAD = 34,
-	R_MWAIT = 36,
-	R_MONITOR = 39,
-	R_MCE_ENTRY = 41,
-	R_EPT_VIOLATION = 48,
-	R_INVEPT = 50,
-	R_PREEMPT = 52,
-	R_INVVPID = 53,
-	R_XSETBV = 55,
-	R_MAX = 70,
-};
+#define R_EXCEPTION_NMI 0
+#define R_MAX		70
 
-/* Basic exit reason -> the core's exit kind; unlisted reasons are
- * EXIT_UNHANDLED (0 would be EXIT_IO, hence the +1 encoding). */
+/* Basic exit reason (by its number in Appendix C) -> the core's exit
+ * kind; unlisted reasons are EXIT_UNHANDLED (0 would be EXIT_IO, hence the
+ * +1 encoding). */
 #define K(kind) (EXIT_##kind + 1)
 static const uint8_t reason_kind[R_MAX] = {
-    [R_EXTINT] = K(INTERRUPT),
-    [R_TRIPLE] = K(TRIPLE_FAULT),
-    [R_INIT] = K(NMI), /* an INIT is a kick too: re-check and re-enter */
-    [R_CPUID] = K(CPUID),
-    [R_GETSEC] = K(PRIV_INSN),
-    [R_HLT] = K(HLT),
-    [R_IRQ_WINDOW] = K(IRQ_WINDOW),
-    [R_INVD] = K(INVD),
-    [R_VMCALL] = K(HYPERCALL),
-    [R_VMCLEAR... R_VMXON] = K(PRIV_INSN), /* VMCLEAR..VMXON: 19-27 */
-    [R_CR] = K(CR_ACCESS),
-    [R_IO] = K(IO),
-    [R_RDMSR] = K(RDMSR),
-    [R_WRMSR] = K(WRMSR),
-    [R_BAD_GUEST] = K(ENTRY_FAILED),
-    [R_BAD_MSR_LOAD] = K(ENTRY_FAILED),
-    [R_MWAIT] = K(PRIV_INSN),
-    [R_MONITOR] = K(PRIV_INSN),
-    [R_MCE_ENTRY] = K(ENTRY_FAILED),
-    [R_EPT_VIOLATION] = K(MEM_VIOLATION),
-    [R_INVEPT] = K(PRIV_INSN),
-    [R_PREEMPT] = K(TIMER),
-    [R_INVVPID] = K(PRIV_INSN),
-    [R_XSETBV] = K(XSETBV),
+    [1] = K(INTERRUPT), /* external interrupt */
+    [2] = K(TRIPLE_FAULT),
+    [3] = K(NMI), /* INIT: a kick too, re-check and re-enter */
+    [7] = K(IRQ_WINDOW),
+    [10] = K(CPUID),
+    [11] = K(PRIV_INSN), /* GETSEC */
+    [12] = K(HLT),
+    [13] = K(INVD),
+    [18] = K(HYPERCALL),	/* VMCALL */
+    [19 ... 27] = K(PRIV_INSN), /* VMCLEAR .. VMXON */
+    [28] = K(CR_ACCESS),
+    [30] = K(IO),
+    [31] = K(RDMSR),
+    [32] = K(WRMSR),
+    [33] = K(ENTRY_FAILED),  /* invalid guest state */
+    [34] = K(ENTRY_FAILED),  /* MSR loading */
+    [36] = K(PRIV_INSN),     /* MWAIT */
+    [39] = K(PRIV_INSN),     /* MONITOR */
+    [41] = K(ENTRY_FAILED),  /* machine check during entry */
+    [48] = K(MEM_VIOLATION), /* EPT violation */
+    [50] = K(PRIV_INSN),     /* INVEPT */
+    [52] = K(TIMER),	     /* VMX-preemption timer */
+    [53] = K(PRIV_INSN),     /* INVVPID */
+    [55] = K(XSETBV),
 };
 #undef K
 _Static_assert(EXIT_KIND_COUNT < 255, "exit kinds fit the table");
