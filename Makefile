@@ -12,8 +12,8 @@ CORE_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
 	-fpic -ffreestanding -fno-stack-protector -fno-stack-check -fshort-wchar \
 	-mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
 	-DGNU_EFI_USE_MS_ABI -fno-tree-loop-distribute-patterns -MMD -MP
-CORE_DIRS := boot hv hv/exit hv/lib hv/load hv/vdev arch/x86_64 arch/x86_64/lib \
-	arch/x86_64/vmx drivers drivers/acpi
+CORE_DIRS := boot hv hv/exit hv/lib hv/load hv/proto hv/vdev arch/x86_64 \
+	arch/x86_64/lib arch/x86_64/vmx drivers drivers/acpi
 CORE_SRCS := $(sort $(wildcard $(CORE_DIRS:%=%/*.c)))
 CORE_ASM  := $(sort $(wildcard $(CORE_DIRS:%=%/*.asm)))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/core/%.o) $(CORE_ASM:%.asm=$(BUILD)/core/%.o)
@@ -22,7 +22,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/core/%.o) $(CORE_ASM:%.asm=$(BUILD)/core/%
 # A folder is pure or not as a whole: these folders hold plain C with no
 # hardware access and no call into the CPU seam (tests/tools/test_layering.sh
 # checks it), so they compile on the host unchanged.
-PURE_DIRS := hv/lib hv/load hv/vdev arch/x86_64/lib drivers/acpi
+PURE_DIRS := hv/lib hv/load hv/proto hv/vdev arch/x86_64/lib drivers/acpi
 PURE_SRCS := $(sort $(wildcard $(PURE_DIRS:%=%/*.c)))
 HOST_CFLAGS := -std=gnu11 $(WARN) -O1 -g -I. -DBH_HOSTED -MMD -MP
 SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer

@@ -31,7 +31,7 @@ static void list_partitions(void)
 {
 	for (unsigned i = 0; i < npartitions; i++)
 		hv_log("  %u: %s%s%s", i + 1, partitions[i].name,
-		       partitions[i].state == PART_STOPPED ? " (stopped)" : "",
+		       part_halted(&partitions[i]) ? " (stopped)" : "",
 		       i == focus ? " <- input" : "");
 }
 

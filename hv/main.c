@@ -26,6 +26,7 @@ static int setup_partition(unsigned id)
 	p->imgs = &boot->parts[id].imgs;
 	p->boot = boot->parts[id].boot;
 	p->state = PART_RUNNING;
+	p->start_tsc = arch_now();
 	for (unsigned cpu = 0; cpu < CFG_MAX_CPUS; cpu++) {
 		if (!(c->cpu_mask & (1ull << cpu)))
 			continue;
@@ -54,7 +55,7 @@ static void refuse_partition(unsigned id)
 	p->cfg = &boot->cfg.parts[id];
 	p->name = p->cfg->name;
 	p->id = id;
-	p->state = PART_STOPPED;
+	p->state = PART_FAILED;
 	hv_log("partition %s refused: %s", p->name, boot->parts[id].why);
 }
 
@@ -93,7 +94,7 @@ static void cpu_main(unsigned index)
 	if (!why && arch_vcpu_create(v))
 		why = "cannot create the vCPU";
 	if (why) {
-		part_stop(v->part, "CPU %u: %s", index, why);
+		part_fail(v->part, "CPU %u: %s", index, why);
 		for (;;)
 			arch_cpu_wait();
 	}
@@ -126,7 +127,7 @@ void core_main(struct boot_info *bi)
 			continue;
 		}
 		if (setup_partition(i)) {
-			part_stop(&partitions[i], "setup failed");
+			part_fail(&partitions[i], "setup failed");
 			continue;
 		}
 		hv_log("partition %s: %u vCPU(s), %lu MiB at 0x%lx",
@@ -139,7 +140,7 @@ void core_main(struct boot_info *bi)
 		if (!hv_cpus[cpu].vcpu)
 			continue;
 		if (arch_start_cpu(cpu, bi->apic_id[cpu], ap_main))
-			part_stop(hv_cpus[cpu].vcpu->part,
+			part_fail(hv_cpus[cpu].vcpu->part,
 				  "CPU %u (APIC ID %u) did not start", cpu,
 				  bi->apic_id[cpu]);
 	}

@@ -17,7 +17,17 @@
 
 #define PART_MAX_VCPUS 8
 
-enum part_state { PART_RUNNING, PART_STOPPED, PART_RESETTING };
+/* What each operation does to it: docs/management.md. A stopped partition
+ * ended normally (its exit port, ACPI S5, the operator's stop); a failed one
+ * was stopped by a fault. Both can be started again. */
+enum part_state {
+	PART_RUNNING,
+	PART_PAUSED,
+	PART_STOPPED,
+	PART_RESETTING,
+	PART_FAILED,
+	PART_STATE_COUNT
+};
 enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_STOPPED };
 
 struct vcpu {
@@ -32,6 +42,7 @@ struct vcpu {
 	struct spinlock lapic_lock; /* other vCPUs deliver IPIs into it */
 	struct vlapic lapic;
 	uint64_t exits[EXIT_KIND_COUNT];
+	volatile bool alive; /* its CPU runs vcpu_loop */
 };
 
 struct partition {
@@ -57,15 +68,32 @@ struct partition {
 	struct vdev_map devs; /* which device answers which port or page */
 	unsigned resets;
 	uint64_t mmio_dropped; /* fail-soft MMIO accesses */
+	uint64_t start_tsc;    /* when it last (re)started */
 };
 
 extern struct partition partitions[CFG_MAX_PARTS];
 extern unsigned npartitions;
 
 /* Stop the whole partition: report why, kick its other vCPUs, print its
- * exit counts. Safe to call from any of its vCPUs; the first call wins. */
+ * exit counts. Safe from any CPU; the first call wins. part_stop is a
+ * normal end (PART_STOPPED), part_fail one caused by a fault
+ * (PART_FAILED). */
 void part_stop(struct partition *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void part_fail(struct partition *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Stopped or failed: its vCPUs wait until it is started again. */
+bool part_halted(const struct partition *p);
+const char *part_state_name(enum part_state s);
+/* Operator operations (the management channel). Each returns NULL, or
+ * the reason it is refused in the partition's current state. Pause parks
+ * every vCPU where it is (the TSC keeps running); resume lets them go on;
+ * start boots a stopped or failed partition from its pristine images. */
+const char *part_pause(struct partition *p);
+const char *part_resume(struct partition *p);
+const char *part_start(struct partition *p);
+const char *part_request_reset(struct partition *p);
+const char *part_request_stop(struct partition *p);
 /* Sum of a partition's exit counts by kind (readable by management). */
 void part_exit_counts(const struct partition *p, uint64_t out[EXIT_KIND_COUNT]);
 /* Name of an exit kind (hv/exit_kinds.h), "?" if out of range. */

@@ -42,7 +42,8 @@ void quiesce_release(struct partition *p)
 
 static void wait_release(struct quiesce *q, unsigned gen)
 {
-	while (__atomic_load_n(&q->gen, __ATOMIC_ACQUIRE) == gen)
+	while (__atomic_load_n(&q->gen, __ATOMIC_ACQUIRE) == gen &&
+	       __atomic_load_n(&q->pending, __ATOMIC_ACQUIRE))
 		arch_cpu_wait();
 }
 
@@ -51,6 +52,8 @@ void quiesce_park(struct vcpu *v)
 	struct partition *p = v->part;
 	struct quiesce *q = &p->quiesce;
 	unsigned gen = __atomic_load_n(&q->gen, __ATOMIC_ACQUIRE);
+	if (!quiesce_pending(p))
+		return; /* released before this vCPU arrived */
 	if (q->req.each)
 		q->req.each(v, q->req.arg);
 	__atomic_add_fetch(&q->arrived, 1, __ATOMIC_ACQ_REL);
@@ -58,8 +61,12 @@ void quiesce_park(struct vcpu *v)
 		wait_release(q, gen);
 		return;
 	}
+	/* (A pause may be resumed before everyone arrived: then go on.) */
 	while (__atomic_load_n(&q->arrived, __ATOMIC_ACQUIRE) < p->nvcpus)
-		__asm__ volatile("pause");
+		if (__atomic_load_n(&q->gen, __ATOMIC_ACQUIRE) != gen)
+			return;
+		else
+			__asm__ volatile("pause");
 	if (q->req.boot)
 		q->req.boot(v, q->req.arg);
 	if (q->req.keep)

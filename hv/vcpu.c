@@ -22,12 +22,13 @@ static void wait_for_sipi(struct vcpu *v)
 void vcpu_loop(struct vcpu *v)
 {
 	struct exit_info e;
+	v->alive = true;
 	for (;;) {
 		if (quiesce_pending(v->part)) {
 			quiesce_park(v);
 			continue;
 		}
-		if (v->part->state == PART_STOPPED) {
+		if (part_halted(v->part)) {
 			v->state = VCPU_STOPPED;
 			arch_cpu_wait();
 			continue;

@@ -50,7 +50,7 @@ void exit_mem(struct vcpu *v, const struct exit_info *e)
 			   (unsigned long)arch_vcpu_reg(v, VREG_RIP), why);
 		return;
 	}
-	part_stop(v->part,
+	part_fail(v->part,
 		  "stopped: memory access outside its RAM at GPA 0x%lx "
 		  "(%s%s%s) RIP 0x%lx",
 		  (unsigned long)e->mem.gpa, e->mem.read ? "r" : "",
@@ -75,7 +75,7 @@ void exit_entry_failed(struct vcpu *v, const struct exit_info *e)
 void exit_unhandled(struct vcpu *v, const struct exit_info *e)
 {
 	arch_vcpu_dump(v, e);
-	part_stop(v->part,
+	part_fail(v->part,
 		  "stopped: unhandled exit %u (qual 0x%lx) at RIP "
 		  "0x%lx",
 		  e->raw_reason, (unsigned long)e->qual,

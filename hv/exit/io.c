@@ -21,7 +21,7 @@ void exit_io(struct vcpu *v, const struct exit_info *e)
 	uint16_t port = e->io.port;
 	uint8_t size = e->io.size;
 	if (e->io.string) {
-		part_stop(p,
+		part_fail(p,
 			  "used string I/O (INS/OUTS) on port 0x%x at RIP "
 			  "0x%lx: not emulated",
 			  port, (unsigned long)arch_vcpu_reg(v, VREG_RIP));

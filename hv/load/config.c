@@ -18,7 +18,7 @@ struct span {
 /* printf arguments for "%.*s" quoting a span, shortened to QUOTE_MAX */
 #define SPAN_ARG(s) (int)((s).n > QUOTE_MAX ? QUOTE_MAX : (s).n), (s).p
 
-enum section { SEC_NONE, SEC_HYPERVISOR, SEC_PARTITION };
+enum section { SEC_NONE, SEC_HYPERVISOR, SEC_PARTITION, SEC_MANAGEMENT };
 
 enum key_id {
 	KEY_CONSOLE,
@@ -32,6 +32,11 @@ enum key_id {
 	KEY_INITRD,
 	KEY_ON_FAULT,
 	KEY_PORTS,
+	KEY_MANAGE,
+	KEY_PART_CONSOLE,
+	KEY_MGMT_KEY,
+	KEY_MGMT_KEY_FILE,
+	KEY_MGMT_PORT,
 	KEY_COUNT
 };
 
@@ -42,6 +47,7 @@ struct parser {
 	enum section sec;	      /* section being parsed */
 	struct cfg_partition *part;   /* current partition (SEC_PARTITION) */
 	unsigned hv_line;	      /* line of [hypervisor], 0 if none yet */
+	unsigned console_line;	      /* line of [hypervisor] console, or 0 */
 	unsigned key_line[KEY_COUNT]; /* keys seen in the current section */
 };
 
@@ -282,11 +288,13 @@ static int fail_at(struct parser *ps, unsigned line, const char *fmt, ...)
 /* Error on the line being parsed. */
 #define fail(ps, ...) fail_at((ps), (ps)->line, __VA_ARGS__)
 
-/* "[hypervisor]" or "[partition NAME]" */
+/* "[hypervisor]", "[management]" or "[partition NAME]" */
 static void section_label(const struct parser *ps, char *buf, size_t n)
 {
 	if (ps->sec == SEC_PARTITION)
 		bh_snprintf(buf, n, "[partition %s]", ps->part->name);
+	else if (ps->sec == SEC_MANAGEMENT)
+		bh_snprintf(buf, n, "[management]");
 	else
 		bh_snprintf(buf, n, "[hypervisor]");
 }
@@ -302,6 +310,7 @@ static int set_console(struct parser *ps, struct span v)
 	else
 		return fail(ps, "bad console '%.*s' (expected com1 or com2)",
 			    SPAN_ARG(v));
+	ps->console_line = ps->line;
 	return 0;
 }
 
@@ -524,6 +533,11 @@ static const struct cfg_port_range reserved_ports[] = {
 #undef X
 };
 
+/* COM2: the physical UART of `port = com2`, and the manager partition's
+ * second virtual UART. */
+static const struct cfg_port_range mgmt_uart = {CFG_MGMT_UART,
+						CFG_MGMT_UART + 7};
+
 static bool ranges_meet(struct cfg_port_range a, struct cfg_port_range b)
 {
 	return a.first <= b.last && b.first <= a.last;
@@ -560,6 +574,12 @@ static int check_port_range(struct parser *ps, struct cfg_port_range r)
 				    "and cannot be passed through",
 				    reserved_ports[i].first,
 				    reserved_ports[i].last);
+	if (ps->part->manage && ranges_meet(r, mgmt_uart))
+		return fail(ps,
+			    "ports 0x%X-0x%X are the management UART of this "
+			    "manager partition (manage = yes on line %u)",
+			    mgmt_uart.first, mgmt_uart.last,
+			    ps->part->manage_line);
 	for (unsigned i = 0; i + 1 < cfg->nparts; i++)
 		for (unsigned j = 0; j < cfg->parts[i].nports; j++)
 			if (ranges_meet(r, cfg->parts[i].ports[j]))
@@ -628,6 +648,183 @@ static int check_console_ports(struct parser *ps)
 	return 0;
 }
 
+static int set_manage(struct parser *ps, struct span v)
+{
+	struct bh_config *cfg = ps->cfg;
+	struct cfg_partition *p = ps->part;
+
+	if (span_eq(v, "no"))
+		return 0;
+	if (!span_eq(v, "yes"))
+		return fail(ps, "bad manage '%.*s' (expected yes or no)",
+			    SPAN_ARG(v));
+	for (unsigned i = 0; i + 1 < cfg->nparts; i++)
+		if (cfg->parts[i].manage)
+			return fail(ps,
+				    "partition '%s' is already the manager "
+				    "(manage = yes on line %u); only one "
+				    "partition may manage",
+				    cfg->parts[i].name,
+				    cfg->parts[i].manage_line);
+	for (unsigned i = 0; i < p->nports; i++)
+		if (ranges_meet(p->ports[i], mgmt_uart))
+			return fail(ps,
+				    "a manager partition gets its management "
+				    "UART at 0x%X-0x%X, but this partition's "
+				    "ports (line %u) include it",
+				    mgmt_uart.first, mgmt_uart.last,
+				    p->ports_line);
+	p->manage = true;
+	p->manage_line = ps->line;
+	return 0;
+}
+
+static int set_part_console(struct parser *ps, struct span v)
+{
+	if (span_eq(v, "raw"))
+		ps->part->console_raw = true;
+	else if (span_eq(v, "tagged"))
+		ps->part->console_raw = false;
+	else
+		return fail(ps, "bad console '%.*s' (expected raw or tagged)",
+			    SPAN_ARG(v));
+	return 0;
+}
+
+/* ---- [management] ------------------------------------------------------ */
+
+/* Exactly CFG_KEY_HEX hex digits into out; out untouched on failure.
+ * Returns 0, -1 on a wrong length, or the 1-based position of the first
+ * character that is not a hex digit. Never quotes the text: it is a
+ * secret, and errors are printed on consoles. */
+static int parse_hex_key(struct span s, uint8_t out[CFG_KEY_BYTES])
+{
+	uint8_t key[CFG_KEY_BYTES];
+
+	if (s.n != CFG_KEY_HEX)
+		return -1;
+	for (size_t i = 0; i < CFG_KEY_HEX; i++) {
+		int d = digit_value(s.p[i]);
+		if (d > 15)
+			return (int)i + 1;
+		if (i % 2 == 0)
+			key[i / 2] = (uint8_t)(d << 4);
+		else
+			key[i / 2] |= (uint8_t)d;
+	}
+	memcpy(out, key, CFG_KEY_BYTES);
+	return 0;
+}
+
+int cfg_parse_key(const char *text, size_t len, uint8_t out[CFG_KEY_BYTES])
+{
+	struct span s = mkspan(text, len);
+
+	if (s.n && s.p[s.n - 1] == '\n') {
+		s.n--;
+		if (s.n && s.p[s.n - 1] == '\r')
+			s.n--;
+	}
+	return parse_hex_key(s, out) ? -1 : 0;
+}
+
+static int set_mgmt_key(struct parser *ps, struct span v)
+{
+	struct cfg_management *m = &ps->cfg->mgmt;
+	int r;
+
+	if (m->key_file[0])
+		return fail(ps,
+			    "key and key_file cannot both be given (key_file "
+			    "on line %u)",
+			    m->key_line);
+	r = parse_hex_key(v, m->key);
+	if (r == -1)
+		return fail(ps,
+			    "key must be %d hex digits (%d bytes), got %zu "
+			    "characters",
+			    CFG_KEY_HEX, CFG_KEY_BYTES, v.n);
+	if (r)
+		return fail(ps,
+			    "key must be %d hex digits (%d bytes): character "
+			    "%d is not a hex digit",
+			    CFG_KEY_HEX, CFG_KEY_BYTES, r);
+	m->has_key = true;
+	m->key_line = ps->line;
+	return 0;
+}
+
+static int set_mgmt_key_file(struct parser *ps, struct span v)
+{
+	struct cfg_management *m = &ps->cfg->mgmt;
+
+	if (m->has_key)
+		return fail(ps,
+			    "key and key_file cannot both be given (key on "
+			    "line %u)",
+			    m->key_line);
+	if (copy_path(ps, v, "key_file", m->key_file))
+		return -1;
+	m->key_line = ps->line;
+	return 0;
+}
+
+static int set_mgmt_port(struct parser *ps, struct span v)
+{
+	struct cfg_management *m = &ps->cfg->mgmt;
+
+	if (span_eq(v, "com2"))
+		m->port = CFG_MGMT_PORT_COM2;
+	else if (span_eq(v, "none"))
+		m->port = CFG_MGMT_PORT_NONE;
+	else
+		return fail(ps,
+			    "bad management port '%.*s' (expected com2 or "
+			    "none)",
+			    SPAN_ARG(v));
+	m->port_line = ps->line;
+	return 0;
+}
+
+/* The management channel's claims, checked once the file is read (the
+ * sections may come in any order): `port = com2` takes COM2 from the
+ * hypervisor console and from every partition's ports, and a manager
+ * partition needs the channel's key. */
+static int check_management(struct parser *ps)
+{
+	struct bh_config *cfg = ps->cfg;
+	struct cfg_management *m = &cfg->mgmt;
+
+	for (unsigned i = 0; i < cfg->nparts; i++)
+		if (cfg->parts[i].manage && !m->enabled)
+			return fail_at(ps, cfg->parts[i].manage_line,
+				       "partition '%s' has manage = yes but "
+				       "there is no [management] section "
+				       "(the channel needs its key)",
+				       cfg->parts[i].name);
+	if (m->port != CFG_MGMT_PORT_COM2)
+		return 0;
+	if (cfg->console == CFG_CONSOLE_COM2)
+		return fail_at(ps, m->port_line,
+			       "management port com2 is the hypervisor "
+			       "console (console = com2 on line %u); one "
+			       "UART cannot be both",
+			       ps->console_line);
+	for (unsigned i = 0; i < cfg->nparts; i++)
+		for (unsigned j = 0; j < cfg->parts[i].nports; j++)
+			if (ranges_meet(mgmt_uart, cfg->parts[i].ports[j]))
+				return fail_at(ps, cfg->parts[i].ports_line,
+					       "ports 0x%X-0x%X are the "
+					       "management UART (port = com2 "
+					       "on line %u)",
+					       mgmt_uart.first, mgmt_uart.last,
+					       m->port_line);
+	return 0;
+}
+
+/* A key is looked up by name *and* section, so one name may exist in two
+ * sections with different meanings (`console`); key_line[] is indexed by
+ * key_id, so each such pair has two ids. */
 static const struct key_def keys[KEY_COUNT] = {
     [KEY_CONSOLE] = {"console", SEC_HYPERVISOR, false, false, set_console},
     [KEY_CPUS] = {"cpus", SEC_PARTITION, false, false, set_cpus},
@@ -640,6 +837,13 @@ static const struct key_def keys[KEY_COUNT] = {
     [KEY_INITRD] = {"initrd", SEC_PARTITION, false, false, set_initrd},
     [KEY_ON_FAULT] = {"on_fault", SEC_PARTITION, false, false, set_on_fault},
     [KEY_PORTS] = {"ports", SEC_PARTITION, false, false, set_ports},
+    [KEY_MANAGE] = {"manage", SEC_PARTITION, false, false, set_manage},
+    [KEY_PART_CONSOLE] = {"console", SEC_PARTITION, false, false,
+			  set_part_console},
+    [KEY_MGMT_KEY] = {"key", SEC_MANAGEMENT, false, false, set_mgmt_key},
+    [KEY_MGMT_KEY_FILE] = {"key_file", SEC_MANAGEMENT, false, false,
+			   set_mgmt_key_file},
+    [KEY_MGMT_PORT] = {"port", SEC_MANAGEMENT, false, false, set_mgmt_port},
 };
 
 /* ---- sections --------------------------------------------------------- */
@@ -663,6 +867,10 @@ static int close_section(struct parser *ps)
 	static const enum key_id required[] = {KEY_CPUS, KEY_MEMORY,
 					       KEY_KERNEL};
 
+	if (ps->sec == SEC_MANAGEMENT && !ps->cfg->mgmt.has_key &&
+	    !ps->cfg->mgmt.key_file[0])
+		return fail_at(ps, ps->cfg->mgmt.line,
+			       "[management] needs key or key_file");
 	if (ps->sec != SEC_PARTITION)
 		return 0;
 	for (size_t i = 0; i < BH_ARRAY_SIZE(required); i++)
@@ -747,9 +955,26 @@ static int parse_section(struct parser *ps, struct span s)
 		ps->sec = SEC_HYPERVISOR;
 		return 0;
 	}
+	if (span_eq(word, "management")) {
+		struct cfg_management *m = &ps->cfg->mgmt;
+		if (arg.n)
+			return fail(ps,
+				    "section [management] takes no name "
+				    "(got '%.*s')",
+				    SPAN_ARG(arg));
+		if (m->enabled)
+			return fail(ps,
+				    "duplicate section [management] (first on "
+				    "line %u)",
+				    m->line);
+		m->enabled = true;
+		m->line = ps->line;
+		ps->sec = SEC_MANAGEMENT;
+		return 0;
+	}
 	return fail(ps,
-		    "unknown section '[%.*s]' (expected [hypervisor] or "
-		    "[partition NAME])",
+		    "unknown section '[%.*s]' (expected [hypervisor], "
+		    "[management] or [partition NAME])",
 		    SPAN_ARG(inner));
 }
 
@@ -883,7 +1108,9 @@ int cfg_parse(const char *text, size_t len, struct bh_config *out,
 		return fail_at(&ps, 0,
 			       "no partitions defined (add a [partition NAME] "
 			       "section)");
-	return check_console_ports(&ps);
+	if (check_console_ports(&ps))
+		return -1;
+	return check_management(&ps);
 }
 
 int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,

@@ -18,10 +18,15 @@
 #define CFG_MAX_PORT_RANGES   8
 #define CFG_LINE_MAX	      512     /* characters per line, without EOL */
 #define CFG_ENTRY_LIMIT	      0xA0000 /* entry must be below this */
+#define CFG_KEY_BYTES	      32      /* management HMAC-SHA256 key */
+#define CFG_KEY_HEX	      (2 * CFG_KEY_BYTES)
+#define CFG_MGMT_UART	      0x2F8 /* COM2: 8 ports, management transport */
 
 enum cfg_console { CFG_CONSOLE_COM1 = 1, CFG_CONSOLE_COM2 = 2 };
 /* What happens when a guest faults fatally (triple fault, failed entry). */
 enum cfg_on_fault { CFG_FAULT_STOP = 0, CFG_FAULT_RESET = 1 };
+/* Physical UART the hypervisor owns for the management channel. */
+enum cfg_mgmt_port { CFG_MGMT_PORT_NONE = 0, CFG_MGMT_PORT_COM2 = 2 };
 
 struct cfg_partition {
 	char name[CFG_NAME_MAX];
@@ -50,12 +55,28 @@ struct cfg_partition {
 	char initrd[CFG_PATH_MAX]; /* Linux initial ramdisk, "" if none */
 	unsigned initrd_line;
 	enum cfg_on_fault on_fault;
+	bool manage;	      /* the manager: a second vUART at 0x2F8 */
+	unsigned manage_line; /* line of manage = yes, 0 if not the manager */
+	bool console_raw;     /* console = raw (default tagged) */
+};
+
+/* The [management] section (docs/management.md). */
+struct cfg_management {
+	bool enabled;  /* the section is present */
+	unsigned line; /* line of the [management] header, 0 if none */
+	bool has_key;  /* key = given: key[] holds it */
+	uint8_t key[CFG_KEY_BYTES];
+	char key_file[CFG_PATH_MAX]; /* key_file = PATH, "" if none */
+	unsigned key_line;	     /* line of key or key_file */
+	enum cfg_mgmt_port port;
+	unsigned port_line; /* line of the port key, 0 if none */
 };
 
 struct bh_config {
 	enum cfg_console console;
 	unsigned nparts;
 	struct cfg_partition parts[CFG_MAX_PARTS];
+	struct cfg_management mgmt;
 };
 
 struct cfg_error {
@@ -76,6 +97,11 @@ int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,
 
 /* The partition `p` owns physical port `port` (a `ports =` range). */
 bool cfg_owns_port(const struct cfg_partition *p, uint16_t port);
+
+/* Parses a management key file's contents: exactly 64 hex digits
+ * (case-insensitive), optionally followed by "\n" or "\r\n", nothing else.
+ * Returns 0 with the 32 bytes in out, or -1 (out untouched). */
+int cfg_parse_key(const char *text, size_t len, uint8_t out[CFG_KEY_BYTES]);
 
 /* Count of CPUs in a mask. */
 unsigned cfg_cpu_count(uint64_t mask);

@@ -24,11 +24,12 @@
 
 #include "hv/lib/lib.h"
 #include "hv/vdev/pcmap.h"
+#include "arch/x86_64/x86_defs.h"
 
 #define VLAPIC_DEFAULT_BASE	PC_LAPIC_BASE
-#define VLAPIC_BASE_BSP		(1ull << 8)
-#define VLAPIC_BASE_EXTD	(1ull << 10)
-#define VLAPIC_BASE_EN		(1ull << 11)
+#define VLAPIC_BASE_BSP		APIC_BASE_BSP
+#define VLAPIC_BASE_EXTD	APIC_BASE_X2APIC
+#define VLAPIC_BASE_EN		APIC_BASE_ENABLE
 #define VLAPIC_VERSION		0x00050014u
 #define VLAPIC_NR_LVT		6
 #define VLAPIC_MSR_TSC_DEADLINE 0x6E0

@@ -114,7 +114,7 @@ static void test_string_io_stops(void **state)
 	struct exit_info e = io_exit(BH_UART_BASE, 1, false);
 	e.io.string = true;
 	exit_dispatch(v, &e);
-	assert_int_equal(v->part->state, PART_STOPPED);
+	assert_int_equal(v->part->state, PART_FAILED);
 	assert_console_has("partition strio used string I/O (INS/OUTS) on "
 			   "port 0x3f8");
 	assert_int_equal(fake_vcpu(v)->skips, 0);

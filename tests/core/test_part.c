@@ -122,7 +122,7 @@ static void test_fault_stop(void **state)
 	(void)state;
 	struct partition *p = part3(CFG_FAULT_STOP);
 	dispatch(&p->vcpus[0], (struct exit_info){.kind = EXIT_TRIPLE_FAULT});
-	assert_int_equal(p->state, PART_STOPPED);
+	assert_int_equal(p->state, PART_FAILED);
 	assert_console_has("partition p0 stopped: triple fault on vCPU 0 at "
 			   "RIP 0x0");
 	assert_console_has("exits: triple-fault=1 ");
@@ -160,7 +160,7 @@ static void test_unhandled_and_machine_check(void **state)
 	    v, (struct exit_info){.kind = (enum exit_kind)(EXIT_KIND_COUNT + 3),
 				  .raw_reason = 99,
 				  .qual = 0x5});
-	assert_int_equal(p->state, PART_STOPPED);
+	assert_int_equal(p->state, PART_FAILED);
 	assert_int_equal(v->exits[EXIT_UNHANDLED], 1);
 	assert_int_equal(fake_vcpu(v)->dumps, 1);
 	assert_console_has("fake: vCPU 0 dump: exit kind");
@@ -172,7 +172,7 @@ static void test_unhandled_and_machine_check(void **state)
 	v = &p->vcpus[1];
 	fake_set_cpu(v->pcpu);
 	dispatch(v, (struct exit_info){.kind = EXIT_EXCEPTION});
-	assert_int_equal(p->state, PART_STOPPED);
+	assert_int_equal(p->state, PART_FAILED);
 	assert_console_has("machine check on vCPU 1");
 	assert_int_equal(fake_kicks(1), 1);
 	assert_int_equal(fake_kicks(2), 0);
@@ -189,7 +189,7 @@ static void test_mem_violations(void **state)
 	e.mem.gpa = 0xC0001000;
 	e.mem.write = true;
 	dispatch(v, e);
-	assert_int_equal(p->state, PART_STOPPED);
+	assert_int_equal(p->state, PART_FAILED);
 	assert_console_has("stopped: memory access outside its RAM at GPA "
 			   "0xc0001000 (w)");
 
@@ -208,7 +208,7 @@ static void test_mem_violations(void **state)
 
 	/* Nothing decodable: part_fault. */
 	dispatch(v, e);
-	assert_int_equal(p->state, PART_STOPPED);
+	assert_int_equal(p->state, PART_FAILED);
 	assert_console_has("cannot emulate MMIO access at GPA 0xc0001000");
 	assert_console_has("fake: no decoded access armed");
 
@@ -219,7 +219,7 @@ static void test_mem_violations(void **state)
 	e.mem.fetch = true;
 	fake_set_mmio(v, 4, false, 0);
 	dispatch(v, e);
-	assert_int_equal(p->state, PART_STOPPED);
+	assert_int_equal(p->state, PART_FAILED);
 	assert_console_has("(rx)");
 	assert_true(fake_vcpu(v)->mmio.armed);
 }
@@ -338,7 +338,7 @@ static void test_reset_failure_stops(void **state)
 	p->imgs = &bad;
 	part_reset(p, "reboot requested");
 	assert_int_equal(fake_run_loop(&p->vcpus[0]), FAKE_END_CPU_WAIT);
-	assert_int_equal(p->state, PART_STOPPED);
+	assert_int_equal(p->state, PART_FAILED);
 	assert_int_equal(p->resets, 0);
 	assert_console_has("partition p0 stopped: reset failed: 'fake.bin': "
 			   "empty image");

@@ -794,7 +794,7 @@ void arch_cpu_wait(void)
 {
 	unsigned cpu = this_cpu < FAKE_MAX_CPUS ? this_cpu : 0;
 	__atomic_add_fetch(&cpu_waits, 1, __ATOMIC_RELAXED);
-	if (loop_vcpu && loop_vcpu->part->state == PART_STOPPED)
+	if (loop_vcpu && part_halted(loop_vcpu->part))
 		leave_loop(
 		    FAKE_END_CPU_WAIT); /* for good: nothing to wait for */
 	for (unsigned ms = 0; ms < FAKE_WAIT_MS; ms++) {

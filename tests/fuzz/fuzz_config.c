@@ -11,7 +11,13 @@
  * - formatting the config back to text and parsing it again gives the same
  *   config (exercises cfg_format_cpus/cfg_format_size too);
  * - cfg_parse_size on the whole input: a parsed size formats and parses
- *   back to the same value. */
+ *   back to the same value;
+ * - cfg_parse_key on the whole input agrees with a model (64 hex digits,
+ *   then nothing, "\n" or "\r\n") and leaves its output alone on failure;
+ * - the management settings obey their rules: [management] has exactly one
+ *   of key and key_file, COM2 taken by `port = com2` is neither the
+ *   hypervisor console nor in any partition's ports, at most one manager,
+ *   which owns no port of its management UART and needs [management]. */
 #include "hv/load/config.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -79,6 +85,16 @@ static void check_partition(const struct cfg_partition *p, unsigned lines)
 		CHECK(p->initrd_line == 0);
 	}
 	CHECK(p->on_fault == CFG_FAULT_STOP || p->on_fault == CFG_FAULT_RESET);
+	CHECK(p->manage == true || p->manage == false);
+	CHECK(p->console_raw == true || p->console_raw == false);
+	if (p->manage) {
+		CHECK(p->manage_line > p->line && p->manage_line <= lines);
+		for (unsigned port = CFG_MGMT_UART; port < CFG_MGMT_UART + 8;
+		     port++)
+			CHECK(!cfg_owns_port(p, (uint16_t)port));
+	} else {
+		CHECK(p->manage_line == 0);
+	}
 	CHECK(cfg_cpu_count(p->cpu_mask) ==
 	      (unsigned)__builtin_popcountll(p->cpu_mask));
 	if (p->has_entry) {
@@ -86,6 +102,45 @@ static void check_partition(const struct cfg_partition *p, unsigned lines)
 		CHECK(p->entry_line > p->line && p->entry_line <= lines);
 	} else {
 		CHECK(p->entry_line == 0);
+	}
+}
+
+static void check_management(const struct bh_config *cfg, unsigned lines)
+{
+	const struct cfg_management *m = &cfg->mgmt;
+	static const uint8_t zero[CFG_KEY_BYTES];
+	unsigned managers = 0;
+
+	CHECK(terminated(m->key_file, sizeof(m->key_file)));
+	CHECK(m->port == CFG_MGMT_PORT_NONE || m->port == CFG_MGMT_PORT_COM2);
+	for (unsigned i = 0; i < cfg->nparts; i++)
+		managers += cfg->parts[i].manage;
+	CHECK(managers <= 1);
+	if (!m->enabled) {
+		CHECK(m->line == 0 && !m->has_key && !m->key_file[0]);
+		CHECK(memcmp(m->key, zero, sizeof(zero)) == 0);
+		CHECK(m->key_line == 0 && m->port_line == 0);
+		CHECK(m->port == CFG_MGMT_PORT_NONE);
+		CHECK(managers == 0);
+		return;
+	}
+	CHECK(m->line >= 1 && m->line <= lines);
+	CHECK(m->has_key != (m->key_file[0] != '\0'));
+	if (!m->has_key)
+		CHECK(memcmp(m->key, zero, sizeof(zero)) == 0);
+	if (m->key_file[0])
+		CHECK(m->key_file[0] != '/' && m->key_file[0] != '\\');
+	CHECK(m->key_line > m->line && m->key_line <= lines);
+	CHECK(m->port_line == 0 ||
+	      (m->port_line > m->line && m->port_line <= lines));
+	if (m->port == CFG_MGMT_PORT_COM2) {
+		CHECK(m->port_line != 0);
+		CHECK(cfg->console != CFG_CONSOLE_COM2);
+		for (unsigned i = 0; i < cfg->nparts; i++)
+			for (unsigned port = CFG_MGMT_UART;
+			     port < CFG_MGMT_UART + 8; port++)
+				CHECK(!cfg_owns_port(&cfg->parts[i],
+						     (uint16_t)port));
 	}
 }
 
@@ -104,6 +159,7 @@ static void check_config(const struct bh_config *cfg, unsigned lines)
 			CHECK(strcmp(cfg->parts[j].name, p->name) != 0);
 		}
 	}
+	check_management(cfg, lines);
 }
 
 /* Model of cfg_check_machine: 0 if every CPU index < ncpus and the
@@ -178,6 +234,20 @@ static size_t format_config(const struct bh_config *cfg, char *buf, size_t cap)
 
 	put(buf, cap, &pos, "[hypervisor]\nconsole=com%d\n",
 	    cfg->console == CFG_CONSOLE_COM2 ? 2 : 1);
+	if (cfg->mgmt.enabled) {
+		put(buf, cap, &pos, "[management]\nport=%s\n",
+		    cfg->mgmt.port == CFG_MGMT_PORT_COM2 ? "com2" : "none");
+		if (cfg->mgmt.has_key) {
+			put(buf, cap, &pos, "key=");
+			for (unsigned i = 0; i < CFG_KEY_BYTES; i++)
+				put(buf, cap, &pos, i % 2 ? "%02X" : "%02x",
+				    cfg->mgmt.key[i]);
+			put(buf, cap, &pos, "\n");
+		} else {
+			put(buf, cap, &pos, "key_file=%s\n",
+			    cfg->mgmt.key_file);
+		}
+	}
 	for (unsigned i = 0; i < cfg->nparts; i++) {
 		const struct cfg_partition *p = &cfg->parts[i];
 		int n = cfg_format_cpus(p->cpu_mask, cpus, sizeof(cpus));
@@ -203,6 +273,13 @@ static size_t format_config(const struct bh_config *cfg, char *buf, size_t cap)
 			put(buf, cap, &pos, "exit_port=%u\n", p->exit_port);
 		else
 			put(buf, cap, &pos, "exit_port=none\n");
+		put(buf, cap, &pos, "manage=%s\nconsole=%s\n",
+		    p->manage ? "yes" : "no",
+		    p->console_raw ? "raw" : "tagged");
+		for (unsigned r = 0; r < p->nports; r++)
+			put(buf, cap, &pos, "%s0x%X-0x%X%s",
+			    r ? "," : "ports=", p->ports[r].first,
+			    p->ports[r].last, r + 1 == p->nports ? "\n" : "");
 	}
 	return pos;
 }
@@ -227,7 +304,18 @@ static void check_same(const struct bh_config *a, const struct bh_config *b)
 		CHECK(p->exit_port == q->exit_port);
 		CHECK(strcmp(p->initrd, q->initrd) == 0);
 		CHECK(p->on_fault == q->on_fault);
+		CHECK(p->manage == q->manage);
+		CHECK(p->console_raw == q->console_raw);
+		CHECK(p->nports == q->nports);
+		for (unsigned r = 0; r < p->nports; r++)
+			CHECK(p->ports[r].first == q->ports[r].first &&
+			      p->ports[r].last == q->ports[r].last);
 	}
+	CHECK(a->mgmt.enabled == b->mgmt.enabled);
+	CHECK(a->mgmt.has_key == b->mgmt.has_key);
+	CHECK(memcmp(a->mgmt.key, b->mgmt.key, CFG_KEY_BYTES) == 0);
+	CHECK(strcmp(a->mgmt.key_file, b->mgmt.key_file) == 0);
+	CHECK(a->mgmt.port == b->mgmt.port);
 }
 
 static void check_round_trip(const struct bh_config *cfg)
@@ -260,6 +348,45 @@ static void check_size(const uint8_t *data, size_t size)
 	CHECK(w == v);
 }
 
+/* Model of cfg_parse_key: 64 hex digits, then "", "\n" or "\r\n". */
+static void check_key(const uint8_t *data, size_t size)
+{
+	uint8_t out[CFG_KEY_BYTES], want[CFG_KEY_BYTES];
+	size_t n = size;
+	bool ok;
+
+	if (n >= 1 && data[n - 1] == '\n')
+		n -= n >= 2 && data[n - 2] == '\r' ? 2 : 1;
+	ok = n == CFG_KEY_HEX;
+	for (size_t i = 0; ok && i < n; i++) {
+		int c = data[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else {
+			ok = false;
+			break;
+		}
+		if (i % 2 == 0)
+			want[i / 2] = (uint8_t)(d << 4);
+		else
+			want[i / 2] |= (uint8_t)d;
+	}
+	memset(out, 0xA5, sizeof(out));
+	int r = cfg_parse_key((const char *)data, size, out);
+	CHECK(r == (ok ? 0 : -1));
+	if (ok) {
+		CHECK(memcmp(out, want, sizeof(out)) == 0);
+	} else {
+		for (size_t i = 0; i < sizeof(out); i++)
+			CHECK(out[i] == 0xA5);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct bh_config cfg;
@@ -268,6 +395,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size <= 64)
 		check_size(data, size);
+	if (size <= 2 * CFG_KEY_HEX)
+		check_key(data, size);
 	if (cfg_parse((const char *)data, size, &cfg, &err) != 0) {
 		check_error(&err, lines);
 		return 0;

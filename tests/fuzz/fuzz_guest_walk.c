@@ -126,8 +126,8 @@ static bool canon(uint64_t gla, unsigned bits)
 static int ref_walk(const struct guest_paging *p, uint64_t gla,
 		    const struct ram *r, struct ref *f, uint64_t *gpa)
 {
-	bool pg = p->cr0 & GW_CR0_PG, pae = p->cr4 & GW_CR4_PAE;
-	bool lma = p->efer & GW_EFER_LMA;
+	bool pg = p->cr0 & CR0_PG, pae = p->cr4 & CR4_PAE;
+	bool lma = p->efer & EFER_LMA;
 
 	f->nreads = 0;
 	if (!pg) {
@@ -143,7 +143,7 @@ static int ref_walk(const struct guest_paging *p, uint64_t gla,
 				&pde) ||
 		    !(pde & P_BIT))
 			return -1;
-		if ((p->cr4 & GW_CR4_PSE) && (pde & PS_BIT)) {
+		if ((p->cr4 & CR4_PSE) && (pde & PS_BIT)) {
 			/* 4 MiB page, PSE-36: PDE bits 20:13 -> 39:32 */
 			*gpa = (uint64_t)(pde & 0xFFC00000u) |
 			       ((uint64_t)((pde >> 13) & 0xFF) << 32) |
@@ -168,7 +168,7 @@ static int ref_walk(const struct guest_paging *p, uint64_t gla,
 			return -1;
 		return ref_levels(r, f, pdpte & ADDR_52, 2, la, gpa);
 	}
-	if (p->cr4 & GW_CR4_LA57) {
+	if (p->cr4 & CR4_LA57) {
 		if (!canon(gla, 57))
 			return -1;
 		return ref_levels(r, f, p->cr3 & ADDR_52, 5, gla, gpa);
@@ -203,9 +203,9 @@ static int walk_one(const struct guest_paging *p, uint64_t gla, struct ram *r,
 		CHECK(r->reads[i] == f.reads[i]);
 	if (rc == 0) {
 		CHECK(out == ref_gpa);
-		if (p->cr0 & GW_CR0_PG)
+		if (p->cr0 & CR0_PG)
 			CHECK(out < PHYS_LIMIT);
-		else if (p->efer & GW_EFER_LMA)
+		else if (p->efer & EFER_LMA)
 			CHECK(out == gla);
 		else
 			CHECK(out == (gla & 0xFFFFFFFFull));
@@ -242,13 +242,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.cr3 = take(&rd, 8);
 	gla = take(&rd, 8);
 	noise = take(&rd, 8);
-	p.cr0 = (noise & ~GW_CR0_PG) | (flags & 1 ? GW_CR0_PG : 0);
-	p.cr4 = ((noise >> 7 | noise << 57) &
-		 ~(GW_CR4_PSE | GW_CR4_PAE | GW_CR4_LA57)) |
-		(flags & 2 ? GW_CR4_PAE : 0) | (flags & 4 ? GW_CR4_PSE : 0) |
-		(flags & 8 ? GW_CR4_LA57 : 0);
-	p.efer = ((noise >> 29 | noise << 35) & ~GW_EFER_LMA) |
-		 (flags & 16 ? GW_EFER_LMA : 0);
+	p.cr0 = (noise & ~CR0_PG) | (flags & 1 ? CR0_PG : 0);
+	p.cr4 = ((noise >> 7 | noise << 57) & ~(CR4_PSE | CR4_PAE | CR4_LA57)) |
+		(flags & 2 ? CR4_PAE : 0) | (flags & 4 ? CR4_PSE : 0) |
+		(flags & 8 ? CR4_LA57 : 0);
+	p.efer = ((noise >> 29 | noise << 35) & ~EFER_LMA) |
+		 (flags & 16 ? EFER_LMA : 0);
 
 	memset(mem, 0, RAM_SIZE);
 	r.base = ram_bases[(flags >> 5) & 3];

@@ -659,6 +659,376 @@ static void test_err_message_bounds(void **state)
 	assert_non_null(strstr(err.msg, "kkkk' in [partition p]"));
 }
 
+/* ---- management channel ----------------------------------------------- */
+
+/* 64 hex digits, mixed case; KEY_BYTES_INIT is the same key as bytes. */
+#define KEY_HEX                                                                \
+	"00112233445566778899aabbccddeeff0123456789ABCDEFfedcba9876543210"
+static const uint8_t key_bytes[CFG_KEY_BYTES] = {
+    0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
+    0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+    0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10};
+
+/* The error message must never quote key material. */
+static void assert_no_key_text(void)
+{
+	if (strstr(err.msg, "0011223344") || strstr(err.msg, "6543210") ||
+	    strstr(err.msg, "zz"))
+		fail_msg("message quotes the key: '%s'", err.msg);
+}
+
+static const char mgmt_sample[] = PART("alpha", "1") /* 1-4 */
+    "manage = yes\n"				     /* 5 */
+    "console = raw\n"				     /* 6 */
+    "ports = 0x3E8-0x3EF\n"			     /* 7 */
+    "\n"					     /* 8 */
+    "[management]   # channel\n"		     /* 9 */
+    "key = " KEY_HEX "  # secret\n"		     /* 10 */
+    "port = com2\n"				     /* 11 */
+    "[hypervisor]\n"				     /* 12 */
+    "console = com1\n"				     /* 13 */
+    PART("beta", "2")				     /* 14-17 */
+    "console = tagged\n";			     /* 18 */
+
+static void test_management(void **state)
+{
+	(void)state;
+	/* no [management]: everything off */
+	EXPECT_OK(PART("p", "1"));
+	assert_false(cfg.mgmt.enabled);
+	assert_int_equal(cfg.mgmt.line, 0);
+	assert_false(cfg.mgmt.has_key);
+	assert_string_equal(cfg.mgmt.key_file, "");
+	assert_int_equal(cfg.mgmt.port, CFG_MGMT_PORT_NONE);
+	assert_false(cfg.parts[0].manage);
+	assert_int_equal(cfg.parts[0].manage_line, 0);
+	assert_false(cfg.parts[0].console_raw);
+
+	EXPECT_OK(mgmt_sample);
+	assert_true(cfg.mgmt.enabled);
+	assert_int_equal(cfg.mgmt.line, 9);
+	assert_true(cfg.mgmt.has_key);
+	assert_memory_equal(cfg.mgmt.key, key_bytes, CFG_KEY_BYTES);
+	assert_int_equal(cfg.mgmt.key_line, 10);
+	assert_string_equal(cfg.mgmt.key_file, "");
+	assert_int_equal(cfg.mgmt.port, CFG_MGMT_PORT_COM2);
+	assert_int_equal(cfg.mgmt.port_line, 11);
+	assert_int_equal(cfg.console, CFG_CONSOLE_COM1);
+	assert_true(cfg.parts[0].manage);
+	assert_int_equal(cfg.parts[0].manage_line, 5);
+	assert_true(cfg.parts[0].console_raw);
+	assert_false(cfg.parts[1].manage);
+	assert_false(cfg.parts[1].console_raw);
+
+	/* key_file instead of key; port defaults to none; section first */
+	EXPECT_OK("[management]\nkey_file = keys/mgmt.key\n" PART("p", "1"));
+	assert_true(cfg.mgmt.enabled);
+	assert_int_equal(cfg.mgmt.line, 1);
+	assert_false(cfg.mgmt.has_key);
+	assert_string_equal(cfg.mgmt.key_file, "keys/mgmt.key");
+	assert_int_equal(cfg.mgmt.key_line, 2);
+	assert_int_equal(cfg.mgmt.port, CFG_MGMT_PORT_NONE);
+	assert_int_equal(cfg.mgmt.port_line, 0);
+
+	/* upper-case key; explicit port = none */
+	EXPECT_OK(PART("p", "1") "[ management ]\nport = none\nkey = "
+				 "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+				 "FFFFFFFFFFFFFFFFFFFE\n");
+	assert_int_equal(cfg.mgmt.key[0], 0xFF);
+	assert_int_equal(cfg.mgmt.key[31], 0xFE);
+	assert_int_equal(cfg.mgmt.port, CFG_MGMT_PORT_NONE);
+	assert_int_equal(cfg.mgmt.port_line, 6);
+
+	/* port = com2 with the console on com2 moved to com1, and a partition
+	 * owning other ports; the manager's own ports avoid 0x2F8 */
+	EXPECT_OK("[hypervisor]\nconsole = com1\n[management]\nkey = " KEY_HEX
+		  "\nport = com2\n" PART("a", "1") "ports = 0x2E8-0x2EF, "
+						   "0x300\n");
+	assert_int_equal(cfg.mgmt.port, CFG_MGMT_PORT_COM2);
+	/* the manager's vUART is virtual: console = com2 is fine with it */
+	EXPECT_OK("[hypervisor]\nconsole = com2\n[management]\nkey = " KEY_HEX
+		  "\n" PART("a", "1") "manage = yes\n");
+	assert_true(cfg.parts[0].manage);
+	/* manage = no is the default, spelled out */
+	EXPECT_OK(PART("a", "1") "manage = no\n");
+	assert_false(cfg.parts[0].manage);
+	assert_int_equal(cfg.parts[0].manage_line, 0);
+}
+
+static void test_err_management_key(void **state)
+{
+	(void)state;
+	/* 65 and 63 digits, non-hex, a 0x prefix, an inner space: the
+	 * messages give lengths and positions, never the text */
+	EXPECT_ERROR(PART("p", "1") "[management]\nkey = " KEY_HEX "0\n", 6,
+		     "key must be 64 hex digits (32 bytes), got 65 characters");
+	assert_no_key_text();
+	EXPECT_ERROR(PART("p", "1") "[management]\nkey = "
+				    "00112233445566778899aabbccddeeff"
+				    "0123456789ABCDEFfedcba987654321\n",
+		     6, "key must be 64 hex digits (32 bytes), got 63");
+	assert_no_key_text();
+	EXPECT_ERROR(PART("p", "1") "[management]\nkey = "
+				    "00112233445566778899zzbbccddeeff"
+				    "0123456789ABCDEFfedcba9876543210\n",
+		     6,
+		     "key must be 64 hex digits (32 bytes): character 21 is "
+		     "not a hex digit");
+	assert_no_key_text();
+	EXPECT_ERROR(PART("p", "1") "[management]\nkey = "
+				    "0x112233445566778899aabbccddeeff"
+				    "0123456789ABCDEFfedcba9876543210\n",
+		     6, "character 2 is not a hex digit");
+	assert_no_key_text();
+	EXPECT_ERROR(PART("p", "1") "[management]\nkey = "
+				    "0011223344556677 899aabbccddeeff"
+				    "0123456789ABCDEFfedcba9876543210\n",
+		     6, "character 17 is not a hex digit");
+	assert_no_key_text();
+	EXPECT_ERROR(PART("p", "1") "[management]\nkey = 00112233\n", 6,
+		     "key must be 64 hex digits (32 bytes), got 8 characters");
+	assert_no_key_text();
+	EXPECT_ERROR(PART("p", "1") "[management]\nkey =\n", 6,
+		     "missing value for key 'key' in [management]");
+	EXPECT_ERROR(PART("p", "1") "[management]\nkey = " KEY_HEX
+				    "\nkey = " KEY_HEX "\n",
+		     7,
+		     "duplicate key 'key' in [management] (first set on line "
+		     "6)");
+	assert_no_key_text();
+
+	/* key and key_file: exclusive, in either order */
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX "\nkey_file = k.key\n", 3,
+		     "key and key_file cannot both be given (key on line 2)");
+	EXPECT_ERROR("[management]\nkey_file = k.key\n\nkey = " KEY_HEX "\n", 4,
+		     "key and key_file cannot both be given (key_file on line "
+		     "2)");
+	assert_no_key_text();
+	EXPECT_ERROR("[management]\nkey_file = /efi/k.key\n", 2,
+		     "key_file path '/efi/k.key' must be relative");
+	EXPECT_ERROR("[management]\nkey_file =\n", 2,
+		     "missing value for key 'key_file'");
+
+	/* neither: reported on the header, at the end of the section */
+	EXPECT_ERROR(PART("p", "1") "\n[management]\nport = com2\n", 6,
+		     "[management] needs key or key_file");
+	EXPECT_ERROR("\n[management]\n" PART("p", "1"), 2,
+		     "[management] needs key or key_file");
+	EXPECT_ERROR(PART("p", "1") "[management]\n", 5,
+		     "[management] needs key or key_file");
+}
+
+static void test_err_management_section(void **state)
+{
+	(void)state;
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX
+		     "\n" PART("p", "1") "[management]\nkey_file = k\n",
+		     7, "duplicate section [management] (first on line 1)");
+	EXPECT_ERROR("[management main]\n", 1,
+		     "section [management] takes no name (got 'main')");
+	EXPECT_ERROR("[managment]\n", 1,
+		     "unknown section '[managment]' (expected [hypervisor], "
+		     "[management] or [partition NAME])");
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX "\ncpus = 1\n", 3,
+		     "unknown key 'cpus' in [management]");
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX "\nconsole = com2\n", 3,
+		     "unknown key 'console' in [management]");
+	/* management keys belong to [management] only */
+	EXPECT_ERROR(PART("p", "1") "port = com2\n", 5,
+		     "unknown key 'port' in [partition p]");
+	EXPECT_ERROR("[hypervisor]\nkey = " KEY_HEX "\n", 2,
+		     "unknown key 'key' in [hypervisor]");
+	EXPECT_ERROR("[hypervisor]\nmanage = yes\n", 2,
+		     "unknown key 'manage' in [hypervisor]");
+
+	/* port values */
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX "\nport = com1\n", 3,
+		     "bad management port 'com1' (expected com2 or none)");
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX "\nport = COM2\n", 3,
+		     "bad management port");
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX "\nport =\n", 3,
+		     "missing value for key 'port'");
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX
+		     "\nport = none\nport = com2\n",
+		     4, "duplicate key 'port' in [management]");
+}
+
+/* port = com2: COM2 is the hypervisor's, whatever the section order. */
+static void test_err_management_port(void **state)
+{
+	(void)state;
+	EXPECT_ERROR(
+	    "[hypervisor]\nconsole = com2\n[management]\nkey = " KEY_HEX
+	    "\nport = com2\n" PART("p", "1"),
+	    5,
+	    "management port com2 is the hypervisor console (console "
+	    "= com2 on line 2); one UART cannot be both");
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX "\nport = com2\n" PART(
+			 "p", "1") "[hypervisor]\n\nconsole = com2\n",
+		     3, "(console = com2 on line 10)");
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX
+		     "\nport = com2\n" PART("a", "1")
+			 PART("b", "2") "ports = 0x2E8-0x2F8\n",
+		     12,
+		     "ports 0x2F8-0x2FF are the management UART (port = com2 "
+		     "on line 3)");
+	EXPECT_ERROR(
+	    PART("a", "1") "ports = 0x2FF\n[management]\nkey = " KEY_HEX
+			   "\nport = com2\n",
+	    5, "ports 0x2F8-0x2FF are the management UART");
+	/* without port = com2 a partition may have COM2 */
+	EXPECT_OK("[management]\nkey = " KEY_HEX
+		  "\n" PART("a", "1") "ports = 0x2F8-0x2FF\n");
+	assert_int_equal(cfg.parts[0].nports, 1);
+}
+
+static void test_err_manage(void **state)
+{
+	(void)state;
+	EXPECT_VALUE_ERROR("manage = true", "bad manage 'true' (expected yes "
+					    "or no)");
+	EXPECT_VALUE_ERROR("manage = YES", "bad manage 'YES'");
+	EXPECT_VALUE_ERROR("manage =", "missing value for key 'manage'");
+	EXPECT_ERROR(PART("p", "1") "manage = no\nmanage = yes\n", 6,
+		     "duplicate key 'manage' in [partition p] (first set on "
+		     "line 5)");
+
+	/* at most one manager; the error names the first */
+	EXPECT_ERROR("[management]\nkey_file = k\n" PART(
+			 "a", "1") "manage = yes\n" PART("b", "2")
+			 PART("c", "3") "manage = yes\n",
+		     16,
+		     "partition 'a' is already the manager (manage = yes on "
+		     "line 7); only one partition may manage");
+
+	/* the manager's second vUART sits at 0x2F8: no ports there */
+	EXPECT_ERROR("[management]\nkey_file = k\n" PART(
+			 "a", "1") "manage = yes\nports = 0x3E8, 0x2F0-0x2F8\n",
+		     8,
+		     "ports 0x2F8-0x2FF are the management UART of this "
+		     "manager partition (manage = yes on line 7)");
+	EXPECT_ERROR("[management]\nkey_file = k\n" PART(
+			 "a", "1") "ports = 0x2FC\n\nmanage = yes\n",
+		     9,
+		     "a manager partition gets its management UART at "
+		     "0x2F8-0x2FF, but this partition's ports (line 7) "
+		     "include it");
+
+	/* a manager needs the channel's key, from a [management] anywhere */
+	EXPECT_ERROR(PART("a", "1") PART("b", "2") "manage = yes\n", 9,
+		     "partition 'b' has manage = yes but there is no "
+		     "[management] section");
+	EXPECT_OK(PART("a", "1") "manage = yes\n[management]\nkey = " KEY_HEX
+				 "\n");
+}
+
+/* `console` exists in [hypervisor] and in [partition NAME], with
+ * different values: the lookup takes the section into account. */
+static void test_part_console(void **state)
+{
+	(void)state;
+	EXPECT_OK(PART("a", "1") "console = raw\n" PART(
+	    "b", "2") "console = tagged\n[hypervisor]\nconsole = com2\n");
+	assert_true(cfg.parts[0].console_raw);
+	assert_false(cfg.parts[1].console_raw);
+	assert_int_equal(cfg.console, CFG_CONSOLE_COM2);
+
+	EXPECT_VALUE_ERROR("console = com1",
+			   "bad console 'com1' (expected raw or tagged)");
+	EXPECT_VALUE_ERROR("console = RAW", "bad console 'RAW'");
+	EXPECT_VALUE_ERROR("console =", "missing value for key 'console' in "
+					"[partition p]");
+	EXPECT_ERROR("[hypervisor]\nconsole = raw\n", 2,
+		     "bad console 'raw' (expected com1 or com2)");
+	/* duplicates are per section and per key */
+	EXPECT_ERROR(PART("p", "1") "console = raw\nconsole = tagged\n", 6,
+		     "duplicate key 'console' in [partition p] (first set on "
+		     "line 5)");
+	EXPECT_OK(
+	    "[hypervisor]\nconsole = com1\n" PART("p", "1") "console = raw\n");
+	EXPECT_OK(PART("p", "1") "console = raw\n[hypervisor]\nconsole = "
+				 "com1\n");
+}
+
+/* cfg_parse_key on an unterminated heap copy (ASan checks the bounds). */
+static int parse_key_len(const char *text, size_t len, uint8_t out[32])
+{
+	char *copy = malloc(len ? len : 1);
+	int r;
+
+	assert_non_null(copy);
+	memcpy(copy, text, len);
+	r = cfg_parse_key(copy, len, out);
+	free(copy);
+	return r;
+}
+
+static int parse_key(const char *text, uint8_t out[32])
+{
+	return parse_key_len(text, strlen(text), out);
+}
+
+static void test_parse_key(void **state)
+{
+	(void)state;
+	uint8_t out[CFG_KEY_BYTES];
+	uint8_t ones[CFG_KEY_BYTES];
+
+	assert_int_equal(parse_key(KEY_HEX, out), 0);
+	assert_memory_equal(out, key_bytes, sizeof(out));
+	memset(out, 0, sizeof(out));
+	assert_int_equal(parse_key(KEY_HEX "\n", out), 0);
+	assert_memory_equal(out, key_bytes, sizeof(out));
+	memset(out, 0, sizeof(out));
+	assert_int_equal(parse_key(KEY_HEX "\r\n", out), 0);
+	assert_memory_equal(out, key_bytes, sizeof(out));
+	assert_int_equal(parse_key("ABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEF"
+				   "ABCDEFABCDEFABCDEFABCD\n",
+				   out),
+			 0);
+	assert_int_equal(out[0], 0xAB);
+	assert_int_equal(out[1], 0xCD);
+	assert_int_equal(out[31], 0xCD);
+
+	/* rejected inputs leave out untouched */
+	memset(ones, 0x5A, sizeof(ones));
+	memcpy(out, ones, sizeof(out));
+	static const char *const bad[] = {
+	    "",
+	    "\n",
+	    KEY_HEX "\r",
+	    KEY_HEX "\n\n",
+	    KEY_HEX "\r\n\n",
+	    KEY_HEX "\n\r\n",
+	    KEY_HEX " ",
+	    KEY_HEX " \n",
+	    KEY_HEX "\t\n",
+	    " " KEY_HEX,
+	    KEY_HEX "0",
+	    KEY_HEX "0\n",
+	    KEY_HEX "\nx",
+	    KEY_HEX "#",
+	    "0x" KEY_HEX,
+	    "g011223344556677889900112233445566778899001122334455667788990011",
+	    "001122334455667788990011223344556677889900112233445566778899001",
+	    "001122334455667788990011223344556677889900112233445566778899001\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_key(bad[i], out) != -1)
+			fail_msg("accepted bad key %zu", i);
+		assert_memory_equal(out, ones, sizeof(out));
+	}
+	/* a NUL is not an end of text */
+	static const char nul[] = KEY_HEX "\0";
+	assert_int_equal(parse_key_len(nul, sizeof(nul), out), -1);
+	static const char nul_nl[] = KEY_HEX "\0\n";
+	assert_int_equal(parse_key_len(nul_nl, sizeof(nul_nl) - 1, out), -1);
+	/* length-bounded: a longer buffer cut at 64 is fine */
+	assert_int_equal(parse_key_len(KEY_HEX "zz", 64, out), 0);
+	assert_memory_equal(out, key_bytes, sizeof(out));
+	assert_int_equal(parse_key_len(KEY_HEX "\n", 63, out), -1);
+}
+
 /* ---- machine checks and helpers --------------------------------------- */
 
 static void test_check_machine(void **state)
@@ -745,11 +1115,16 @@ static void test_mutations(void **state)
 	(void)state;
 	static const char alphabet[] = "[]=#,-\n\r\t 0123456789xMGKp\x80\0";
 	uint32_t seed = 12345;
-	size_t len = sizeof(sample) - 1;
-	char buf[sizeof(sample)];
+	char buf[sizeof(mgmt_sample) > sizeof(sample) ? sizeof(mgmt_sample)
+						      : sizeof(sample)];
 
-	for (int iter = 0; iter < 20000; iter++) {
-		memcpy(buf, sample, len);
+	for (int iter = 0; iter < 30000; iter++) {
+		/* two in three runs mutate the sample, one the management
+		 * sample */
+		const char *src = iter % 3 == 2 ? mgmt_sample : sample;
+		size_t len = strlen(src);
+
+		memcpy(buf, src, len);
 		int edits = 1 + iter % 4;
 		for (int e = 0; e < edits; e++) {
 			seed = seed * 1103515245u + 12345u;
@@ -801,6 +1176,13 @@ int main(void)
 	    cmocka_unit_test(test_err_exit_port),
 	    cmocka_unit_test(test_err_console),
 	    cmocka_unit_test(test_err_message_bounds),
+	    cmocka_unit_test(test_management),
+	    cmocka_unit_test(test_err_management_key),
+	    cmocka_unit_test(test_err_management_section),
+	    cmocka_unit_test(test_err_management_port),
+	    cmocka_unit_test(test_err_manage),
+	    cmocka_unit_test(test_part_console),
+	    cmocka_unit_test(test_parse_key),
 	    cmocka_unit_test(test_check_machine),
 	    cmocka_unit_test(test_helpers),
 	    cmocka_unit_test(test_mutations),

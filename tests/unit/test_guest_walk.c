@@ -19,11 +19,11 @@
 #define PAT_LARGE (1ull << 12) /* PAT bit of a 2 MiB / 1 GiB leaf */
 
 #define CR0_PE (1ull << 0)
-#define PG     (GW_CR0_PG | CR0_PE)
-#define PSE    GW_CR4_PSE
-#define PAE    GW_CR4_PAE
-#define LA57   GW_CR4_LA57
-#define LMA    (GW_EFER_LMA | (1ull << 8)) /* LMA + LME */
+#define PG     (CR0_PG | CR0_PE)
+#define PSE    CR4_PSE
+#define PAE    CR4_PAE
+#define LA57   CR4_LA57
+#define LMA    (EFER_LMA | (1ull << 8)) /* LMA + LME */
 
 #define NOT_PRESENT "page not present"
 #define READ_FAIL   "paging-structure read failed"

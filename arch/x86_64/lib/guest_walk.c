@@ -49,7 +49,7 @@ static int walk32(const struct guest_paging *p, uint32_t la,
 		return -1;
 	if (!(pde & PTE_P))
 		return fail(why, "page not present");
-	if ((p->cr4 & GW_CR4_PSE) && (pde & PTE_PS)) {
+	if ((p->cr4 & CR4_PSE) && (pde & PTE_PS)) {
 		/* 4 MiB page; PDE bits 20:13 are physical bits 39:32. */
 		*gpa = (pde & 0xFFC00000ull) | (((pde >> 13) & 0xFF) << 32) |
 		       (la & 0x3FFFFFu);
@@ -110,13 +110,13 @@ static bool canonical(uint64_t gla, unsigned bits)
 int guest_walk(const struct guest_paging *p, uint64_t gla, guest_read_fn *read,
 	       void *ctx, uint64_t *gpa, const char **why)
 {
-	bool lma = p->efer & GW_EFER_LMA;
+	bool lma = p->efer & EFER_LMA;
 
-	if (!(p->cr0 & GW_CR0_PG)) {
+	if (!(p->cr0 & CR0_PG)) {
 		*gpa = lma ? gla : (gla & 0xFFFFFFFFull);
 		return 0;
 	}
-	if (!(p->cr4 & GW_CR4_PAE)) {
+	if (!(p->cr4 & CR4_PAE)) {
 		if (lma)
 			return fail(why, "EFER.LMA set without CR4.PAE");
 		return walk32(p, (uint32_t)gla, read, ctx, gpa, why);
@@ -134,7 +134,7 @@ int guest_walk(const struct guest_paging *p, uint64_t gla, guest_read_fn *read,
 		return walk_levels(pdpte & ADDR_MASK, 1, la, read, ctx, gpa,
 				   why);
 	}
-	if (p->cr4 & GW_CR4_LA57) {
+	if (p->cr4 & CR4_LA57) {
 		if (!canonical(gla, 57))
 			return fail(why, "non-canonical linear address");
 		return walk_levels(p->cr3 & ADDR_MASK, 4, gla, read, ctx, gpa,

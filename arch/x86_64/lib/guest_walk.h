@@ -7,12 +7,7 @@
 #define BH_GUEST_WALK_H
 
 #include "hv/lib/lib.h"
-
-#define GW_CR0_PG   (1ull << 31)
-#define GW_CR4_PSE  (1ull << 4)
-#define GW_CR4_PAE  (1ull << 5)
-#define GW_CR4_LA57 (1ull << 12)
-#define GW_EFER_LMA (1ull << 10)
+#include "arch/x86_64/x86_defs.h"
 
 /* Reads the 8 bytes at guest-physical gpa into *val (little-endian); -1
  * if they are outside guest RAM. The walker only ever passes 8-byte
