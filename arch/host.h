@@ -27,6 +27,9 @@ bool arch_xsetbv(uint32_t index, uint64_t value);
 void arch_wbinvd(void);
 /* Service the host interrupt that made the guest exit. */
 void arch_host_irq(const struct exit_info *e);
+/* 64 bits from the CPU's random number generator (RDSEED, else RDRAND);
+ * false if it has none or it failed. */
+bool arch_random(uint64_t *out);
 /* Interrupt physical CPU `pcpu` so whatever it waits on re-checks (NMI). */
 void arch_kick(unsigned pcpu);
 /* Park the calling CPU until kicked; returns after the kick. */

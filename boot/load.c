@@ -62,8 +62,38 @@ static int load_one(const struct cfg_partition *p, struct bi_partition *bp)
 	return 0;
 }
 
+/* The management key from its key_file, when the config names one. The
+ * file's bytes are wiped from firmware memory once parsed. */
+static int load_mgmt_key(struct cfg_management *m)
+{
+	uint8_t *buf;
+	uint64_t len;
+	if (!m->enabled || m->has_key)
+		return 0;
+	EFI_STATUS st = efi_read_file(m->key_file, &buf, &len);
+	if (EFI_ERROR(st)) {
+		boot_msg("error: %s:%u: cannot read key_file '%s' (EFI status "
+			 "0x%lx)",
+			 CONFIG_NAME, m->key_line, m->key_file,
+			 (unsigned long)st);
+		return -1;
+	}
+	int rc = cfg_parse_key((const char *)buf, (size_t)len, m->key);
+	memset(buf, 0, (size_t)len);
+	if (rc) {
+		boot_msg("error: %s:%u: key_file '%s' does not hold 64 hex "
+			 "digits (32 bytes)",
+			 CONFIG_NAME, m->key_line, m->key_file);
+		return -1;
+	}
+	m->has_key = true;
+	return 0;
+}
+
 int boot_load_partitions(struct boot_info *bi)
 {
+	if (load_mgmt_key(&bi->cfg.mgmt))
+		return -1;
 	unsigned refused = 0;
 	for (unsigned i = 0; i < bi->cfg.nparts; i++) {
 		if (load_one(&bi->cfg.parts[i], &bi->parts[i]))

@@ -32,6 +32,34 @@ void console_write(const char *s, size_t len)
 	spin_unlock(&con_lock);
 }
 
+/* The last hypervisor messages, for the management channel's `log`. */
+#define LOG_LINES 64
+#define LOG_WIDTH 160
+static char log_ring[LOG_LINES][LOG_WIDTH];
+static unsigned log_next; /* lines ever logged */
+
+static void log_keep(const char *line, size_t len)
+{
+	if (len >= LOG_WIDTH)
+		len = LOG_WIDTH - 1;
+	char *slot = log_ring[log_next % LOG_LINES];
+	memcpy(slot, line, len);
+	slot[len] = '\0';
+	log_next++;
+}
+
+unsigned console_log_lines(const char **out, unsigned max)
+{
+	spin_lock(&con_lock);
+	unsigned n = log_next < LOG_LINES ? log_next : LOG_LINES;
+	if (n > max)
+		n = max;
+	for (unsigned i = 0; i < n; i++)
+		out[i] = log_ring[(log_next - n + i) % LOG_LINES];
+	spin_unlock(&con_lock);
+	return n;
+}
+
 void console_vlog(bool cpu_tag, const char *fmt, va_list ap)
 {
 	char buf[300];
@@ -40,8 +68,11 @@ void console_vlog(bool cpu_tag, const char *fmt, va_list ap)
 			: bh_snprintf(buf, sizeof(buf), "bulkhead: ");
 	bh_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
 	size_t len = strlen(buf);
+	spin_lock(&con_lock);
+	log_keep(buf, len);
 	buf[len++] = '\n';
-	console_write(buf, len);
+	put_locked(buf, len);
+	spin_unlock(&con_lock);
 }
 
 void hv_log(const char *fmt, ...)

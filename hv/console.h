@@ -10,6 +10,9 @@ void console_init(uint16_t uart_base);
 void console_vlog(bool cpu_tag, const char *fmt, va_list ap);
 /* Hypervisor message: "bulkhead: cpuN: <text>\n". */
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last (up to max) hypervisor messages, oldest first, without their
+ * newline; the strings stay valid until LOG_LINES more are logged. */
+unsigned console_log_lines(const char **out, unsigned max);
 /* A guest's output line, tagged "[name] <line>\n". */
 void console_guest_line(const char *name, const char *line, size_t len);
 /* Raw text, already formatted (used by the loader mirror). */

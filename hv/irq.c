@@ -7,6 +7,7 @@
 #include "hv/vdev/pcmap.h"
 #include "arch/x86_64/x86_defs.h"
 #include "hv/console.h"
+#include "hv/mgmt.h"
 
 /* What a PC BIOS leaves behind on the boot CPU (MP spec 3.6.2.2,
  * "virtual wire mode"): APIC software-enabled, LINT0 unmasked ExtINT so
@@ -236,6 +237,7 @@ void irq_before_entry(struct vcpu *v)
 	uint64_t now = arch_now();
 	if (v->index == 0)
 		console_poll_input(); /* typed input reaches busy guests too */
+	mgmt_poll();
 	spin_lock(&v->lapic_lock);
 	vlapic_timer_update(&v->lapic, now);
 	uint64_t next = vlapic_next_event(&v->lapic);
@@ -257,7 +259,7 @@ void irq_before_entry(struct vcpu *v)
 	 * the interrupts coalesce, as the APIC allows). */
 	if (next != UINT64_MAX && next < now + TIMER_MIN_TICKS)
 		next = now + TIMER_MIN_TICKS;
-	arch_set_deadline(v, next);
+	arch_set_deadline(v, mgmt_poll_deadline(next));
 }
 
 /* ---- HLT ---------------------------------------------------------------- */
@@ -285,6 +287,7 @@ void irq_hlt(struct vcpu *v)
 	while (!must_wake(v, guest_if)) {
 		if (v->index == 0)
 			console_poll_input();
+		mgmt_poll();
 		__asm__ volatile("pause");
 	}
 }

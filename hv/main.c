@@ -2,6 +2,7 @@
  * need, and runs each vCPU on its dedicated CPU. */
 #include "hv/boot_info.h"
 #include "hv/cpu.h"
+#include "hv/mgmt.h"
 #include "hv/console.h"
 #include "hv/heap.h"
 #include "hv/partition.h"
@@ -84,9 +85,10 @@ static void cpu_main(unsigned index)
 {
 	struct vcpu *v = hv_cpus[index].vcpu;
 	if (!v && index == 0)
-		for (;;)
-			console_poll_input(); /* a free BSP serves the console
-					       */
+		for (;;) { /* a free BSP serves the console and the channel */
+			console_poll_input();
+			mgmt_poll();
+		}
 	if (!v)
 		for (;;)
 			arch_cpu_wait();
@@ -136,6 +138,7 @@ void core_main(struct boot_info *bi)
 		       (unsigned long)partitions[i].ram_hpa);
 	}
 	console_input_init(bi->console_port);
+	mgmt_init(&bi->cfg.mgmt);
 	for (unsigned cpu = 1; cpu < bi->ncpus; cpu++) {
 		if (!hv_cpus[cpu].vcpu)
 			continue;

@@ -2,6 +2,7 @@
  * partition) costs no exits and no spinning; every release kicks them. */
 #include "hv/quiesce.h"
 #include "hv/partition.h"
+#include "hv/mgmt.h"
 
 void part_kick(struct partition *p)
 {
@@ -44,7 +45,7 @@ static void wait_release(struct quiesce *q, unsigned gen)
 {
 	while (__atomic_load_n(&q->gen, __ATOMIC_ACQUIRE) == gen &&
 	       __atomic_load_n(&q->pending, __ATOMIC_ACQUIRE))
-		arch_cpu_wait();
+		mgmt_wait();
 }
 
 void quiesce_park(struct vcpu *v)

@@ -2,6 +2,7 @@
  * entering the guest, dispatching its exits, and coming to its
  * partition's rendezvous (reset, later pause and snapshots) when asked. */
 #include "hv/partition.h"
+#include "hv/mgmt.h"
 
 static void wait_for_sipi(struct vcpu *v)
 {
@@ -30,7 +31,7 @@ void vcpu_loop(struct vcpu *v)
 		}
 		if (part_halted(v->part)) {
 			v->state = VCPU_STOPPED;
-			arch_cpu_wait();
+			mgmt_wait();
 			continue;
 		}
 		if (v->init_pending) {

@@ -95,3 +95,32 @@ bool arch_xsetbv(uint32_t index, uint64_t value)
 			 "d"((uint32_t)(value >> 32)));
 	return true;
 }
+
+/* SDM Vol. 1 7.3.17: RDSEED (CPUID.7.0:EBX[18]) gives conditioned entropy,
+ * RDRAND (CPUID.1:ECX[30]) a DRBG output; both may transiently fail
+ * (CF = 0), so each is retried a few times. */
+static bool rd(bool seed, uint64_t *out)
+{
+	for (int i = 0; i < 16; i++) {
+		uint8_t ok;
+		if (seed)
+			__asm__ volatile("rdseed %0; setc %1"
+					 : "=r"(*out), "=qm"(ok)::"cc");
+		else
+			__asm__ volatile("rdrand %0; setc %1"
+					 : "=r"(*out), "=qm"(ok)::"cc");
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+bool arch_random(uint64_t *out)
+{
+	struct cpuid_regs r1, r7;
+	cpuid(1, 0, &r1);
+	cpuid(7, 0, &r7);
+	if ((r7.ebx & (1u << 18)) && rd(true, out))
+		return true;
+	return (r1.ecx & (1u << 30)) && rd(false, out);
+}

@@ -168,6 +168,9 @@
  *                         components the host supports. Fake: supports
  *                         x87|SSE|AVX (0x7).
  *  arch_wbinvd()          Write back and invalidate this CPU's caches.
+ *  arch_random(out)       64 bits from the CPU's random generator, or
+ *                         false (the core then falls back). Fake: distinct
+ *                         deterministic values.
  *  arch_host_irq(e)       Service the host interrupt that caused the
  *                         EXIT_INTERRUPT exit e (the guest resumes after).
  *  arch_kick(pcpu)        Make CPU pcpu leave the guest (or
@@ -751,6 +754,14 @@ uint64_t fake_xcr0(void)
 void arch_wbinvd(void)
 {
 	wbinvds++;
+}
+
+/* A deterministic stand-in: distinct values, no entropy. */
+bool arch_random(uint64_t *out)
+{
+	static uint64_t n;
+	*out = 0x9E3779B97F4A7C15ull * ++n;
+	return true;
 }
 
 unsigned fake_wbinvds(void)

@@ -73,6 +73,16 @@ com1_line() {
 	fi
 }
 
+# COM2 likewise: a file, or with COM2_SOCKET=PORT a TCP server (the
+# management channel's line, see mgmt_relay.py).
+com2_line() {
+	if [ -n "${COM2_SOCKET:-}" ]; then
+		echo "com2: enabled=1, mode=socket-server, dev=localhost:$COM2_SOCKET"
+	else
+		echo "com2: enabled=1, mode=file, dev=$1/com2.txt"
+	fi
+}
+
 # run_bochs DIR NCPUS TIMEOUT-SECONDS END-REGEX [MEGS]
 # Boots DIR/esp; the serial log is DIR/com1.txt. Returns 0 when END-REGEX
 # appeared in the log, 1 on timeout or if Bochs died first.
@@ -85,7 +95,7 @@ romimage: file=$OVMF, address=0xffe00000
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 display_library: rfb, options="timeout=0"
 $(com1_line "$dir")
-com2: enabled=1, mode=file, dev=$dir/com2.txt
+$(com2_line "$dir")
 log: $dir/bochs.log
 pci: enabled=1, chipset=i440fx
 ata0-master: type=disk, path="$dir/esp", mode=vvfat

@@ -1,0 +1,26 @@
+/* The management channel's endpoint in the hypervisor (hv/mgmt.c). */
+#ifndef BH_MGMT_H
+#define BH_MGMT_H
+
+#include "hv/load/config.h"
+
+#define MGMT_CPU     0	/* the CPU that services the channel */
+#define MGMT_POLL_MS 10 /* at most this long between two polls... */
+#define MGMT_POLL_ACTIVE_MS                                                    \
+	1 /* ...or this long while bytes arrive: a                             \
+	     16-byte FIFO at 115200 baud fills in 1.4 ms */
+
+/* Takes the physical UART and the key from the config (or says why the
+ * channel is off). */
+void mgmt_init(const struct cfg_management *cfg);
+/* Receives, answers and carries out what has arrived; a no-op on CPUs
+ * other than MGMT_CPU. */
+void mgmt_poll(void);
+/* The deadline for the next guest entry on this CPU: on MGMT_CPU, no later
+ * than MGMT_POLL_MS from now while the channel is on. */
+uint64_t mgmt_poll_deadline(uint64_t deadline);
+/* Waits for a kick (arch_cpu_wait); on MGMT_CPU with the channel on, polls
+ * it instead, so a parked or idle management CPU still answers. */
+void mgmt_wait(void);
+
+#endif
