@@ -32,7 +32,7 @@ HOST_LIB    := $(BUILD)/host/libbh-pure.a
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-TOOLS := $(BUILD)/tools/bulkhead-ctl
+TOOLS := $(BUILD)/tools/bulkhead-ctl $(BUILD)/tools/bulkhead-ctl-static
 
 .PHONY: all clean test unit integration fuzz-tests run run-linux bench-linux-boot deps \
 	format compile_commands.json
@@ -73,9 +73,28 @@ $(HOST_LIB): $(HOST_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tools/bulkhead-ctl: tools/bulkhead-ctl.c $(HOST_LIB)
+CTL_SRCS := $(sort $(wildcard tools/*.c))
+# (one link of several sources keeps only the last one's .d: headers listed)
+$(BUILD)/tools/bulkhead-ctl: $(CTL_SRCS) $(wildcard tools/*.h) hv/exit_kinds.h \
+		$(HOST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(filter %.c %.a,$^) -o $@
+
+# The same tool linked statically and without sanitizers, for a Linux
+# initramfs (numeric addresses only: no resolver without shared libraries).
+STATIC_CFLAGS := $(HOST_CFLAGS:-O1=-O2) -DCTL_NO_RESOLVER
+$(BUILD)/static/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STATIC_CFLAGS) -c $< -o $@
+
+$(BUILD)/static/libbh-pure.a: $(PURE_SRCS:%.c=$(BUILD)/static/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tools/bulkhead-ctl-static: $(CTL_SRCS:%.c=$(BUILD)/static/%.o) \
+		$(BUILD)/static/libbh-pure.a
+	@mkdir -p $(dir $@)
+	$(CC) -static -s $^ -o $@
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(HOST_LIB)
 	@mkdir -p $(dir $@)

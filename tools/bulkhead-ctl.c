@@ -1,12 +1,17 @@
 /* bulkhead-ctl: host-side companion tool for Bulkhead.
  *
  *   bulkhead-ctl check [--cpus N] [--memory SIZE] FILE
+ *   bulkhead-ctl [--connect HOST:PORT | --device TTY] [--key-file FILE]
+ *                list | log | stats NAME | pause | resume | stop | start |
+ *                reset NAME
  *
  * Subcommands live in the `commands` table below; each gets the arguments
- * after its name and returns the process exit status (0 ok, 1 failure,
- * 2 usage error). Future subcommands (list, pause, resume, ... over the
- * serial control channel) plug in the same way. */
+ * after its name (with any options given before the name in front) and
+ * returns the process exit status (EXIT_* in tools/ctl.h). The management
+ * commands talk to the hypervisor over its management channel
+ * (docs/management.md): tools/ctl_cmds.c. */
 #include "hv/load/config.h"
+#include "tools/ctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,31 +21,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define EXIT_USAGE     2
 #define CONFIG_MAX_LEN (1u << 20) /* refuse absurdly large config files */
 
 struct command {
 	const char *name;
 	const char *args;
 	const char *summary;
-	int (*run)(const char *prog, int argc, char **argv);
+	int (*run)(const char *prog, const char *name, int argc, char **argv);
 };
 
-static int cmd_check(const char *prog, int argc, char **argv);
+static int cmd_check(const char *prog, const char *name, int argc, char **argv);
 
 static const struct command commands[] = {
     {"check", "[--cpus N] [--memory SIZE] FILE",
      "validate a bulkhead.conf and the kernel/module files it names",
      cmd_check},
+    /* The management commands: their usage is ctl_mgmt_usage's. */
+    {"list", NULL, NULL, ctl_cmd_mgmt},
+    {"stats", NULL, NULL, ctl_cmd_mgmt},
+    {"pause", NULL, NULL, ctl_cmd_mgmt},
+    {"resume", NULL, NULL, ctl_cmd_mgmt},
+    {"stop", NULL, NULL, ctl_cmd_mgmt},
+    {"start", NULL, NULL, ctl_cmd_mgmt},
+    {"reset", NULL, NULL, ctl_cmd_mgmt},
+    {"log", NULL, NULL, ctl_cmd_mgmt},
 };
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s COMMAND [ARGS]\n\ncommands:\n", prog);
+	fprintf(f, "usage: %s [OPTIONS] COMMAND [ARGS]\n\ncommands:\n", prog);
 	for (size_t i = 0; i < BH_ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %s %s\n      %s\n", commands[i].name,
-			commands[i].args, commands[i].summary);
-	fprintf(f, "\noptions:\n  -h, --help  show this help\n");
+		if (commands[i].args)
+			fprintf(f, "  %s %s\n      %s\n", commands[i].name,
+				commands[i].args, commands[i].summary);
+	ctl_mgmt_usage(f, prog);
 }
 
 static void command_usage(FILE *f, const char *prog, const struct command *cmd)
@@ -224,9 +238,11 @@ static const char *option_value(const char *opt, int argc, char **argv, int *i,
 	return argv[++*i];
 }
 
-static int cmd_check(const char *prog, int argc, char **argv)
+static int cmd_check(const char *prog, const char *name, int argc, char **argv)
 {
 	const struct command *self = &commands[0];
+
+	(void)name;
 	struct check_opts o = {.ncpus = CFG_MAX_CPUS, .avail = UINT64_MAX};
 	bool opts_done = false;
 
@@ -291,9 +307,24 @@ static int cmd_check(const char *prog, int argc, char **argv)
 
 /* ---- main ------------------------------------------------------------- */
 
+/* Options may come before the command ("bulkhead-ctl --connect H:P
+ * list"): the command is the first argument that is neither an option nor
+ * the value of one. */
+static int find_command(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-')
+			return i;
+		if (ctl_option_takes_value(argv[i]))
+			i++;
+	}
+	return argc;
+}
+
 int main(int argc, char **argv)
 {
-	const char *prog = "bulkhead-ctl";
+	const char *prog = CTL_PROG;
+	int at = find_command(argc, argv);
 
 	if (argc < 2) {
 		usage(stderr, prog);
@@ -304,10 +335,18 @@ int main(int argc, char **argv)
 		usage(stdout, prog);
 		return 0;
 	}
+	if (at == argc) {
+		fprintf(stderr, "%s: no command\n", prog);
+		usage(stderr, prog);
+		return EXIT_USAGE;
+	}
+	/* The command's arguments: the options before it, then the rest. */
+	char *name = argv[at];
+	memmove(argv + at, argv + at + 1, sizeof(*argv) * (size_t)(argc - at));
 	for (size_t i = 0; i < BH_ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(prog, argc - 2, argv + 2);
-	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(prog, name, argc - 2, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, name);
 	usage(stderr, prog);
 	return EXIT_USAGE;
 }

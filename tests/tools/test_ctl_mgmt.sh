@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# bulkhead-ctl's management commands end to end against a fake hypervisor
+# (python3, stdlib only) that speaks docs/management.md on localhost TCP or
+# a pty: output (table, JSON, stats), refusals, a wrong key, no listener,
+# garbage on the line, a lost reply (retried with a new sequence number), a
+# lost session (hello again), --watch, and usage errors.
+set -u
+BUILD=${BUILD:-build}
+ctl=$BUILD/tools/bulkhead-ctl
+d=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$d"
+}
+trap cleanup EXIT
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+cat >"$d/fakehv.py" <<'PY'
+# A fake Bulkhead management endpoint: one session for the whole run (like
+# the hypervisor's one session per transport), a few partitions, and modes
+# that misbehave on purpose.
+import hashlib, hmac, os, socket, struct, sys, time
+
+key = bytes.fromhex(sys.argv[1])
+where, mode, logpath = sys.argv[2], sys.argv[3], sys.argv[4]
+ZERO = bytes(16)
+log = open(logpath, "a", buffering=1)
+sess = {"open": False, "nonce": ZERO, "last": 0}
+state = {"dropped": False, "lost": False, "handled": 0}
+KINDS = 19
+parts = [  # name, state, vcpus, mask, memory, resets, uptime ms
+    ["web", 0, 3, 0b1101, 64 << 20, 1, 62000],
+    ["counter", 1, 1, 0b10, 16 << 20, 0, 5000],
+    ["db", 2, 1, 0b10000, 1 << 30, 2, 0],
+]
+RULES = {  # type: (allowed states, new state, refusal)
+    4: ((0,), 1, "only a running partition can be paused"),
+    5: ((1,), 0, "only a paused partition can be resumed"),
+    6: ((0, 1), 2, "only a running or paused partition can be stopped"),
+    7: ((2, 4), 0, "only a stopped or failed partition can be started"),
+    8: ((0,), 0, "only a running partition can be reset"),
+}
+
+def tag(nonce, body):
+    return hmac.new(key, nonce + body[2:], hashlib.sha256).digest()
+
+def frame(nonce, typ, seq, payload):
+    body = b"\xb7\x4b" + bytes([1, typ]) + struct.pack("<IH", seq, len(payload)) + payload
+    return body + tag(nonce, body)
+
+def status(st, msg):
+    return bytes([st, len(msg)]) + msg.encode()
+
+def name_of(p):
+    if len(p) < 2 or p[0] != len(p) - 1:
+        return None
+    return p[1:].decode()
+
+def handle(typ, p):
+    if typ == 2 and not p:
+        out = bytes([0, len(parts)])
+        for n, st, nv, mask, mem, rs, up in parts:
+            out += bytes([len(n)]) + n.encode() + struct.pack("<BBQQIQB", st, nv, mask, mem, rs, up, 0)
+        return out
+    if typ == 9 and not p:
+        lines = [b"bulkhead: management channel on com2", b"partition web: started"]
+        return b"\0" + struct.pack("<H", len(lines)) + b"".join(bytes([len(l)]) + l for l in lines)
+    if typ not in (3, 4, 5, 6, 7, 8):
+        return status(3, "unknown request or bad length")
+    n = name_of(p)
+    part = next((x for x in parts if x[0] == n), None)
+    if part is None:
+        return status(2, "no such partition")
+    if typ == 3:
+        out = b"\0" + struct.pack("<BQQQIBB", part[1], part[6], 3, 0, part[5], KINDS, part[2])
+        for v in range(part[2]):
+            out += b"".join(struct.pack("<Q", (v + 1) * 100 + k) for k in range(KINDS))
+        return out
+    ok, new, why = RULES[typ]
+    if part[1] not in ok:
+        return status(1, why)
+    part[1] = new
+    return b"\0"
+
+def junk(typ, seq):
+    # Printable noise, a bad version, a bad length, a lone marker byte and
+    # a forged reply of the right type and seq (random tag).
+    j = bytes(range(0x20, 0x7F)) + b"\xb7\x4b\x02\x82" + b"\xb7\x4b\x01\x82"
+    j += struct.pack("<IH", seq, 0xFFFF) + b"\xb7x"
+    body = b"\xb7\x4b" + bytes([1, typ]) + struct.pack("<IH", seq, 2) + b"\0\0"
+    return j + body + os.urandom(32)
+
+def on_frame(typ, seq, payload, tg, body):
+    """Returns the bytes to send back."""
+    if typ == 1:
+        if not hmac.compare_digest(tag(ZERO, body), tg):
+            log.write("hello refused\n")
+            return frame(ZERO, 0x81, seq, status(4, "not authenticated"))
+        sess.update(open=True, nonce=os.urandom(16), last=0)
+        log.write("hello\n")
+        reply = bytes([0, 1]) + struct.pack("<I", 0) + sess["nonce"] + payload
+        return frame(sess["nonce"], 0x81, 0, reply)
+    if mode == "lose-session" and not state["lost"]:
+        state["lost"] = True
+        sess["open"] = False
+    if (not sess["open"] or typ & 0x80 or seq <= sess["last"]
+            or not hmac.compare_digest(tag(sess["nonce"], body), tg)):
+        log.write("refused type %d seq %d\n" % (typ, seq))
+        return frame(ZERO, typ | 0x80, seq, status(4, "not authenticated"))
+    sess["last"] = seq
+    log.write("request type %d seq %d\n" % (typ, seq))
+    if mode == "drop-first" and not state["dropped"]:
+        state["dropped"] = True
+        return b""
+    if mode == "slow-first" and not state["dropped"]:
+        state["dropped"] = True
+        time.sleep(0.75)
+    state["handled"] += 1
+    return frame(sess["nonce"], typ | 0x80, seq, handle(typ, payload))
+
+def serve(read, write):
+    buf = b""
+    while True:
+        data = read()
+        if not data:
+            return
+        buf += data
+        while True:
+            i = buf.find(b"\xb7\x4b")
+            if i < 0:
+                buf = buf[-1:] if buf.endswith(b"\xb7") else b""
+                break
+            buf = buf[i:]
+            if len(buf) < 10:
+                break
+            n = struct.unpack("<H", buf[8:10])[0]
+            if buf[2] != 1 or n > 1024:
+                buf = buf[1:]
+                continue
+            if len(buf) < 10 + n + 32:
+                break
+            body, tg, buf = buf[:10 + n], buf[10 + n:42 + n], buf[42 + n:]
+            typ, seq = body[3], struct.unpack("<I", body[4:8])[0]
+            out = on_frame(typ, seq, body[10:], tg, body)
+            if mode == "silent":
+                continue
+            if mode == "garbage" and out:
+                out = junk(out[3], seq) + out
+            write(out)
+            if mode.startswith("close-after-") and state["handled"] >= int(mode[12:]):
+                return
+
+if where == "pty":
+    master, slave = os.openpty()
+    print(os.ttyname(slave), flush=True)
+    serve(lambda: os.read(master, 4096), lambda b: os.write(master, b))
+else:
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    print("127.0.0.1:%d" % srv.getsockname()[1], flush=True)
+    while True:
+        c, _ = srv.accept()
+        serve(lambda: c.recv(4096), c.sendall)
+        c.close()
+        if mode.startswith("close-after-"):
+            break
+PY
+
+key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+printf '%s\n' "$key" >"$d/key"
+printf '%s\n' "ff${key:2}" >"$d/wrong.key"
+
+start() { # MODE [tcp|pty]: starts a fake, prints its address
+	local out="$d/addr.$1"
+	python3 "$d/fakehv.py" "$key" "${2:-tcp}" "$1" "$d/log.$1" >"$out" 2>"$d/err.$1" &
+	pids+=($!)
+	for _ in $(seq 100); do
+		[ -s "$out" ] && { head -n1 "$out"; return; }
+		sleep 0.05
+	done
+	echo "fake hypervisor ($1) did not start: $(cat "$d/err.$1")" >&2
+}
+
+run() { # EXPECTED-EXIT ARGS...: runs bulkhead-ctl, output in $out
+	local t0=$(ms)
+	local want=$1
+	shift
+	out=$("$ctl" "$@" 2>&1)
+	rc=$?
+	[ "$rc" -eq "$want" ] || bad "bulkhead-ctl $*: exit $rc, want $want: $out"
+	[ -n "${TIMING:-}" ] && echo "$(($(ms) - t0)) ms: $*" >&2
+}
+
+has() { # REGEX: $out matches
+	grep -qE -- "$1" <<<"$out" || bad "want /$1/ in: $out"
+}
+
+ms() { date +%s%3N; }
+
+normal=$(start normal)
+k=(--key-file "$d/key" --timeout 2)
+
+# list: the aligned table.
+run 0 --connect "$normal" "${k[@]}" list
+has '^NAME +STATE +CPUS +MEMORY +RESETS +UPTIME$'
+has '^web +running +0,2-3 +64M +1 +1m02s$'
+has '^counter +paused +1 +16M +0 +5s$'
+has '^db +stopped +4 +1G +2 +-$'
+cols=$(awk '{ print index($0, $2) }' <<<"$out" | sort -u | wc -l)
+[ "$cols" -eq 1 ] || bad "list columns not aligned: $out"
+
+# Options after the command, the key from the environment.
+out=$(BULKHEAD_KEY_FILE="$d/key" "$ctl" list --connect "$normal" 2>&1) ||
+	bad "BULKHEAD_KEY_FILE: $out"
+grep -q '^web ' <<<"$out" || bad "BULKHEAD_KEY_FILE list: $out"
+
+# --json list, parsed.
+run 0 --connect "$normal" "${k[@]}" --json list
+python3 -c '
+import json, sys
+l = json.loads(sys.argv[1])
+w = l[0]
+assert [p["name"] for p in l] == ["web", "counter", "db"], l
+assert w["state"] == "running" and w["cpus"] == "0,2-3" and w["cpu_mask"] == 13
+assert w["memory"] == 64 << 20 and w["resets"] == 1 and w["uptime_ms"] == 62000
+assert w["vcpus"] == 3 and w["snapshot"] is False
+' "$out" || bad "list --json: $out"
+
+# stats: name value lines, per vCPU and totals.
+run 0 --connect "$normal" "${k[@]}" stats web
+has '^state running$'
+has '^uptime 1m02s$'
+has '^io-dropped 3$'
+has '^mmio-dropped 0$'
+has '^resets 1$'
+has '^vcpu0\.io 100$'
+has '^vcpu2\.unhandled 318$'
+has '^vcpu1\.mem-violation 206$'
+has '^total\.io 600$'
+[ "$(grep -c '^vcpu' <<<"$out")" -eq 57 ] || bad "stats: want 3 x 19 vCPU counters: $out"
+run 0 --connect "$normal" "${k[@]}" --json stats web
+python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert s["name"] == "web" and s["state"] == "running" and s["io_dropped"] == 3
+assert len(s["vcpus"]) == 3 and s["vcpus"][1]["cpuid"] == 201
+assert s["total"]["hlt"] == 100 + 200 + 300 + 3 * 5
+' "$out" || bad "stats --json: $out"
+
+# State changes, refusals, an unknown partition, the log.
+run 1 --connect "$normal" "${k[@]}" pause counter
+has '^bulkhead-ctl: pause counter: refused: only a running partition can be paused$'
+run 0 --connect "$normal" "${k[@]}" --json resume counter
+has '^\{"ok":true\}$'
+run 0 --connect "$normal" "${k[@]}" pause counter
+[ -z "$out" ] || bad "pause prints nothing: $out"
+run 1 --connect "$normal" "${k[@]}" stats nosuch
+has '^bulkhead-ctl: stats nosuch: no such partition$'
+run 1 --connect "$normal" "${k[@]}" --json start web
+has '^\{"ok":false,"exit":1,"error":"refused: only a stopped'
+run 0 --connect "$normal" "${k[@]}" log
+has '^partition web: started$'
+
+# The wrong key: the refusal cannot be verified, exit 4.
+run 4 --connect "$normal" --key-file "$d/wrong.key" list
+has 'authentication failed: wrong key\?'
+
+# No listener: exit 3 at once.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+t0=$(ms)
+run 3 --connect "127.0.0.1:$port" "${k[@]}" list
+has 'cannot connect to 127.0.0.1:'"$port"
+[ $(($(ms) - t0)) -lt 2000 ] || bad "no listener took $(($(ms) - t0)) ms"
+
+# Garbage and forged frames before every reply: still the right answer.
+garbage=$(start garbage)
+run 0 --connect "$garbage" "${k[@]}" list
+has '^web +running'
+run 0 --connect "$garbage" "${k[@]}" stats counter
+has '^vcpu0\.io 100$'
+
+# The first reply is lost: retried, with a new sequence number.
+drop=$(start drop-first)
+t0=$(ms)
+run 0 --connect "$drop" --key-file "$d/key" --timeout 0.5 list
+has '^web +running'
+grep -q '^request type 2 seq 1$' "$d/log.drop-first" &&
+	grep -q '^request type 2 seq 2$' "$d/log.drop-first" ||
+	bad "drop-first: want list seq 1 then seq 2: $(cat "$d/log.drop-first")"
+[ $(($(ms) - t0)) -lt 3000 ] || bad "one retry took $(($(ms) - t0)) ms"
+
+# The first reply comes late, after the retry: it answers the request (the
+# retry itself is refused, as web is paused by then).
+slow=$(start slow-first)
+run 0 --connect "$slow" --key-file "$d/key" --timeout 0.5 pause web
+grep -q '^request type 4 seq 2$' "$d/log.slow-first" ||
+	bad "slow-first: want a retry with seq 2: $(cat "$d/log.slow-first")"
+
+# The session is lost after hello: refused, hello again, done.
+lost=$(start lose-session)
+run 0 --connect "$lost" "${k[@]}" -v list
+has '^web +running'
+[ "$(grep -c '^hello$' "$d/log.lose-session")" -eq 2 ] ||
+	bad "lose-session: want two hellos: $(cat "$d/log.lose-session")"
+
+# Nothing answers: exit 3 after the retries.
+silent=$(start silent)
+t0=$(ms)
+run 3 --connect "$silent" --key-file "$d/key" --timeout 0.2 list
+has 'no reply from .* after 4 attempts'
+[ $(($(ms) - t0)) -lt 3000 ] || bad "silent took $(($(ms) - t0)) ms"
+
+# The static build speaks the same protocol.
+static=$BUILD/tools/bulkhead-ctl-static
+if [ -x "$static" ]; then
+	out=$("$static" --connect "$normal" "${k[@]}" list 2>&1) || bad "static: $out"
+	has '^db +stopped'
+fi
+
+# A serial device (a pty): raw mode, same protocol.
+tty=$(start normal-pty pty)
+run 0 --device "$tty" "${k[@]}" list
+has '^counter +paused'
+run 3 --device "$d/key" "${k[@]}" list
+has 'not a serial device'
+
+# --watch: refreshes until SIGTERM (exit 0) ...
+"$ctl" --connect "$normal" "${k[@]}" --watch 0.2 list >"$d/watch.out" 2>&1 &
+wp=$!
+sleep 0.9
+kill -TERM "$wp"
+wait "$wp"
+rc=$?
+[ "$rc" -eq 0 ] || bad "--watch stopped by SIGTERM: exit $rc"
+[ "$(grep -c '^NAME' "$d/watch.out")" -ge 3 ] || bad "--watch: $(cat "$d/watch.out")"
+# ... or until the connection is lost (exit 3).
+closing=$(start close-after-2)
+run 3 --connect "$closing" "${k[@]}" --watch 0.1 stats web
+[ "$(grep -c '^state running' <<<"$out")" -eq 2 ] || bad "--watch until closed: $out"
+has 'connection closed|reset by peer|Broken pipe'
+
+# Usage errors and key file errors: exit 2.
+run 2
+run 2 --connect "$normal" "${k[@]}"
+run 2 --connect "$normal" "${k[@]}" list extra
+run 2 --connect "$normal" "${k[@]}" stats
+run 2 --connect "$normal" "${k[@]}" stats 'has space'
+run 2 --connect "$normal" "${k[@]}" --timeout abc list
+run 2 --connect "$normal" "${k[@]}" --bogus list
+run 2 --connect "$normal" "${k[@]}" --watch 1 pause web
+run 2 "${k[@]}" list
+has 'give one of --connect or --device'
+run 2 --connect "$normal" --device /dev/null "${k[@]}" list
+run 2 --connect "$normal" list
+has 'no key'
+run 2 --connect "$normal" --key-file "$d/missing" list
+has "cannot read key file"
+echo abc >"$d/short.key"
+run 2 --connect "$normal" --key-file "$d/short.key" list
+has 'want exactly 64 hex digits'
+run 2 --connect nocolon "${k[@]}" list
+has "bad address 'nocolon'"
+run 0 --help
+has '4 authentication failed'
+exit $fail
