@@ -44,7 +44,10 @@ def main():
             n += 1
             capture = open(os.path.join(d, "client-%d.bin" % n), "wb")
         if line in ready:
-            data = line.recv(65536)
+            try:
+                data = line.recv(65536)
+            except OSError:  # Bochs ended
+                return 0
             if not data:
                 return 0
             if client:
@@ -53,7 +56,10 @@ def main():
                 except OSError:
                     pass
         if client and client in ready:
-            data = client.recv(65536)
+            try:
+                data = client.recv(65536)
+            except OSError:  # reset by a client that left abruptly
+                data = b""
             if not data:
                 client.close()
                 capture.close()

@@ -2,7 +2,13 @@
 # `make run` as a user runs it: under a pseudo-terminal. The demo's tagged
 # partition lines (tests/integration/demo.sh) must reach the terminal while
 # the demo runs, not only the serial log, and nothing may be left holding
-# the terminal once make returned. Checks what the terminal received.
+# the terminal once make returned. Checks what the terminal received,
+# including the partition table the demo fetches over the management
+# channel with bulkhead-ctl. Runs in a private network namespace (the
+# channel's local port cannot collide with a parallel test).
+if [ -z "${IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+	exec env IN_NETNS=1 unshare -n bash -c 'ip link set lo up && exec bash "$0"' "$0"
+fi
 . "$(dirname "$0")/lib.sh"
 d=$BUILD/it/make_run
 rm -rf "$d"
@@ -87,6 +93,9 @@ expect "$tty" '^bulkhead: .*partition alpha exited with status 0$'
 expect "$tty" '^bulkhead: .*partition beta exited with status 0$'
 expect "$tty" '^bulkhead: .*all partitions stopped$'
 expect_after "$tty" '^\[alpha\] hello: hello-from-alpha$' 'all partitions stopped$'
+expect "$tty" '^\$ .*bulkhead-ctl --connect 127\.0\.0\.1:[0-9]+ .* list$'
+expect "$tty" '^NAME +STATE +CPUS +MEMORY +RESETS +UPTIME$'
+expect "$tty" '^beta +(running|stopped) +1-2 +32M +0 '
 expect_not "$tty" 'HOST EXCEPTION|FAIL'
 # Live, not all at once at the end: the first console line reached the
 # terminal well before the last one (~15 s apart in our runs, most of it the

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The management channel, out of band: COM2 is a socket that the test
+# drives with the real bulkhead-ctl (through mgmt_relay.py, which holds
+# Bochs's single COM2 connection and lets clients come and go). Three
+# partitions: a counter printing a rising number on CPU 0 (the management
+# CPU), a witness on CPU 1, and one more on CPU 2.
+#  - list shows them; stats shows rising exit counts;
+#  - pause counter: its beats stop while the witness beats on; resume: it
+#    goes on from the next number (not from 1);
+#  - reset counter: its banner again; stop third, then start it;
+#  - a wrong key -> exit 4, and the hypervisor logs the refusal;
+#  - a captured session replayed onto the line -> refused;
+#  - random bytes on the line -> the hypervisor survives, the next list
+#    works. (16 KiB: the line runs at a modelled 115200 baud in guest
+#    time, so 1 MiB alone would take many minutes of Bochs.)
+# Bochs and the clients share a private network namespace (loopback only).
+if [ -z "${IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+	exec env IN_NETNS=1 unshare -n bash -c 'ip link set lo up && exec bash "$0"' "$0"
+fi
+. "$(dirname "$0")/lib.sh"
+d=$BUILD/it/mgmt
+here=$(cd "$(dirname "$0")" && pwd)
+ctl=$BUILD/tools/bulkhead-ctl
+key=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+make_esp "$d" "[management]
+key  = $key
+port = com2
+
+[partition counter]
+cpus    = 0
+memory  = 4M
+kernel  = guests/hello.elf
+cmdline = greeting=counter beats=0 delay=3000000
+
+[partition witness]
+cpus    = 1
+memory  = 4M
+kernel  = guests/hello.elf
+cmdline = greeting=witness beats=0 delay=3000000
+
+[partition third]
+cpus    = 2
+memory  = 4M
+kernel  = guests/hello.elf
+cmdline = greeting=third beats=0 delay=30000000"
+printf '%s\n' "$key" >"$d/key"
+printf '%s\n' "${key%?}0" >"$d/wrong-key"
+COM2_SOCKET=7711 BOCHS_NS=none run_bochs "$d" 3 900 'MGMT-TEST-DONE' &
+bochs_job=$!
+python3 "$here/mgmt_relay.py" 7711 7712 "$d" 900 &
+relay_job=$!
+
+log=$d/com1.txt
+C() { # bulkhead-ctl with the test's key and the relay
+	"$ctl" --connect 127.0.0.1:7712 --key-file "$d/key" --timeout 20 "$@"
+}
+wait_for() { # REGEX SECONDS: a line of the serial log matches
+	local t=0
+	while [ "$t" -lt "$2" ]; do
+		tr -d '\r' 2>/dev/null <"$log" | grep -qE -- "$1" && return 0
+		sleep 1
+		t=$((t + 1))
+	done
+	echo "  timed out waiting for: $1"
+	failures=$((failures + 1))
+	return 1
+}
+last_beat() { # PARTITION: its highest heartbeat so far
+	tr -d '\r' <"$log" | sed -nE "s/^\[$1\] hello: heartbeat ([0-9]+)\$/\1/p" |
+		sort -n | tail -n1
+}
+step() { echo "  - $*"; }
+check() { # DESCRIPTION COMMAND...: the command succeeds
+	local what=$1
+	shift
+	if ! "$@"; then
+		echo "  FAILED: $what"
+		failures=$((failures + 1))
+	fi
+}
+
+booted=1
+if wait_for 'management channel on com2' 600 && wait_for '^\[counter\] hello: heartbeat 2$' 300; then
+	booted=0
+	step "list"
+	out=$(C list 2>&1)
+	echo "$out" | sed 's/^/    /'
+	for p in counter witness third; do
+		check "list shows $p running" grep -qE "^$p +running" <<<"$out"
+	done
+	st1=$(C stats counter 2>&1)
+	check "stats names the exit kinds" grep -qE '^vcpu0\.io [0-9]+$' <<<"$st1"
+
+	step "pause counter"
+	check "pause counter" C pause counter
+	paused_at=$(last_beat counter)
+	w0=$(last_beat witness)
+	check "list shows counter paused" grep -qE '^counter +paused' <<<"$(C list)"
+	sleep 20
+	after=$(last_beat counter)
+	w1=$(last_beat witness)
+	echo "    counter at beat $paused_at when paused, $after 20 s later; witness $w0 -> $w1"
+	check "the counter stopped while paused" test "$after" -le $((paused_at + 1))
+	check "the witness beat on during the pause" test "$w1" -gt "$w0"
+	out=$(C pause counter 2>&1)
+	rc=$?
+	check "a second pause is refused (exit 1)" test "$rc" -eq 1
+	check "the refusal says why" grep -q 'only a running partition can be paused' <<<"$out"
+
+	step "resume counter"
+	check "resume counter" C resume counter
+	wait_for "^\[counter\] hello: heartbeat $((after + 2))\$" 120
+	n1=$(tr -d '\r' <"$log" | grep -c '^\[counter\] hello: heartbeat 1$')
+	check "the counter went on from its number, not from 1" test "$n1" -eq 1
+	st2=$(C stats counter 2>&1)
+	io1=$(sed -nE 's/^vcpu0\.io ([0-9]+)$/\1/p' <<<"$st1")
+	io2=$(sed -nE 's/^vcpu0\.io ([0-9]+)$/\1/p' <<<"$st2")
+	echo "    counter vcpu0.io exits: $io1, then $io2"
+	check "exit counts rise" test "${io2:-0}" -gt "${io1:-0}"
+
+	step "cost of servicing the channel (timer exits per second of uptime)"
+	C --json stats counter >"$d/s1c.json"
+	C --json stats witness >"$d/s1w.json"
+	sleep 15
+	C --json stats counter >"$d/s2c.json"
+	C --json stats witness >"$d/s2w.json"
+	python3 - "$d" <<'PY'
+import json, sys
+d = sys.argv[1]
+for name, cpu in (("c", "counter (CPU 0, services the channel)"), ("w", "witness (CPU 1)")):
+    a = json.load(open(f"{d}/s1{name}.json"))
+    b = json.load(open(f"{d}/s2{name}.json"))
+    dt = (b["uptime_ms"] - a["uptime_ms"]) / 1000.0
+    timer = b["total"]["timer"] - a["total"]["timer"]
+    print(f"    {cpu}: {timer} timer exits in {dt:.1f} s of uptime = "
+          f"{timer / dt if dt > 0 else 0:.0f}/s")
+PY
+
+	step "reset counter"
+	check "reset counter" C reset counter
+	wait_for 'partition counter: reset by the operator: restarting it' 60
+	wait_for 'partition counter restarted \(reset #1\)' 60
+	wait_for '^\[counter\] hello: cpus=1' 120
+	check "list counts the reset" grep -qE '^counter +running +0 +4M +1 ' <<<"$(C list)"
+
+	step "stop third, start third"
+	check "stop third" C stop third
+	wait_for 'partition third stopped by the operator' 60
+	check "list shows third stopped" grep -qE '^third +stopped' <<<"$(C list)"
+	out=$(C resume third 2>&1)
+	check "resume of a stopped partition is refused" grep -q 'only a paused partition can be resumed' <<<"$out"
+	check "start third" C start third
+	wait_for 'partition third started' 60
+	wait_for '^\[third\] hello: third$' 60
+	check "third booted twice" test "$(tr -d '\r' <"$log" | grep -c '^\[third\] hello: third$')" -eq 2
+
+	step "wrong key"
+	"$ctl" --connect 127.0.0.1:7712 --key-file "$d/wrong-key" --timeout 20 list >"$d/wrong.out" 2>&1
+	rc=$?
+	check "a wrong key exits 4 (got $rc)" test "$rc" -eq 4
+	wait_for 'management: refused a frame on com2' 30
+
+	step "replay a captured session"
+	refused_before=$(tr -d '\r' <"$log" | grep -c 'management: refused a frame on com2')
+	sleep 2 # a new burst
+	python3 - "$d/client-1.bin" <<'PY'
+import socket, sys, time
+data = open(sys.argv[1], "rb").read()
+s = socket.create_connection(("127.0.0.1", 7712))
+s.sendall(data)
+time.sleep(8)
+s.close()
+PY
+	wait_for 'management: [0-9]+ frame\(s\) refused on com2 so far|refused a frame on com2' 30
+	check "the replayed request was refused" test "$(tr -d '\r' <"$log" | grep -cE 'management: refused a frame on com2|frame\(s\) refused on com2')" -gt "$refused_before"
+
+	step "random bytes on the line"
+	python3 - <<'PY'
+import os, socket, time
+s = socket.create_connection(("127.0.0.1", 7712))
+junk = os.urandom(16 << 10)
+for i in range(0, len(junk), 4096):
+    s.sendall(junk[i:i + 4096])
+time.sleep(2)
+s.close()
+PY
+	out=$(C --timeout 60 list 2>&1)
+	rc=$?
+	check "list works after the garbage (exit $rc)" test "$rc" -eq 0
+	check "list still shows the witness" grep -qE '^witness +running' <<<"$out"
+	w2=$(last_beat witness)
+	sleep 5
+	check "the witness beats on" test "$(last_beat witness)" -gt "$w2"
+	C log >"$d/hvlog.txt" 2>&1
+	check "log returns the hypervisor's lines" grep -q 'management channel on com2' "$d/hvlog.txt"
+fi
+pkill -f -- "-f $d/bochsrc" 2>/dev/null # the test is over
+wait "$bochs_job" 2>/dev/null
+kill "$relay_job" 2>/dev/null
+wait "$relay_job" 2>/dev/null
+expect_not "$d/serial.log" 'HOST EXCEPTION|partition witness (stopped|exited)'
+finish mgmt "$d" $booted
