@@ -56,7 +56,7 @@ relay=$!
 	out=$($cmd 2>&1)
 	printf '\n$ %s\n%s\n\n' "$cmd" "$out"
 ) &
-COM2_SOCKET=$((port + 1)) run_bochs "$d" 3 600 "$END_RE"
+COM2_SOCKET=$((port + 1)) BOCHS_NS=none run_bochs "$d" 3 600 "$END_RE"
 rc=$?
 kill $relay 2>/dev/null
 kill $holder 2>/dev/null
