@@ -36,9 +36,23 @@ bool quiesce_pending(const struct partition *p)
 void quiesce_release(struct partition *p)
 {
 	struct quiesce *q = &p->quiesce;
+	spin_lock(&q->lock);
 	__atomic_store_n(&q->pending, false, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&q->gen, 1, __ATOMIC_ACQ_REL);
+	spin_unlock(&q->lock);
 	part_kick(p);
+}
+
+/* Counts the caller in, unless the rendezvous it saw (gen) is over: a
+ * late vCPU must not count toward the next one. */
+static bool arrive(struct quiesce *q, unsigned gen)
+{
+	spin_lock(&q->lock);
+	bool ok = q->pending && q->gen == gen;
+	if (ok)
+		q->arrived++;
+	spin_unlock(&q->lock);
+	return ok;
 }
 
 static void wait_release(struct quiesce *q, unsigned gen)
@@ -57,7 +71,8 @@ void quiesce_park(struct vcpu *v)
 		return; /* released before this vCPU arrived */
 	if (q->req.each)
 		q->req.each(v, q->req.arg);
-	__atomic_add_fetch(&q->arrived, 1, __ATOMIC_ACQ_REL);
+	if (!arrive(q, gen))
+		return;
 	if (v->index != 0) {
 		wait_release(q, gen);
 		return;
