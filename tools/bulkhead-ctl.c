@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,36 @@ static int check_path(const char *cfgfile, unsigned line, const char *rel)
 	return 1;
 }
 
+/* The [management] key_file must exist and hold 64 hex digits, as the
+ * loader will require. Prints an error and returns 1 otherwise. */
+static int check_key_file(const char *cfgfile, const struct cfg_management *m)
+{
+	if (!m->enabled || !m->key_file[0])
+		return 0;
+	if (check_path(cfgfile, m->key_line, m->key_file))
+		return 1;
+	const char *slash = strrchr(cfgfile, '/');
+	int dirlen = slash ? (int)(slash - cfgfile) + 1 : 0;
+	char full[PATH_MAX];
+	snprintf(full, sizeof(full), "%.*s%s", dirlen, cfgfile, m->key_file);
+	size_t len = 0;
+	char *text = read_whole_file(full, &len);
+	uint8_t key[CFG_KEY_BYTES];
+	int rc = text ? cfg_parse_key(text, len, key) : -1;
+	if (text) {
+		memset(text, 0, len);
+		free(text);
+	}
+	memset(key, 0, sizeof(key));
+	if (!rc)
+		return 0;
+	fprintf(stderr,
+		"%s:%u: error: key_file '%s' does not hold 64 hex digits "
+		"(32 bytes)\n",
+		cfgfile, m->key_line, m->key_file);
+	return 1;
+}
+
 static void print_summary(const struct bh_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->nparts; i++) {
@@ -200,6 +231,7 @@ static int run_check(const struct check_opts *o)
 		bad = 1;
 	}
 	/* Report every missing file, not just the first */
+	bad |= check_key_file(o->file, &cfg->mgmt);
 	for (unsigned i = 0; i < cfg->nparts; i++) {
 		const struct cfg_partition *p = &cfg->parts[i];
 		bad |= check_path(o->file, p->kernel_line, p->kernel);

@@ -64,5 +64,19 @@ kernel = guests/hello.elf
 C
 out=$("$ctl" check --cpus 4 "$d/toofew.conf" 2>&1) && { echo "--cpus 4 accepted CPU 7"; fail=1; }
 echo "$out" | grep -qE "toofew.conf:2: error: .*CPU 7" || { echo "toofew: got '$out'"; fail=1; }
+# The management key_file must exist and hold 64 hex digits.
+mgmt_conf='[management]
+key_file = mgmt.key
+port = com2
+[partition a]
+cpus = 1
+memory = 2M
+kernel = guests/hello.elf'
+check_bad nokey "nokey.conf:2: error: cannot open 'mgmt.key'" <<<"$mgmt_conf"
+echo "not a key" >"$d/mgmt.key"
+check_bad badkey "badkey.conf:2: error: key_file 'mgmt.key' does not hold 64 hex digits" <<<"$mgmt_conf"
+printf '%064d\n' 7 >"$d/mgmt.key"
+printf '%s\n' "$mgmt_conf" >"$d/goodkey.conf"
+"$ctl" check "$d/goodkey.conf" >/dev/null 2>&1 || { echo "a good key_file was refused"; fail=1; }
 "$ctl" bogus >/dev/null 2>&1; [ $? -eq 2 ] || { echo "unknown subcommand must exit 2"; fail=1; }
 exit $fail
