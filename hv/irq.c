@@ -237,7 +237,6 @@ void irq_before_entry(struct vcpu *v)
 	uint64_t now = arch_now();
 	if (v->index == 0)
 		console_poll_input(); /* typed input reaches busy guests too */
-	mgmt_poll();
 	spin_lock(&v->lapic_lock);
 	vlapic_timer_update(&v->lapic, now);
 	uint64_t next = vlapic_next_event(&v->lapic);

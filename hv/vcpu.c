@@ -25,6 +25,9 @@ void vcpu_loop(struct vcpu *v)
 	struct exit_info e;
 	v->alive = true;
 	for (;;) {
+		/* First, so that an operation on this very partition (pause,
+		 * stop, reset) takes effect before the next entry. */
+		mgmt_poll();
 		if (quiesce_pending(v->part)) {
 			quiesce_park(v);
 			continue;
