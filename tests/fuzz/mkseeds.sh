@@ -461,3 +461,18 @@ mkdir -p $C/fuzz_vpic
 	le 0x30 1; le 0x55 1; le 0x38 1; le 0x80 2; le 0xAA 1
 	le 0x39 1; le 0x4D2 2; le 0x31 1; le 0x1A 1; le 0x100 4; le 0x12 1; le 2 1
 } >$C/fuzz_vpic/unowned
+
+# ---- fuzz_hmac: keylen(2) key nchunks(1) chunk sizes(1 each), message -----
+# chunk size byte b: b if b < 0x80, else (b & 0x7f) * 64 + 1
+rep() { local i; for ((i = 0; i < $2; i++)); do le "$1" 1; done; } # BYTE COUNT
+mkdir -p $C/fuzz_hmac
+{ le 20 2; rep 0x0b 20; le 0 1; printf 'Hi There'; } >$C/fuzz_hmac/rfc4231_1
+{ le 131 2; rep 0xaa 131; le 3 1; le 1 1; le 0x81 1; le 63 1
+  printf 'This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.'; } \
+	>$C/fuzz_hmac/rfc4231_7_chunked
+{ le 0 2; le 0 1; } >$C/fuzz_hmac/empty
+{ le 64 2; for i in $(seq 0 63); do le $((i * 7)) 1; done
+  le 6 1; le 55 1; le 1 1; le 0 1; le 64 1; le 0x80 1; le 9 1
+  for i in $(seq 0 299); do le $((i * 37 + 11)) 1; done; } >$C/fuzz_hmac/padding_edges
+# fuzz_proto and the [management] fuzz_config seeds are checked in as
+# made by their authors (tests/fuzz/corpus/fuzz_proto, fuzz_config).
