@@ -136,31 +136,21 @@ static void do_stats(struct mgmt_wr *w, const struct partition *p)
 			mgmt_put_u64(w, p->vcpus[i].exits[k]);
 }
 
+/* The newest hypervisor messages that fit one reply, oldest first (each
+ * at most LOG_WIDTH - 1 < 256 bytes, hv/console.c). */
 static void do_log(struct mgmt_wr *w)
 {
 	const char *lines[64];
-	unsigned n = console_log_lines(lines, BH_ARRAY_SIZE(lines));
-	unsigned first = 0;
-	size_t room = MGMT_MAX_PAYLOAD - 3, need = 0;
-	/* The newest lines that fit, oldest first. */
-	for (unsigned i = n; i-- > 0;) {
-		size_t len = strlen(lines[i]);
-		if (len > 255)
-			len = 255;
-		if (need + 1 + len > room)
-			break;
-		need += 1 + len;
-		first = i;
-	}
-	if (!n)
-		first = 0;
+	unsigned n = console_log_lines(lines, BH_ARRAY_SIZE(lines)), first = n;
+	size_t need = 0;
+	while (first > 0 &&
+	       need + 1 + strlen(lines[first - 1]) <= MGMT_MAX_PAYLOAD - 3)
+		need += 1 + strlen(lines[--first]);
 	mgmt_put_status(w, MGMT_ST_OK, NULL);
 	mgmt_put_u16(w, (uint16_t)(n - first));
 	for (unsigned i = first; i < n; i++) {
-		size_t len = strlen(lines[i]);
-		len = len > 255 ? 255 : len;
-		mgmt_put_u8(w, (uint8_t)len);
-		mgmt_put_bytes(w, lines[i], len);
+		mgmt_put_u8(w, (uint8_t)strlen(lines[i]));
+		mgmt_put_bytes(w, lines[i], strlen(lines[i]));
 	}
 }
 
