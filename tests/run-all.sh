@@ -48,10 +48,13 @@ run_integration() {
 	local results=$BUILD/it-results
 	rm -rf "$results"
 	mkdir -p "$results"
-	# Stagger starts a little; each test runs in its own directory.
-	# Slow tests (marked "# Slow:") start first so the two lanes finish
-	# together.
-	{ grep -l '^# Slow' tests/integration/test_*.sh
+	# Each test runs in its own directory. Slow tests (marked "# Slow:")
+	# start first, longest first by their "# Minutes: N" estimate, so the
+	# two lanes finish together.
+	{ for t in $(grep -l '^# Slow' tests/integration/test_*.sh); do
+		m=$(sed -n 's/^# Minutes: *\([0-9]*\).*/\1/p' "$t" | head -n1)
+		echo "${m:-5} $t"
+	  done | sort -rn | cut -d' ' -f2
 	  grep -L '^# Slow' tests/integration/test_*.sh; } | xargs -P 2 -I{} sh -c \
 		'n=$(basename {} .sh); bash {} >"'"$results"'/$n.out" 2>&1; echo $? >"'"$results"'/$n.rc"'
 	for r in "$results"/*.out; do
@@ -65,12 +68,12 @@ run_integration() {
 	done
 }
 
-# libFuzzer harnesses (clang, ASan+UBSan), FUZZ_SECONDS each (default 60):
+# libFuzzer harnesses (clang, ASan+UBSan), FUZZ_SECONDS each (default 30):
 # each harness counts as one test.
 run_fuzz() {
 	local out=$BUILD/fuzz-results.txt
 	make --no-print-directory fuzz BUILD="$BUILD" \
-		FUZZ_SECONDS="${FUZZ_SECONDS:-60}" FUZZ_JOBS="${FUZZ_JOBS:-2}" \
+		FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_JOBS="${FUZZ_JOBS:-2}" \
 		>"$out" 2>&1
 	local rc=$?
 	grep -E '^(PASS|FAIL) ' "$out" | sed 's/^\(PASS\|FAIL\) /\1: fuzz /'

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Minutes: 5 (in Bochs on the 2-core build machine, with another test beside it)
 # Slow: typing into a partition. The test types a command into the Linux
 # shell through the console input routing and reads its answer, then
 # powers the partition off from the shell.
