@@ -2,6 +2,7 @@
  * Structure layouts: ACPI 6.0 sections 5.2.5.3 (RSDP), 5.2.7 (RSDT),
  * 5.2.8 (XSDT) and 5.2.12 (MADT). */
 #include "drivers/acpi/madt.h"
+#include "hv/lib/binfmt.h"
 
 #define RSDP_V1_LEN	  20u /* covered by the first checksum */
 #define RSDP_V2_LEN	  36u
@@ -29,31 +30,11 @@ struct id_list {
 	bool overflow; /* an enabled ID did not fit */
 };
 
-static int fail(const char **why, const char *reason)
+/* bh_fail for the functions that return a table: NULL with *why. */
+static const uint8_t *fail_null(const char **why, const char *reason)
 {
-	if (why)
-		*why = reason;
-	return -1;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static bool sum_ok(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-
-	for (size_t i = 0; i < n; i++)
-		s = (uint8_t)(s + p[i]);
-	return s == 0;
+	bh_fail(why, reason);
+	return NULL;
 }
 
 /* Maps the System Description Table at pa whose header the caller has
@@ -64,25 +45,18 @@ static const uint8_t *map_table(uint64_t pa, const uint8_t *hdr, uint32_t min,
 				uint32_t *len, const char **why)
 {
 	const uint8_t *t;
-	uint32_t l = get32(hdr + HDR_LENGTH);
+	uint32_t l = le_rd32(hdr + HDR_LENGTH);
 
-	if (l < min) {
-		fail(why, "ACPI table shorter than its fixed part");
-		return NULL;
-	}
-	if (l > max) {
-		fail(why, "ACPI table implausibly long");
-		return NULL;
-	}
+	if (l < min)
+		return fail_null(why, "ACPI table shorter than its fixed part");
+	if (l > max)
+		return fail_null(why, "ACPI table implausibly long");
 	t = map(pa, l, ctx);
-	if (!t) {
-		fail(why, "ACPI table extends outside mapped memory");
-		return NULL;
-	}
-	if (!sum_ok(t, l)) {
-		fail(why, "ACPI table checksum mismatch");
-		return NULL;
-	}
+	if (!t)
+		return fail_null(why, "ACPI table extends outside "
+				      "mapped memory");
+	if (bh_sum8(t, l))
+		return fail_null(why, "ACPI table checksum mismatch");
 	*len = l;
 	return t;
 }
@@ -95,7 +69,7 @@ static int add_id(struct id_list *l, uint32_t id, const char **why)
 			return 0;
 	if (l->n == l->max) {
 		l->overflow = true;
-		return fail(why, "more enabled CPUs in the MADT than max");
+		return bh_fail(why, "more enabled CPUs in the MADT than max");
 	}
 	l->ids[l->n++] = id;
 	return 0;
@@ -111,29 +85,29 @@ static int parse_madt(const uint8_t *m, uint32_t len, struct id_list *l,
 		uint32_t elen;
 
 		if (len - off < 2)
-			return fail(why, "MADT ends inside an entry header");
+			return bh_fail(why, "MADT ends inside an entry header");
 		elen = e[1];
 		if (elen < 2)
-			return fail(why, "MADT entry with length below 2");
+			return bh_fail(why, "MADT entry with length below 2");
 		if (elen > len - off)
-			return fail(why, "MADT entry overruns the table");
+			return bh_fail(why, "MADT entry overruns the table");
 		switch (e[0]) {
 		case MADT_TYPE_LAPIC:
 			if (elen < MADT_LAPIC_LEN)
-				return fail(why, "MADT local APIC entry too "
-						 "short");
-			if ((get32(e + 4) & MADT_ENABLED) &&
+				return bh_fail(why, "MADT local APIC entry too "
+						    "short");
+			if ((le_rd32(e + 4) & MADT_ENABLED) &&
 			    e[3] != LAPIC_INVALID_ID &&
 			    add_id(l, e[3], why) != 0)
 				return -1;
 			break;
 		case MADT_TYPE_X2APIC:
 			if (elen < MADT_X2APIC_LEN)
-				return fail(why, "MADT local x2APIC entry too "
-						 "short");
-			if ((get32(e + 8) & MADT_ENABLED) &&
-			    get32(e + 4) != X2APIC_INVALID_ID &&
-			    add_id(l, get32(e + 4), why) != 0)
+				return bh_fail(why, "MADT local x2APIC entry "
+						    "too short");
+			if ((le_rd32(e + 8) & MADT_ENABLED) &&
+			    le_rd32(e + 4) != X2APIC_INVALID_ID &&
+			    add_id(l, le_rd32(e + 4), why) != 0)
 				return -1;
 			break;
 		default:
@@ -156,60 +130,41 @@ static const uint8_t *map_root(uint64_t rsdp_pa, acpi_map_fn *map, void *ctx,
 	uint32_t len;
 
 	r = map(rsdp_pa, RSDP_V1_LEN, ctx);
-	if (!r) {
-		fail(why, "RSDP outside mapped memory");
-		return NULL;
-	}
-	if (memcmp(r, "RSD PTR ", 8) != 0) {
-		fail(why, "bad RSDP signature");
-		return NULL;
-	}
-	if (!sum_ok(r, RSDP_V1_LEN)) {
-		fail(why, "RSDP checksum mismatch");
-		return NULL;
-	}
-	root = get32(r + RSDP_RSDT_ADDRESS);
+	if (!r)
+		return fail_null(why, "RSDP outside mapped memory");
+	if (memcmp(r, "RSD PTR ", 8) != 0)
+		return fail_null(why, "bad RSDP signature");
+	if (bh_sum8(r, RSDP_V1_LEN))
+		return fail_null(why, "RSDP checksum mismatch");
+	root = le_rd32(r + RSDP_RSDT_ADDRESS);
 	*esize = 4;
 	sig = "RSDT";
 	if (r[RSDP_REVISION] >= 2) {
 		r = map(rsdp_pa, RSDP_V2_LEN, ctx);
-		if (!r) {
-			fail(why, "RSDP outside mapped memory");
-			return NULL;
-		}
-		len = get32(r + RSDP_LENGTH);
-		if (len < RSDP_V2_LEN || len > RSDP_MAX_LEN) {
-			fail(why, "bad RSDP length");
-			return NULL;
-		}
+		if (!r)
+			return fail_null(why, "RSDP outside mapped memory");
+		len = le_rd32(r + RSDP_LENGTH);
+		if (len < RSDP_V2_LEN || len > RSDP_MAX_LEN)
+			return fail_null(why, "bad RSDP length");
 		r = map(rsdp_pa, len, ctx);
-		if (!r) {
-			fail(why, "RSDP outside mapped memory");
-			return NULL;
-		}
-		if (!sum_ok(r, len)) {
-			fail(why, "RSDP extended checksum mismatch");
-			return NULL;
-		}
-		if (get64(r + RSDP_XSDT_ADDRESS)) {
-			root = get64(r + RSDP_XSDT_ADDRESS);
+		if (!r)
+			return fail_null(why, "RSDP outside mapped memory");
+		if (bh_sum8(r, len))
+			return fail_null(why, "RSDP extended checksum "
+					      "mismatch");
+		if (le_rd64(r + RSDP_XSDT_ADDRESS)) {
+			root = le_rd64(r + RSDP_XSDT_ADDRESS);
 			*esize = 8;
 			sig = "XSDT";
 		}
 	}
-	if (!root) {
-		fail(why, "RSDP has no root table");
-		return NULL;
-	}
+	if (!root)
+		return fail_null(why, "RSDP has no root table");
 	h = map(root, HDR_LEN, ctx);
-	if (!h) {
-		fail(why, "root table outside mapped memory");
-		return NULL;
-	}
-	if (memcmp(h, sig, 4) != 0) {
-		fail(why, "bad root table signature");
-		return NULL;
-	}
+	if (!h)
+		return fail_null(why, "root table outside mapped memory");
+	if (memcmp(h, sig, 4) != 0)
+		return fail_null(why, "bad root table signature");
 	t = map_table(root, h, HDR_LEN,
 		      HDR_LEN + ACPI_MADT_MAX_ROOT_ENTRIES * *esize, map, ctx,
 		      &len, why);
@@ -230,21 +185,21 @@ int acpi_find_apic_ids(uint64_t rsdp_pa, acpi_map_fn *map, void *ctx,
 	uint32_t len;
 
 	if (!map || !count || (!ids && max))
-		return fail(why, "bad arguments");
+		return bh_fail(why, "bad arguments");
 	*count = 0;
 	root = map_root(rsdp_pa, map, ctx, &esize, &nent, why);
 	if (!root)
 		return -1;
 	for (unsigned i = 0; i < nent; i++) {
 		const uint8_t *e = root + HDR_LEN + i * esize;
-		uint64_t pa = esize == 8 ? get64(e) : get32(e);
+		uint64_t pa = esize == 8 ? le_rd64(e) : le_rd32(e);
 
 		if (!pa)
 			continue;
 		h = map(pa, HDR_LEN, ctx);
 		if (!h)
-			return fail(why, "root table entry outside mapped "
-					 "memory");
+			return bh_fail(why, "root table entry outside mapped "
+					    "memory");
 		if (memcmp(h, "APIC", 4) != 0)
 			continue;
 		m = map_table(pa, h, MADT_FIXED_LEN, ACPI_MADT_MAX_LEN, map,
@@ -258,5 +213,5 @@ int acpi_find_apic_ids(uint64_t rsdp_pa, acpi_map_fn *map, void *ctx,
 		*count = l.n;
 		return 0;
 	}
-	return fail(why, "no MADT (APIC) table");
+	return bh_fail(why, "no MADT (APIC) table");
 }

@@ -42,6 +42,20 @@ static void put_repeat(struct fmt_out *o, char c, unsigned count)
 		put_char(o, c);
 }
 
+/* s[0, len), padded with spaces to the field width (%s and %c). */
+static void put_field(struct fmt_out *o, const struct fmt_spec *sp,
+		      const char *s, size_t len)
+{
+	unsigned pad = sp->width > len ? sp->width - (unsigned)len : 0;
+
+	if (!sp->left)
+		put_repeat(o, ' ', pad);
+	for (size_t i = 0; i < len; i++)
+		put_char(o, s[i]);
+	if (sp->left)
+		put_repeat(o, ' ', pad);
+}
+
 static void put_str(struct fmt_out *o, const struct fmt_spec *sp, const char *s)
 {
 	size_t len = 0;
@@ -51,13 +65,7 @@ static void put_str(struct fmt_out *o, const struct fmt_spec *sp, const char *s)
 	/* Bounded strlen: with a precision the string need not be terminated */
 	while ((sp->prec < 0 || len < (size_t)sp->prec) && s[len])
 		len++;
-	unsigned pad = sp->width > len ? sp->width - (unsigned)len : 0;
-	if (!sp->left)
-		put_repeat(o, ' ', pad);
-	for (size_t i = 0; i < len; i++)
-		put_char(o, s[i]);
-	if (sp->left)
-		put_repeat(o, ' ', pad);
+	put_field(o, sp, s, len);
 }
 
 static void put_uint(struct fmt_out *o, const struct fmt_spec *sp, uint64_t v,
@@ -203,35 +211,17 @@ static const char *do_conversion(struct fmt_out *o, const char *f, va_list *ap)
 			sp.prec = (int)parse_count(&f);
 		}
 	}
-	switch (*f) {
-	case 'h':
-		len = LEN_H;
-		if (*++f == 'h') {
-			len = LEN_HH;
-			f++;
-		}
-		break;
-	case 'l':
-		len = LEN_L;
-		if (*++f == 'l') {
-			len = LEN_LL;
-			f++;
-		}
-		break;
-	case 'z':
-		len = LEN_Z;
+	/* Length modifier: h or l, either possibly doubled, or z, j, t. */
+	if (*f == 'h' || *f == 'l') {
+		bool twice = f[1] == *f;
+		if (*f == 'h')
+			len = twice ? LEN_HH : LEN_H;
+		else
+			len = twice ? LEN_LL : LEN_L;
+		f += twice ? 2 : 1;
+	} else if (*f == 'z' || *f == 'j' || *f == 't') {
+		len = *f == 'z' ? LEN_Z : *f == 'j' ? LEN_J : LEN_T;
 		f++;
-		break;
-	case 'j':
-		len = LEN_J;
-		f++;
-		break;
-	case 't':
-		len = LEN_T;
-		f++;
-		break;
-	default:
-		break;
 	}
 
 	switch (*f) {
@@ -260,12 +250,7 @@ static const char *do_conversion(struct fmt_out *o, const char *f, va_list *ap)
 	}
 	case 'c': {
 		char c = (char)va_arg(*ap, int);
-		unsigned pad = sp.width > 1 ? sp.width - 1 : 0;
-		if (!sp.left)
-			put_repeat(o, ' ', pad);
-		put_char(o, c);
-		if (sp.left)
-			put_repeat(o, ' ', pad);
+		put_field(o, &sp, &c, 1);
 		break;
 	}
 	case 's':

@@ -157,26 +157,12 @@ int cfg_parse_size(const char *str, size_t len, uint64_t *out)
 	uint64_t v;
 	int r;
 
-	if (s.n) {
-		switch (s.p[s.n - 1]) {
-		case 'K':
-		case 'k':
-			shift = 10;
-			break;
-		case 'M':
-		case 'm':
-			shift = 20;
-			break;
-		case 'G':
-		case 'g':
-			shift = 30;
-			break;
-		default:
-			break;
-		}
-		if (shift)
-			s.n--;
-	}
+	/* K, M or G in either case: ORing in 0x20 lowercases only letters. */
+	for (unsigned i = 0; s.n && i < 3; i++)
+		if ((s.p[s.n - 1] | 0x20) == "kmg"[i])
+			shift = 10 * (i + 1);
+	if (shift)
+		s.n--;
 	r = parse_u64(s, true, &v);
 	if (r)
 		return r;
@@ -188,12 +174,10 @@ int cfg_parse_size(const char *str, size_t len, uint64_t *out)
 
 /* ---- formatting helpers ----------------------------------------------- */
 
+/* mask != 0. A bit scan, with no libgcc call (unlike popcount). */
 static unsigned lowest_bit(uint64_t mask)
 {
-	unsigned i = 0;
-	while (i < 64 && !(mask & (1ull << i)))
-		i++;
-	return i;
+	return (unsigned)__builtin_ctzll(mask);
 }
 
 unsigned cfg_cpu_count(uint64_t mask)
@@ -301,15 +285,26 @@ static void section_label(const struct parser *ps, char *buf, size_t n)
 
 /* ---- key handlers ----------------------------------------------------- */
 
+/* For keys that take one of two words: 0 for `a`, 1 for `b`, or -1 with
+ * "bad KEY 'v' (expected a or b)". */
+static int choose(struct parser *ps, struct span v, const char *key,
+		  const char *a, const char *b)
+{
+	if (span_eq(v, a))
+		return 0;
+	if (span_eq(v, b))
+		return 1;
+	return fail(ps, "bad %s '%.*s' (expected %s or %s)", key, SPAN_ARG(v),
+		    a, b);
+}
+
 static int set_console(struct parser *ps, struct span v)
 {
-	if (span_eq(v, "com1"))
-		ps->cfg->console = CFG_CONSOLE_COM1;
-	else if (span_eq(v, "com2"))
-		ps->cfg->console = CFG_CONSOLE_COM2;
-	else
-		return fail(ps, "bad console '%.*s' (expected com1 or com2)",
-			    SPAN_ARG(v));
+	int c = choose(ps, v, "console", "com1", "com2");
+
+	if (c < 0)
+		return -1;
+	ps->cfg->console = c ? CFG_CONSOLE_COM2 : CFG_CONSOLE_COM1;
 	ps->console_line = ps->line;
 	return 0;
 }
@@ -413,8 +408,9 @@ static int set_memory(struct parser *ps, struct span v)
 	return 0;
 }
 
+/* Copies a path value to dst and records its line in *line. */
 static int copy_path(struct parser *ps, struct span v, const char *key,
-		     char *dst)
+		     char *dst, unsigned *line)
 {
 	if (v.n >= CFG_PATH_MAX)
 		return fail(ps, "%s path too long (%zu characters, max %d)",
@@ -426,15 +422,14 @@ static int copy_path(struct parser *ps, struct span v, const char *key,
 			    key, SPAN_ARG(v));
 	memcpy(dst, v.p, v.n);
 	dst[v.n] = '\0';
+	*line = ps->line;
 	return 0;
 }
 
 static int set_kernel(struct parser *ps, struct span v)
 {
-	if (copy_path(ps, v, "kernel", ps->part->kernel))
-		return -1;
-	ps->part->kernel_line = ps->line;
-	return 0;
+	return copy_path(ps, v, "kernel", ps->part->kernel,
+			 &ps->part->kernel_line);
 }
 
 static int set_module(struct parser *ps, struct span v)
@@ -444,9 +439,10 @@ static int set_module(struct parser *ps, struct span v)
 	if (p->nmodules >= CFG_MAX_MODULES)
 		return fail(ps, "too many modules in [partition %s] (max %d)",
 			    p->name, CFG_MAX_MODULES);
-	if (copy_path(ps, v, "module", p->modules[p->nmodules]))
+	if (copy_path(ps, v, "module", p->modules[p->nmodules],
+		      &p->module_lines[p->nmodules]))
 		return -1;
-	p->module_lines[p->nmodules++] = ps->line;
+	p->nmodules++;
 	return 0;
 }
 
@@ -505,21 +501,17 @@ static int set_exit_port(struct parser *ps, struct span v)
 
 static int set_initrd(struct parser *ps, struct span v)
 {
-	if (copy_path(ps, v, "initrd", ps->part->initrd))
-		return -1;
-	ps->part->initrd_line = ps->line;
-	return 0;
+	return copy_path(ps, v, "initrd", ps->part->initrd,
+			 &ps->part->initrd_line);
 }
 
 static int set_on_fault(struct parser *ps, struct span v)
 {
-	if (span_eq(v, "stop"))
-		ps->part->on_fault = CFG_FAULT_STOP;
-	else if (span_eq(v, "reset"))
-		ps->part->on_fault = CFG_FAULT_RESET;
-	else
-		return fail(ps, "bad on_fault '%.*s' (expected stop or reset)",
-			    SPAN_ARG(v));
+	int c = choose(ps, v, "on_fault", "stop", "reset");
+
+	if (c < 0)
+		return -1;
+	ps->part->on_fault = c ? CFG_FAULT_RESET : CFG_FAULT_STOP;
 	return 0;
 }
 
@@ -652,12 +644,10 @@ static int set_manage(struct parser *ps, struct span v)
 {
 	struct bh_config *cfg = ps->cfg;
 	struct cfg_partition *p = ps->part;
+	int c = choose(ps, v, "manage", "yes", "no");
 
-	if (span_eq(v, "no"))
-		return 0;
-	if (!span_eq(v, "yes"))
-		return fail(ps, "bad manage '%.*s' (expected yes or no)",
-			    SPAN_ARG(v));
+	if (c)
+		return c < 0 ? -1 : 0; /* bad, or "no": not the manager */
 	for (unsigned i = 0; i + 1 < cfg->nparts; i++)
 		if (cfg->parts[i].manage)
 			return fail(ps,
@@ -681,13 +671,11 @@ static int set_manage(struct parser *ps, struct span v)
 
 static int set_part_console(struct parser *ps, struct span v)
 {
-	if (span_eq(v, "raw"))
-		ps->part->console_raw = true;
-	else if (span_eq(v, "tagged"))
-		ps->part->console_raw = false;
-	else
-		return fail(ps, "bad console '%.*s' (expected raw or tagged)",
-			    SPAN_ARG(v));
+	int c = choose(ps, v, "console", "raw", "tagged");
+
+	if (c < 0)
+		return -1;
+	ps->part->console_raw = c == 0;
 	return 0;
 }
 
@@ -763,25 +751,17 @@ static int set_mgmt_key_file(struct parser *ps, struct span v)
 			    "key and key_file cannot both be given (key on "
 			    "line %u)",
 			    m->key_line);
-	if (copy_path(ps, v, "key_file", m->key_file))
-		return -1;
-	m->key_line = ps->line;
-	return 0;
+	return copy_path(ps, v, "key_file", m->key_file, &m->key_line);
 }
 
 static int set_mgmt_port(struct parser *ps, struct span v)
 {
 	struct cfg_management *m = &ps->cfg->mgmt;
+	int c = choose(ps, v, "management port", "com2", "none");
 
-	if (span_eq(v, "com2"))
-		m->port = CFG_MGMT_PORT_COM2;
-	else if (span_eq(v, "none"))
-		m->port = CFG_MGMT_PORT_NONE;
-	else
-		return fail(ps,
-			    "bad management port '%.*s' (expected com2 or "
-			    "none)",
-			    SPAN_ARG(v));
+	if (c < 0)
+		return -1;
+	m->port = c ? CFG_MGMT_PORT_NONE : CFG_MGMT_PORT_COM2;
 	m->port_line = ps->line;
 	return 0;
 }
@@ -940,36 +920,22 @@ static int parse_section(struct parser *ps, struct span s)
 		return fail(ps, "empty section header '[]'");
 	if (span_eq(word, "partition"))
 		return open_partition(ps, arg);
-	if (span_eq(word, "hypervisor")) {
+	/* [hypervisor] and [management] take no name and come at most once. */
+	bool hv = span_eq(word, "hypervisor");
+	if (hv || span_eq(word, "management")) {
+		unsigned *first = hv ? &ps->hv_line : &ps->cfg->mgmt.line;
 		if (arg.n)
 			return fail(ps,
-				    "section [hypervisor] takes no name "
-				    "(got '%.*s')",
-				    SPAN_ARG(arg));
-		if (ps->hv_line)
-			return fail(ps,
-				    "duplicate section [hypervisor] (first on "
-				    "line %u)",
-				    ps->hv_line);
-		ps->hv_line = ps->line;
-		ps->sec = SEC_HYPERVISOR;
-		return 0;
-	}
-	if (span_eq(word, "management")) {
-		struct cfg_management *m = &ps->cfg->mgmt;
-		if (arg.n)
-			return fail(ps,
-				    "section [management] takes no name "
-				    "(got '%.*s')",
-				    SPAN_ARG(arg));
-		if (m->enabled)
-			return fail(ps,
-				    "duplicate section [management] (first on "
-				    "line %u)",
-				    m->line);
-		m->enabled = true;
-		m->line = ps->line;
-		ps->sec = SEC_MANAGEMENT;
+				    "section [%.*s] takes no name (got '%.*s')",
+				    SPAN_ARG(word), SPAN_ARG(arg));
+		if (*first)
+			return fail(
+			    ps, "duplicate section [%.*s] (first on line %u)",
+			    SPAN_ARG(word), *first);
+		*first = ps->line;
+		if (!hv)
+			ps->cfg->mgmt.enabled = true;
+		ps->sec = hv ? SEC_HYPERVISOR : SEC_MANAGEMENT;
 		return 0;
 	}
 	return fail(ps,
@@ -998,18 +964,14 @@ static int parse_assignment(struct parser *ps, struct span s)
 			    SPAN_ARG(key));
 
 	section_label(ps, label, sizeof(label));
-	const struct key_def *def = NULL;
-	enum key_id id = 0;
-	for (size_t i = 0; i < KEY_COUNT; i++) {
-		if (keys[i].sec == ps->sec && span_eq(key, keys[i].name)) {
-			def = &keys[i];
-			id = (enum key_id)i;
-			break;
-		}
-	}
-	if (!def)
+	size_t id = 0;
+	while (id < KEY_COUNT &&
+	       (keys[id].sec != ps->sec || !span_eq(key, keys[id].name)))
+		id++;
+	if (id == KEY_COUNT)
 		return fail(ps, "unknown key '%.*s' in %s", SPAN_ARG(key),
 			    label);
+	const struct key_def *def = &keys[id];
 	if (ps->key_line[id] && !def->repeatable)
 		return fail(ps,
 			    "duplicate key '%s' in %s (first set on line %u)",
@@ -1119,19 +1081,17 @@ int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,
 	uint64_t usable = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
 	uint64_t total = 0;
 	char need[24], have[24];
+	struct parser ps = {.err = err}; /* for fail_at alone */
 
 	memset(err, 0, sizeof(*err));
 	for (unsigned i = 0; i < cfg->nparts; i++) {
 		const struct cfg_partition *p = &cfg->parts[i];
 		uint64_t bad = p->cpu_mask & ~usable;
-		if (bad) {
-			err->line = p->cpus_line;
-			bh_snprintf(err->msg, sizeof(err->msg),
-				    "partition '%s' uses CPU %u but the "
-				    "machine has only %u CPUs",
-				    p->name, lowest_bit(bad), ncpus);
-			return -1;
-		}
+		if (bad)
+			return fail_at(&ps, p->cpus_line,
+				       "partition '%s' uses CPU %u but the "
+				       "machine has only %u CPUs",
+				       p->name, lowest_bit(bad), ncpus);
 	}
 	for (unsigned i = 0; i < cfg->nparts; i++) {
 		const struct cfg_partition *p = &cfg->parts[i];
@@ -1139,12 +1099,11 @@ int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,
 		if (total > avail) {
 			cfg_format_size(total, need, sizeof(need));
 			cfg_format_size(avail, have, sizeof(have));
-			err->line = p->memory_line;
-			bh_snprintf(err->msg, sizeof(err->msg),
-				    "partitions need %s of memory (up to "
-				    "partition '%s') but only %s is available",
-				    need, p->name, have);
-			return -1;
+			return fail_at(&ps, p->memory_line,
+				       "partitions need %s of memory (up to "
+				       "partition '%s') but only %s is "
+				       "available",
+				       need, p->name, have);
 		}
 	}
 	return 0;

@@ -1,5 +1,6 @@
 /* Linux x86 boot protocol loader. See linux_boot.h. */
 #include "hv/load/linux_boot.h"
+#include "hv/lib/binfmt.h"
 
 #define FOUR_GIB (1ull << 32)
 
@@ -26,13 +27,6 @@ struct linux_hdr {
 	size_t pm_len;
 };
 
-static int fail(const char **why, const char *reason)
-{
-	if (why)
-		*why = reason;
-	return -1;
-}
-
 static bool is_pow2(uint32_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;
@@ -45,9 +39,9 @@ static int parse_hdr(const uint8_t *img, size_t len, struct linux_hdr *h,
 	size_t n, sects;
 
 	if (!img)
-		return fail(why, "bad arguments");
+		return bh_fail(why, "bad arguments");
 	if (len < LINUX_HDR_MIN_END)
-		return fail(why, "image too short for a Linux setup header");
+		return bh_fail(why, "image too short for a Linux setup header");
 	memset(&h->raw, 0, sizeof(h->raw));
 	n = len - LINUX_HDR_START;
 	if (n > sizeof(h->raw))
@@ -55,36 +49,37 @@ static int parse_hdr(const uint8_t *img, size_t len, struct linux_hdr *h,
 	memcpy(&h->raw, img + LINUX_HDR_START, n);
 
 	if (r->boot_flag != LINUX_BOOT_FLAG)
-		return fail(why, "bad boot flag (no 0xAA55 at 0x1FE)");
+		return bh_fail(why, "bad boot flag (no 0xAA55 at 0x1FE)");
 	if (r->header != LINUX_HDRS_MAGIC)
-		return fail(why, "no \"HdrS\" magic at 0x202 (not a bzImage)");
+		return bh_fail(why,
+			       "no \"HdrS\" magic at 0x202 (not a bzImage)");
 	if (version)
 		*version = r->version;
 	if (r->version < LINUX_MIN_VERSION)
-		return fail(why, "boot protocol older than 2.12 (Linux 3.8) "
-				 "is not supported");
+		return bh_fail(why, "boot protocol older than 2.12 (Linux 3.8) "
+				    "is not supported");
 	/* The jump at 0x200 skips the header: it ends at 0x202 + its
 	 * displacement byte. */
 	h->hdr_end = 0x202u + img[0x201];
 	if (h->hdr_end < LINUX_HDR_MIN_END)
-		return fail(why, "setup header shorter than protocol 2.12 "
-				 "requires");
+		return bh_fail(why, "setup header shorter than protocol 2.12 "
+				    "requires");
 	if (h->hdr_end > LINUX_HDR_MAX_END)
 		h->hdr_end = LINUX_HDR_MAX_END;
 	if (!(r->loadflags & LINUX_LOADED_HIGH))
-		return fail(why, "kernel does not load high (LOADED_HIGH "
-				 "clear): zImage not supported");
+		return bh_fail(why, "kernel does not load high (LOADED_HIGH "
+				    "clear): zImage not supported");
 	sects = r->setup_sects ? r->setup_sects : LINUX_SETUP_SECTS0;
 	h->pm_off = (sects + 1) * LINUX_SECTOR_SIZE;
 	if (h->pm_off >= len)
-		return fail(why, "protected-mode kernel missing (setup_sects "
-				 "past end of file)");
+		return bh_fail(why, "protected-mode kernel missing "
+				    "(setup_sects past end of file)");
 	h->pm_len = len - h->pm_off;
 	if (h->pm_len > r->init_size)
-		return fail(why, "init_size smaller than the protected-mode "
-				 "kernel");
+		return bh_fail(why, "init_size smaller than the protected-mode "
+				    "kernel");
 	if (r->relocatable_kernel && !is_pow2(r->kernel_alignment))
-		return fail(why, "kernel_alignment is not a power of two");
+		return bh_fail(why, "kernel_alignment is not a power of two");
 	return 0;
 }
 
@@ -117,22 +112,23 @@ static int place_kernel(const struct linux_hdr *h, uint64_t ram, uint64_t *lo,
 	}
 	if (!r->relocatable_kernel) {
 		if (pref < LINUX_KERNEL_MIN)
-			return fail(why, "non-relocatable kernel wants to "
-					 "load below 1 MiB");
+			return bh_fail(why, "non-relocatable kernel wants to "
+					    "load below 1 MiB");
 		if (!pref_ok)
-			return fail(why, "non-relocatable kernel wants to "
-					 "load above 4 GiB");
+			return bh_fail(why, "non-relocatable kernel wants to "
+					    "load above 4 GiB");
 		*need = pend;
-		return fail(why, LINUX_ERR_RAM_TOO_SMALL);
+		return bh_fail(why, LINUX_ERR_RAM_TOO_SMALL);
 	}
 	/* kernel_alignment <= 2^31: neither sum can overflow. */
 	base = BH_ALIGN_UP((uint64_t)LINUX_KERNEL_MIN, r->kernel_alignment);
 	bend = base + r->init_size;
 	if (bend > FOUR_GIB)
-		return fail(why, "kernel init_size does not fit below 4 GiB");
+		return bh_fail(why,
+			       "kernel init_size does not fit below 4 GiB");
 	if (bend > ram) {
 		*need = pref_ok && pend < bend ? pend : bend;
-		return fail(why, LINUX_ERR_RAM_TOO_SMALL);
+		return bh_fail(why, LINUX_ERR_RAM_TOO_SMALL);
 	}
 	*lo = base;
 	return 0;
@@ -170,9 +166,9 @@ static int place_initrd(const struct linux_hdr *h, uint64_t ram, uint64_t len,
 	if (fit_initrd(ram < cap ? ram : cap, len, klo, khi, start))
 		return 0;
 	if (ram > cap)
-		return fail(why, "initrd does not fit below the kernel's "
-				 "initrd_addr_max");
-	return fail(why, "initrd does not fit in partition RAM");
+		return bh_fail(why, "initrd does not fit below the kernel's "
+				    "initrd_addr_max");
+	return bh_fail(why, "initrd does not fit in partition RAM");
 }
 
 static void write_gdt(uint8_t *p)
@@ -181,8 +177,7 @@ static void write_gdt(uint8_t *p)
 						 LINUX_GDT_DATA};
 
 	for (unsigned i = 0; i < LINUX_GDT_ENTRIES; i++)
-		for (unsigned b = 0; b < 8; b++)
-			p[i * 8 + b] = (uint8_t)(gdt[i] >> (b * 8));
+		le_wr64(p + i * 8, gdt[i]);
 }
 
 int linux_load(struct guest_mem *mem, const struct linux_load_in *in,
@@ -196,23 +191,23 @@ int linux_load(struct guest_mem *mem, const struct linux_load_in *in,
 	size_t clen;
 
 	if (!mem || !mem->base || !in || !out)
-		return fail(why, "bad arguments");
+		return bh_fail(why, "bad arguments");
 	out->ram_needed = 0;
 	if (!in->kernel || (!in->initrd && in->initrd_len))
-		return fail(why, "bad arguments");
+		return bh_fail(why, "bad arguments");
 	if (parse_hdr(in->kernel, in->kernel_len, &h, &version, why) != 0)
 		return -1;
 	cmdline = in->cmdline ? in->cmdline : "";
 	clen = strlen(cmdline);
 	if (clen > h.raw.cmdline_size)
-		return fail(why, "command line longer than the kernel's "
-				 "cmdline_size");
+		return bh_fail(why, "command line longer than the kernel's "
+				    "cmdline_size");
 	if (clen >= LINUX_CMDLINE_MAX)
-		return fail(why, "command line too long");
+		return bh_fail(why, "command line too long");
 	if (!in->e820 || in->ne820 == 0)
-		return fail(why, "no memory map");
+		return bh_fail(why, "no memory map");
 	if (in->ne820 > LINUX_E820_MAX)
-		return fail(why, "memory map has more than 128 entries");
+		return bh_fail(why, "memory map has more than 128 entries");
 	if (place_kernel(&h, mem->size, &klo, &need, why) != 0) {
 		out->ram_needed = need;
 		return -1;

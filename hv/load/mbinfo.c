@@ -1,5 +1,6 @@
 /* Multiboot v1 boot information builder. See mbinfo.h. */
 #include "hv/load/mbinfo.h"
+#include "hv/lib/binfmt.h"
 #include "hv/load/memmap.h"
 
 _Static_assert(MB_MMAP_GPA + MM_MAX_ENTRIES * sizeof(struct mb_mmap_entry) <=
@@ -10,13 +11,6 @@ _Static_assert(MB_INFO_GPA + sizeof(struct mb_info) <= MB_LOADER_NAME_GPA,
 _Static_assert(sizeof(MB_LOADER_NAME) <= MB_MMAP_GPA - MB_LOADER_NAME_GPA,
 	       "loader name overflows its slot");
 _Static_assert(MB_WINDOW_END <= MM_EBDA_START, "window not in usable RAM");
-
-static int fail(const char **why, const char *reason)
-{
-	if (why)
-		*why = reason;
-	return -1;
-}
 
 /* Places (and, if write is set, copies) the modules and their strings.
  * Returns 0 or -1 with *why; with write set it cannot fail because the
@@ -35,14 +29,14 @@ static int place_modules(struct guest_mem *mem, uint64_t start,
 		struct mb_module d;
 
 		if (!m->data && m->len)
-			return fail(why, "module data missing");
+			return bh_fail(why, "module data missing");
 		if (__builtin_add_overflow(cur, (uint64_t)m->len, &end) ||
 		    end > mem->size)
-			return fail(why, "modules do not fit in guest RAM");
+			return bh_fail(why, "modules do not fit in guest RAM");
 		if (end > UINT32_MAX)
-			return fail(why, "modules do not fit below 4 GiB");
+			return bh_fail(why, "modules do not fit below 4 GiB");
 		if (slen > MB_WINDOW_END - str)
-			return fail(why, "module strings do not fit");
+			return bh_fail(why, "module strings do not fit");
 		if (write) {
 			if (m->len)
 				memcpy(mem->base + cur, m->data, m->len);
@@ -70,24 +64,25 @@ int mb_build_info(struct guest_mem *mem, const struct image_entry *kernel,
 	size_t clen;
 
 	if (!mem || !mem->base || !kernel || !info_gpa || (nmods && !mods))
-		return fail(why, "bad arguments");
+		return bh_fail(why, "bad arguments");
 	if (memmap_build(mem->size, map, MM_MAX_ENTRIES, &nmap) != 0)
-		return fail(why, "guest RAM smaller than 2 MiB");
+		return bh_fail(why, "guest RAM smaller than 2 MiB");
 	if (kernel->load_lo > kernel->load_hi || kernel->load_hi > mem->size)
-		return fail(why, "kernel range outside guest RAM");
+		return bh_fail(why, "kernel range outside guest RAM");
 	if (kernel->load_lo < MB_WINDOW_END &&
 	    kernel->load_hi > MB_WINDOW_START)
-		return fail(why, "kernel overlaps the multiboot info window");
+		return bh_fail(why,
+			       "kernel overlaps the multiboot info window");
 	if (!cmdline)
 		cmdline = "";
 	clen = strlen(cmdline) + 1;
 	if (clen > MB_CMDLINE_MAX)
-		return fail(why, "command line too long");
+		return bh_fail(why, "command line too long");
 	if (nmods > MB_MAX_MODULES)
-		return fail(why, "too many modules");
+		return bh_fail(why, "too many modules");
 	if (__builtin_add_overflow(kernel->load_hi,
 				   (uint64_t)MB_MODULE_ALIGN - 1, &mod_base))
-		return fail(why, "modules do not fit in guest RAM");
+		return bh_fail(why, "modules do not fit in guest RAM");
 	mod_base &= ~(uint64_t)(MB_MODULE_ALIGN - 1);
 	if (mod_base < MB_MODULE_MIN)
 		mod_base = MB_MODULE_MIN;

@@ -127,24 +127,17 @@ static enum step step(struct mgmt_rx *rx, uint8_t b)
 	return STEP_TAKEN;
 }
 
-/* Which of two results of one call to report. */
-static int rank(enum mgmt_rx_result r)
-{
-	switch (r) {
-	case MGMT_RX_FRAME:
-		return 3;
-	case MGMT_RX_DROPPED_TIMEOUT:
-		return 2;
-	case MGMT_RX_DROPPED_GARBAGE:
-		return 1;
-	default:
-		return 0;
-	}
-}
+/* Which of two results of one call to report: the higher rank. */
+static const int rank[] = {
+    [MGMT_RX_NONE] = 0,
+    [MGMT_RX_DROPPED_GARBAGE] = 1,
+    [MGMT_RX_DROPPED_TIMEOUT] = 2,
+    [MGMT_RX_FRAME] = 3,
+};
 
 static void report(enum mgmt_rx_result *res, enum mgmt_rx_result r)
 {
-	if (rank(r) > rank(*res))
+	if (rank[r] > rank[*res])
 		*res = r;
 }
 

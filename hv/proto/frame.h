@@ -6,7 +6,7 @@
 #ifndef BH_PROTO_FRAME_H
 #define BH_PROTO_FRAME_H
 
-#include "hv/lib/lib.h"
+#include "hv/lib/binfmt.h"
 
 /* ---- wire constants ---------------------------------------------------- */
 
@@ -138,27 +138,10 @@ enum mgmt_rx_result mgmt_rx_byte(struct mgmt_rx *rx, uint8_t b,
 
 /* ---- little-endian access ---------------------------------------------- */
 
-static inline uint16_t mgmt_rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static inline uint32_t mgmt_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static inline void mgmt_wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void mgmt_wr32(uint8_t *p, uint32_t v)
-{
-	mgmt_wr16(p, (uint16_t)v);
-	mgmt_wr16(p + 2, (uint16_t)(v >> 16));
-}
+/* The management code's names for the shared helpers. */
+#define mgmt_rd16 le_rd16
+#define mgmt_rd32 le_rd32
+#define mgmt_wr16 le_wr16
+#define mgmt_wr32 le_wr32
 
 #endif

@@ -1,6 +1,7 @@
 /* ACPI tables for a partition. See acpi_build.h.
  * Field offsets and values follow the ACPI 6.0 specification, chapter 5. */
 #include "hv/vdev/acpi_build.h"
+#include "hv/lib/binfmt.h"
 
 _Static_assert(ACPI_RSDP_OFF % 16 == 0, "RSDP must be 16-byte aligned");
 _Static_assert(ACPI_RSDP_OFF + ACPI_RSDP_LEN <= ACPI_FACS_OFF, "RSDP slot");
@@ -131,50 +132,11 @@ _Static_assert(ACPI_BUILD_MAX_SIZE <= 0x10000, "must fit the BIOS area");
 #define DSDT_REVISION	2 /* 2 and up: AML integers are 64 bits wide */
 #define MADT_REVISION	4
 
-static int fail(const char **why, const char *reason)
-{
-	if (why)
-		*why = reason;
-	return -1;
-}
-
-static void put8(uint8_t *p, uint8_t v)
-{
-	p[0] = v;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint8_t sum8(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-
-	for (size_t i = 0; i < n; i++)
-		s = (uint8_t)(s + p[i]);
-	return s;
-}
-
 /* Sets the byte at p[at] so that p[0, n) sums to 0 (mod 256). */
 static void seal(uint8_t *p, size_t n, size_t at)
 {
 	p[at] = 0;
-	p[at] = (uint8_t)(0x100u - sum8(p, n));
+	p[at] = (uint8_t)(0x100u - bh_sum8(p, n));
 }
 
 /* The OEM ID as 6 bytes, padded with spaces. */
@@ -193,19 +155,13 @@ static void put_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev,
 		       const uint8_t oem[6])
 {
 	memcpy(t + HDR_SIGNATURE, sig, 4);
-	put32(t + HDR_LENGTH, len);
-	put8(t + HDR_REVISION, rev);
+	le_wr32(t + HDR_LENGTH, len);
+	t[HDR_REVISION] = rev;
 	memcpy(t + HDR_OEM_ID, oem, 6);
 	memcpy(t + HDR_OEM_TABLE_ID, OEM_TABLE_ID, 8);
-	put32(t + HDR_OEM_REVISION, OEM_REVISION);
+	le_wr32(t + HDR_OEM_REVISION, OEM_REVISION);
 	memcpy(t + HDR_CREATOR_ID, CREATOR_ID, 4);
-	put32(t + HDR_CREATOR_REVISION, CREATOR_REVISION);
-}
-
-/* Seals a table whose header is complete. */
-static void seal_table(uint8_t *t, uint32_t len)
-{
-	seal(t, len, HDR_CHECKSUM);
+	le_wr32(t + HDR_CREATOR_REVISION, CREATOR_REVISION);
 }
 
 /* A system I/O register: "register" form (bit offset 0, bit width a power
@@ -217,10 +173,9 @@ static void put_gas_io(uint8_t *g, uint16_t port, uint8_t bytes, uint8_t access)
 	if (!port)
 		return;
 	g[0] = GAS_SYSTEM_IO;
-	g[1] = (uint8_t)(bytes * 8);
-	g[2] = 0;
+	g[1] = (uint8_t)(bytes * 8); /* bit width; g[2], bit offset, is 0 */
 	g[3] = access;
-	put64(g + 4, port);
+	le_wr64(g + 4, port);
 }
 
 struct io_block {
@@ -238,31 +193,32 @@ static int check_platform(const struct acpi_platform *p, const char **why)
 	};
 
 	if (p->ncpus == 0)
-		return fail(why, "no vCPUs");
+		return bh_fail(why, "no vCPUs");
 	if (p->ncpus > ACPI_MAX_CPUS)
-		return fail(why, "more than 255 vCPUs");
+		return bh_fail(why, "more than 255 vCPUs");
 	if (!p->lapic_addr)
-		return fail(why, "local APIC address is 0");
+		return bh_fail(why, "local APIC address is 0");
 	if (!p->pm1a_evt_port || !p->pm1a_cnt_port)
-		return fail(why, "PM1a event and control blocks are required");
+		return bh_fail(why,
+			       "PM1a event and control blocks are required");
 	for (unsigned i = 0; i < BH_ARRAY_SIZE(blk); i++) {
 		if (!blk[i].port)
 			continue;
 		if ((uint32_t)blk[i].port + blk[i].len > 0x10000u)
-			return fail(why, "I/O block wraps past port 0xFFFF");
+			return bh_fail(why, "I/O block wraps past port 0xFFFF");
 		for (unsigned j = 0; j < i; j++)
 			if (blk[j].port &&
 			    blk[i].port < blk[j].port + blk[j].len &&
 			    blk[j].port < blk[i].port + blk[i].len)
-				return fail(why, "ACPI I/O blocks overlap");
+				return bh_fail(why, "ACPI I/O blocks overlap");
 	}
 	if (p->sci_irq == 0 || p->sci_irq == 2 || p->sci_irq > 15)
-		return fail(why, "SCI is not a usable ISA IRQ (1, 3..15)");
+		return bh_fail(why, "SCI is not a usable ISA IRQ (1, 3..15)");
 	if (p->s5_slp_typ > 7)
-		return fail(why, "S5 SLP_TYP does not fit in 3 bits");
+		return bh_fail(why, "S5 SLP_TYP does not fit in 3 bits");
 	for (unsigned i = 0; i < 6 && p->oem_id[i]; i++)
 		if (p->oem_id[i] < 0x20 || p->oem_id[i] > 0x7E)
-			return fail(why, "OEM ID is not printable ASCII");
+			return bh_fail(why, "OEM ID is not printable ASCII");
 	return 0;
 }
 
@@ -271,8 +227,8 @@ static void build_facs(uint8_t *t)
 	/* Waking vectors, global lock and flags all zero: no S4BIOS, no S3
 	 * resume (the DSDT declares S5 only), no 64-bit wake. */
 	memcpy(t + FACS_SIGNATURE, "FACS", 4);
-	put32(t + FACS_LENGTH, ACPI_FACS_LEN);
-	put8(t + FACS_VERSION, FACS_VERSION_2);
+	le_wr32(t + FACS_LENGTH, ACPI_FACS_LEN);
+	t[FACS_VERSION] = FACS_VERSION_2;
 }
 
 static void build_fadt(uint8_t *t, uint64_t base, const struct acpi_platform *p,
@@ -286,22 +242,22 @@ static void build_fadt(uint8_t *t, uint64_t base, const struct acpi_platform *p,
 	 * X_FIRMWARE_CTRL stays 0, which the spec requires when
 	 * FIRMWARE_CTRL is non-zero. The DSDT goes in both fields, equal,
 	 * which ACPICA accepts without a mismatch warning. */
-	put32(t + FADT_FIRMWARE_CTRL, (uint32_t)(base + ACPI_FACS_OFF));
-	put32(t + FADT_DSDT, (uint32_t)(base + ACPI_DSDT_OFF));
-	put64(t + FADT_X_FIRMWARE_CTRL, 0);
-	put64(t + FADT_X_DSDT, base + ACPI_DSDT_OFF);
-	put8(t + FADT_PM_PROFILE, 0); /* unspecified */
-	put16(t + FADT_SCI_INT, p->sci_irq);
+	le_wr32(t + FADT_FIRMWARE_CTRL, (uint32_t)(base + ACPI_FACS_OFF));
+	le_wr32(t + FADT_DSDT, (uint32_t)(base + ACPI_DSDT_OFF));
+	le_wr64(t + FADT_X_FIRMWARE_CTRL, 0);
+	le_wr64(t + FADT_X_DSDT, base + ACPI_DSDT_OFF);
+	t[FADT_PM_PROFILE] = 0; /* unspecified */
+	le_wr16(t + FADT_SCI_INT, p->sci_irq);
 	/* SMI_CMD = 0: no SMM handshake; the platform is always in ACPI mode
 	 * (ACPI_ENABLE, ACPI_DISABLE, S4BIOS_REQ, PSTATE_CNT stay 0). */
-	put32(t + FADT_SMI_CMD, 0);
+	le_wr32(t + FADT_SMI_CMD, 0);
 
-	put32(t + FADT_PM1A_EVT_BLK, p->pm1a_evt_port);
-	put32(t + FADT_PM1A_CNT_BLK, p->pm1a_cnt_port);
-	put32(t + FADT_PM_TMR_BLK, p->pm_tmr_port);
-	put8(t + FADT_PM1_EVT_LEN, PM1_EVT_LEN);
-	put8(t + FADT_PM1_CNT_LEN, PM1_CNT_LEN);
-	put8(t + FADT_PM_TMR_LEN, p->pm_tmr_port ? PM_TMR_LEN : 0);
+	le_wr32(t + FADT_PM1A_EVT_BLK, p->pm1a_evt_port);
+	le_wr32(t + FADT_PM1A_CNT_BLK, p->pm1a_cnt_port);
+	le_wr32(t + FADT_PM_TMR_BLK, p->pm_tmr_port);
+	t[FADT_PM1_EVT_LEN] = PM1_EVT_LEN;
+	t[FADT_PM1_CNT_LEN] = PM1_CNT_LEN;
+	t[FADT_PM_TMR_LEN] = p->pm_tmr_port ? PM_TMR_LEN : 0;
 	/* PM1a_EVT is two 16-bit registers (status, enable): word access. */
 	put_gas_io(t + FADT_X_PM1A_EVT_BLK, p->pm1a_evt_port, PM1_EVT_LEN,
 		   GAS_ACCESS_U16);
@@ -312,11 +268,11 @@ static void build_fadt(uint8_t *t, uint64_t base, const struct acpi_platform *p,
 	/* No GPE blocks, no PM1b, no PM2. */
 
 	/* Latencies above 100 / 1000 us mean C2 / C3 are not supported. */
-	put16(t + FADT_P_LVL2_LAT, 101);
-	put16(t + FADT_P_LVL3_LAT, 1001);
+	le_wr16(t + FADT_P_LVL2_LAT, 101);
+	le_wr16(t + FADT_P_LVL3_LAT, 1001);
 	/* DAY_ALRM, MON_ALRM 0: no RTC alarm extensions; CENTURY 0: no
 	 * century register in CMOS. */
-	put8(t + FADT_CENTURY, 0);
+	t[FADT_CENTURY] = 0;
 
 	/* IA-PC boot architecture flags:
 	 *  - LEGACY_DEVICES set: the 8259 pair, COM1 and the PM ports are
@@ -336,7 +292,7 @@ static void build_fadt(uint8_t *t, uint64_t base, const struct acpi_platform *p,
 	 *    the flag only stops it registering the rtc_cmos device. */
 	boot_arch =
 	    BA_LEGACY_DEVICES | BA_VGA_NOT_PRESENT | BA_MSI_NOT_SUPPORTED;
-	put16(t + FADT_IAPC_BOOT_ARCH, boot_arch);
+	le_wr16(t + FADT_IAPC_BOOT_ARCH, boot_arch);
 
 	/* Feature flags:
 	 *  - WBINVD: the vCPUs execute WBINVD correctly (required).
@@ -351,12 +307,12 @@ static void build_fadt(uint8_t *t, uint64_t base, const struct acpi_platform *p,
 	    FF_WBINVD | FF_PROC_C1 | FF_PWR_BUTTON | FF_SLP_BUTTON | FF_FIX_RTC;
 	if (p->reset_port)
 		flags |= FF_RESET_REG_SUP;
-	put32(t + FADT_FLAGS, flags);
+	le_wr32(t + FADT_FLAGS, flags);
 	put_gas_io(t + FADT_RESET_REG, p->reset_port, 1, GAS_ACCESS_U8);
-	put8(t + FADT_RESET_VALUE, p->reset_port ? ACPI_RESET_VALUE : 0);
-	put8(t + FADT_MINOR_VERSION, FADT_MINOR);
+	t[FADT_RESET_VALUE] = p->reset_port ? ACPI_RESET_VALUE : 0;
+	t[FADT_MINOR_VERSION] = FADT_MINOR;
 	memcpy(t + FADT_HYPERVISOR_ID, "Bulkhead", 8);
-	seal_table(t, ACPI_FADT_LEN);
+	seal(t, ACPI_FADT_LEN, HDR_CHECKSUM);
 }
 
 /* DefinitionBlock body: Name (_S5_, Package () {typ, typ, 0, 0}).
@@ -385,7 +341,7 @@ static void build_dsdt(uint8_t *t, const struct acpi_platform *p,
 
 	put_header(t, "DSDT", ACPI_DSDT_LEN, DSDT_REVISION, oem);
 	memcpy(t + ACPI_HDR_LEN, aml, sizeof(aml));
-	seal_table(t, ACPI_DSDT_LEN);
+	seal(t, ACPI_DSDT_LEN, HDR_CHECKSUM);
 }
 
 static size_t madt_len(const struct acpi_platform *p)
@@ -398,19 +354,19 @@ static size_t madt_len(const struct acpi_platform *p)
  * wired to pin 2 (ACPI 5.2.12.5), conforming polarity and trigger. */
 static uint8_t *put_ioapic(uint8_t *e, const struct acpi_platform *p)
 {
-	put8(e + 0, MADT_TYPE_IOAPIC);
-	put8(e + 1, ACPI_MADT_IOAPIC);
-	put8(e + 2, p->ioapic_id);
-	put8(e + 3, 0);
-	put32(e + 4, p->ioapic_addr);
-	put32(e + 8, 0); /* global system interrupt base */
+	e[0] = MADT_TYPE_IOAPIC;
+	e[1] = ACPI_MADT_IOAPIC;
+	e[2] = p->ioapic_id;
+	e[3] = 0;
+	le_wr32(e + 4, p->ioapic_addr);
+	le_wr32(e + 8, 0); /* global system interrupt base */
 	e += ACPI_MADT_IOAPIC;
-	put8(e + 0, MADT_TYPE_ISO);
-	put8(e + 1, ACPI_MADT_ISO);
-	put8(e + 2, 0);	 /* ISA bus */
-	put8(e + 3, 0);	 /* IRQ 0 */
-	put32(e + 4, 2); /* GSI 2 */
-	put16(e + 8, 0);
+	e[0] = MADT_TYPE_ISO;
+	e[1] = ACPI_MADT_ISO;
+	e[2] = 0;	   /* ISA bus */
+	e[3] = 0;	   /* IRQ 0 */
+	le_wr32(e + 4, 2); /* GSI 2 */
+	le_wr16(e + 8, 0);
 	return e + ACPI_MADT_ISO;
 }
 
@@ -421,26 +377,26 @@ static void build_madt(uint8_t *t, const struct acpi_platform *p,
 	uint8_t *e = t + ACPI_MADT_FIXED;
 
 	put_header(t, "APIC", len, MADT_REVISION, oem);
-	put32(t + MADT_LAPIC_ADDRESS, p->lapic_addr);
-	put32(t + MADT_FLAGS, p->pic ? MADT_PCAT_COMPAT : 0);
+	le_wr32(t + MADT_LAPIC_ADDRESS, p->lapic_addr);
+	le_wr32(t + MADT_FLAGS, p->pic ? MADT_PCAT_COMPAT : 0);
 	for (unsigned i = 0; i < p->ncpus; i++, e += ACPI_MADT_LAPIC) {
-		put8(e + 0, MADT_TYPE_LAPIC);
-		put8(e + 1, ACPI_MADT_LAPIC);
-		put8(e + 2, (uint8_t)i); /* ACPI processor UID */
-		put8(e + 3, (uint8_t)i); /* APIC ID */
-		put32(e + 4, MADT_LAPIC_ENABLED);
+		e[0] = MADT_TYPE_LAPIC;
+		e[1] = ACPI_MADT_LAPIC;
+		e[2] = (uint8_t)i; /* ACPI processor UID */
+		e[3] = (uint8_t)i; /* APIC ID */
+		le_wr32(e + 4, MADT_LAPIC_ENABLED);
 	}
 	/* NMI on LINT1 of every local APIC, polarity and trigger as the bus
 	 * defines them (flags 0). */
-	put8(e + 0, MADT_TYPE_LAPIC_NMI);
-	put8(e + 1, ACPI_MADT_LAPIC_NMI);
-	put8(e + 2, MADT_ALL_PROCESSORS);
-	put16(e + 3, 0);
-	put8(e + 5, 1); /* LINT1 */
+	e[0] = MADT_TYPE_LAPIC_NMI;
+	e[1] = ACPI_MADT_LAPIC_NMI;
+	e[2] = MADT_ALL_PROCESSORS;
+	le_wr16(e + 3, 0);
+	e[5] = 1; /* LINT1 */
 	e += ACPI_MADT_LAPIC_NMI;
 	if (p->ioapic_addr)
 		put_ioapic(e, p);
-	seal_table(t, len);
+	seal(t, len, HDR_CHECKSUM);
 }
 
 int acpi_build(uint8_t *buf, size_t size, uint64_t base_gpa,
@@ -452,16 +408,16 @@ int acpi_build(uint8_t *buf, size_t size, uint64_t base_gpa,
 	uint8_t *t;
 
 	if (!buf || !p || !rsdp_gpa || !used)
-		return fail(why, "bad arguments");
+		return bh_fail(why, "bad arguments");
 	if (check_platform(p, why) != 0)
 		return -1;
 	total = ACPI_MADT_OFF + madt_len(p);
 	if (size < total)
-		return fail(why, "buffer too small for the ACPI tables");
+		return bh_fail(why, "buffer too small for the ACPI tables");
 	if (base_gpa % ACPI_BUILD_BASE_ALIGN)
-		return fail(why, "ACPI base address not 64-byte aligned");
+		return bh_fail(why, "ACPI base address not 64-byte aligned");
 	if (base_gpa > 0x100000000ull - total)
-		return fail(why, "ACPI tables must end below 4 GiB");
+		return bh_fail(why, "ACPI tables must end below 4 GiB");
 
 	oem_id6(p, oem);
 	memset(buf, 0, total);
@@ -473,23 +429,23 @@ int acpi_build(uint8_t *buf, size_t size, uint64_t base_gpa,
 
 	t = buf + ACPI_RSDT_OFF;
 	put_header(t, "RSDT", ACPI_RSDT_LEN, RSDT_REVISION, oem);
-	put32(t + ACPI_HDR_LEN, (uint32_t)(base_gpa + ACPI_FADT_OFF));
-	put32(t + ACPI_HDR_LEN + 4, (uint32_t)(base_gpa + ACPI_MADT_OFF));
-	seal_table(t, ACPI_RSDT_LEN);
+	le_wr32(t + ACPI_HDR_LEN, (uint32_t)(base_gpa + ACPI_FADT_OFF));
+	le_wr32(t + ACPI_HDR_LEN + 4, (uint32_t)(base_gpa + ACPI_MADT_OFF));
+	seal(t, ACPI_RSDT_LEN, HDR_CHECKSUM);
 
 	t = buf + ACPI_XSDT_OFF;
 	put_header(t, "XSDT", ACPI_XSDT_LEN, XSDT_REVISION, oem);
-	put64(t + ACPI_HDR_LEN, base_gpa + ACPI_FADT_OFF);
-	put64(t + ACPI_HDR_LEN + 8, base_gpa + ACPI_MADT_OFF);
-	seal_table(t, ACPI_XSDT_LEN);
+	le_wr64(t + ACPI_HDR_LEN, base_gpa + ACPI_FADT_OFF);
+	le_wr64(t + ACPI_HDR_LEN + 8, base_gpa + ACPI_MADT_OFF);
+	seal(t, ACPI_XSDT_LEN, HDR_CHECKSUM);
 
 	t = buf + ACPI_RSDP_OFF;
 	memcpy(t + RSDP_SIGNATURE, "RSD PTR ", 8);
 	memcpy(t + RSDP_OEM_ID, oem, 6);
-	put8(t + RSDP_REVISION, RSDP_REVISION_2);
-	put32(t + RSDP_RSDT_ADDRESS, (uint32_t)(base_gpa + ACPI_RSDT_OFF));
-	put32(t + RSDP_LENGTH, ACPI_RSDP_LEN);
-	put64(t + RSDP_XSDT_ADDRESS, base_gpa + ACPI_XSDT_OFF);
+	t[RSDP_REVISION] = RSDP_REVISION_2;
+	le_wr32(t + RSDP_RSDT_ADDRESS, (uint32_t)(base_gpa + ACPI_RSDT_OFF));
+	le_wr32(t + RSDP_LENGTH, ACPI_RSDP_LEN);
+	le_wr64(t + RSDP_XSDT_ADDRESS, base_gpa + ACPI_XSDT_OFF);
 	/* The first checksum covers the ACPI 1.0 part, the extended one the
 	 * whole structure, first checksum included. */
 	seal(t, RSDP_V1_LEN, RSDP_CHECKSUM);

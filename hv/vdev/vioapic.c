@@ -52,12 +52,10 @@ uint32_t vioapic_read(struct vioapic *io, uint32_t offset)
 	if (offset != 0x10)
 		return 0;
 	unsigned r = io->sel;
-	if (r == R_ID)
+	if (r == R_ID || r == R_ARB) /* arbitration ID = APIC ID */
 		return (uint32_t)io->id << 24;
 	if (r == R_VER)
 		return ((VIOAPIC_PINS - 1u) << 16) | VIOAPIC_VERSION;
-	if (r == R_ARB)
-		return (uint32_t)io->id << 24;
 	if (r >= R_REDIR && r < R_REDIR + 2 * VIOAPIC_PINS) {
 		uint64_t e = io->redir[(r - R_REDIR) / 2];
 		return (r & 1) ? (uint32_t)(e >> 32) : (uint32_t)e;

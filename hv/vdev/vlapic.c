@@ -128,25 +128,20 @@ static void local_interrupt(struct vlapic *l, uint32_t lvt)
 /* Everything but IA32_APIC_BASE and the IDs (RESET, INIT, disable). */
 static void regs_reset(struct vlapic *l)
 {
-	l->tpr = 0;
+	uint64_t base = l->base;
+	uint32_t apic_id = l->apic_id;
+	uint8_t xapic_id = l->xapic_id;
+
+	memset(l, 0, sizeof(*l));
+	l->base = base;
+	l->apic_id = apic_id;
+	l->xapic_id = xapic_id;
 	l->level_eoi = -1;
 	l->ldr = x2apic(l) ? x2apic_ldr(l->apic_id) : 0;
 	l->dfr = 0xFFFFFFFFu;
 	l->svr = 0xFF;
-	l->esr = 0;
-	l->esr_pending = 0;
-	l->icr_lo = 0;
-	l->icr_hi = 0;
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
 		l->lvt[i] = VLAPIC_LVT_MASKED;
-	memset(l->irr, 0, sizeof(l->irr));
-	memset(l->isr, 0, sizeof(l->isr));
-	memset(l->tmr, 0, sizeof(l->tmr));
-	l->timer_icr = 0;
-	l->timer_dcr = 0;
-	l->timer_armed = false;
-	l->timer_expire = 0;
-	l->tsc_deadline = 0;
 }
 
 void vlapic_reset(struct vlapic *l, uint32_t apic_id, bool bsp)
@@ -232,8 +227,8 @@ void vlapic_timer_update(struct vlapic *l, uint64_t now)
 			l->timer_expire += late - late % period;
 			l->timer_expire = sat_add(l->timer_expire, period);
 		} else {
-			l->timer_armed =
-			    false; /* one-shot (and reserved 11b) */
+			/* one-shot (and reserved 11b) */
+			l->timer_armed = false;
 		}
 	}
 	local_interrupt(l, l->lvt[LVT_TIMER]);
@@ -396,14 +391,12 @@ static int reg_read(struct vlapic *l, uint32_t off, uint64_t now, bool x2,
 		return 0;
 	case VLAPIC_APR: /* not present in x2APIC mode */
 	case VLAPIC_RRD:
+	case VLAPIC_EOI: /* write-only */
 		*val = 0;
 		return x2 ? -1 : 0;
 	case VLAPIC_PPR:
 		*val = ppr(l);
 		return 0;
-	case VLAPIC_EOI: /* write-only */
-		*val = 0;
-		return x2 ? -1 : 0;
 	case VLAPIC_LDR:
 		*val = l->ldr;
 		return 0;
@@ -440,16 +433,10 @@ static int reg_read(struct vlapic *l, uint32_t off, uint64_t now, bool x2,
 	default:
 		break;
 	}
-	if (off >= VLAPIC_ISR && off < VLAPIC_ISR + 0x80) {
-		*val = l->isr[(off - VLAPIC_ISR) >> 4];
-		return 0;
-	}
-	if (off >= VLAPIC_TMR && off < VLAPIC_TMR + 0x80) {
-		*val = l->tmr[(off - VLAPIC_TMR) >> 4];
-		return 0;
-	}
-	if (off >= VLAPIC_IRR && off < VLAPIC_IRR + 0x80) {
-		*val = l->irr[(off - VLAPIC_IRR) >> 4];
+	/* ISR, TMR and IRR: eight 32-bit registers each, 0x80 apart. */
+	if (off >= VLAPIC_ISR && off < VLAPIC_IRR + 0x80) {
+		const uint32_t *const bank[] = {l->isr, l->tmr, l->irr};
+		*val = bank[(off - VLAPIC_ISR) >> 7][(off >> 4) & 7];
 		return 0;
 	}
 	i = lvt_index(off);

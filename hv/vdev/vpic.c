@@ -182,8 +182,7 @@ static void write_ocw2(struct vpic_chip *c, uint8_t val)
 		break;
 	case 7: /* rotate on specific EOI */
 		c->isr &= (uint8_t) ~(1u << level);
-		c->prio_add = (uint8_t)((level + 1) & 7);
-		break;
+		/* fall through */
 	case 6: /* set priority: `level` becomes the lowest */
 		c->prio_add = (uint8_t)((level + 1) & 7);
 		break;
@@ -269,9 +268,8 @@ uint8_t vpic_read(struct vpic *p, uint16_t port)
 		return c->read_isr ? c->isr : chip_irr(p, n);
 	}
 	case VPIC_ELCR_MASTER:
-		return p->chip[0].elcr;
 	case VPIC_ELCR_SLAVE:
-		return p->chip[1].elcr;
+		return p->chip[port == VPIC_ELCR_SLAVE].elcr;
 	default:
 		return 0xFF;
 	}
@@ -284,18 +282,13 @@ void vpic_set_irq(struct vpic *p, unsigned irq, bool level)
 	struct vpic_chip *c = &p->chip[irq >> 3];
 	uint8_t bit = (uint8_t)(1u << (irq & 7));
 
-	if (c->elcr & bit) {
-		if (level)
-			c->irr |= bit;
-		else
-			c->irr &= (uint8_t)~bit;
-	} else if (level && !(c->line & bit)) {
+	/* Level-triggered, IRR follows the line; edge-triggered, a rising
+	 * edge sets it. */
+	if (level && ((c->elcr & bit) || !(c->line & bit)))
 		c->irr |= bit;
-	}
-	if (level)
-		c->line |= bit;
-	else
-		c->line &= (uint8_t)~bit;
+	else if (!level && (c->elcr & bit))
+		c->irr &= (uint8_t)~bit;
+	c->line = level ? c->line | bit : c->line & (uint8_t)~bit;
 }
 
 int vpic_pending(const struct vpic *p)

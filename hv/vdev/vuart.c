@@ -80,9 +80,13 @@ static bool irq_level(const struct vuart *u)
 	       ((ier & IER_THRE) && u->thre_pending);
 }
 
-/* Called with the lock released: the IRQ path takes other locks. */
-static void update_irq(struct vuart *u, bool level)
+/* Releases the lock, then moves the IRQ line to its new level: the IRQ
+ * path takes other locks. */
+static void unlock_update_irq(struct vuart *u)
 {
+	bool level = irq_level(u);
+
+	spin_unlock(&u->lock);
 	if (u->irq && level != u->irq_line) {
 		u->irq_line = level;
 		u->irq(u->irq_ctx, level);
@@ -132,9 +136,7 @@ uint32_t vuart_read(struct vuart *u, unsigned off)
 	default:
 		v = u->regs[off & 7];
 	}
-	bool level = irq_level(u);
-	spin_unlock(&u->lock);
-	update_irq(u, level);
+	unlock_update_irq(u);
 	return v;
 }
 
@@ -158,9 +160,7 @@ void vuart_write(struct vuart *u, unsigned off, uint8_t val)
 	} else if (off != R_LSR && off != R_MSR) {
 		u->regs[off & 7] = val; /* divisor low, LCR, MCR, SCR */
 	}
-	bool level = irq_level(u);
-	spin_unlock(&u->lock);
-	update_irq(u, level);
+	unlock_update_irq(u);
 }
 
 bool vuart_push_rx(struct vuart *u, uint8_t c)
@@ -169,9 +169,7 @@ bool vuart_push_rx(struct vuart *u, uint8_t c)
 	bool ok = u->rx_head - u->rx_tail < VUART_RX_SIZE;
 	if (ok)
 		u->rx[u->rx_head++ % VUART_RX_SIZE] = c;
-	bool level = irq_level(u);
-	spin_unlock(&u->lock);
-	update_irq(u, level);
+	unlock_update_irq(u);
 	return ok;
 }
 
