@@ -32,7 +32,10 @@ void arch_host_irq(const struct exit_info *e);
 bool arch_random(uint64_t *out);
 /* Interrupt physical CPU `pcpu` so whatever it waits on re-checks (NMI). */
 void arch_kick(unsigned pcpu);
-/* Park the calling CPU until kicked; returns after the kick. */
-void arch_cpu_wait(void);
+/* Park the calling CPU until kicked or until its TSC reaches `deadline`
+ * (UINT64_MAX: no deadline). May return early (a kick since the last
+ * wait, or a CPU that cannot sleep until a deadline): callers re-check
+ * what they wait for and loop. */
+void arch_cpu_wait(uint64_t deadline);
 
 #endif

@@ -28,5 +28,10 @@ extern bool console_uart_muted;
 /* Console input routing (hv/console_input.c). */
 void console_input_init(uint16_t port);
 void console_poll_input(void);
+/* The sooner of `deadline` and the next poll of the input UART, for a CPU
+ * that waits while it also polls the input (CONSOLE_POLL_MS apart: a
+ * 16-byte FIFO at 115200 baud fills in 1.4 ms). */
+#define CONSOLE_POLL_MS 1
+uint64_t console_poll_deadline(uint64_t deadline);
 
 #endif

@@ -4,10 +4,12 @@
  *   1..8    send input to partition 1..8 (in config order)
  *   Ctrl-A  send a literal Ctrl-A
  *   ?       list the partitions and show which one has the input
- * The physical UART is polled lazily, whenever a guest reads its own UART
- * and from CPUs that run no partition, so no interrupt is needed. */
+ * The physical UART is polled lazily, whenever a guest reads its own UART,
+ * before each entry and every CONSOLE_POLL_MS while a boot vCPU halts, and
+ * from CPUs that run no partition, so no interrupt is needed. */
 #include "hv/console.h"
 #include "hv/partition.h"
+#include "hv/cpu.h"
 #include "hv/lib/spinlock.h"
 #include "drivers/uart16550.h"
 
@@ -68,4 +70,12 @@ void console_poll_input(void)
 	while (uart_getc(in_port, &c))
 		route(c);
 	spin_unlock(&in_lock);
+}
+
+uint64_t console_poll_deadline(uint64_t deadline)
+{
+	if (!in_port)
+		return deadline;
+	uint64_t next = arch_now() + hv_tsc_hz / 1000 * CONSOLE_POLL_MS;
+	return next < deadline ? next : deadline;
 }

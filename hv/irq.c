@@ -94,8 +94,10 @@ static void deliver(struct vcpu *from, struct vcpu *to,
 		}
 		break;
 	case 6: /* STARTUP */
-		if (to->state == VCPU_WAIT_SIPI || to->init_pending)
+		if (to->state == VCPU_WAIT_SIPI || to->init_pending) {
 			to->sipi_vector = ipi->vector;
+			wake(to);
+		}
 		break;
 	default: /* NMI, SMI, ExtINT IPIs are not delivered to guests */
 		break;
@@ -277,18 +279,33 @@ static bool must_wake(struct vcpu *v, bool guest_if)
 	return next_vector(v, false) >= 0;
 }
 
-/* The CPU is the partition's own, so a halted vCPU simply waits here
- * for its next interrupt (timer, IPI, device) or a state change. */
+/* When the halted vCPU's next interrupt can come on its own: its local
+ * APIC timer, or typed input, which its boot vCPU polls for. IPIs, device
+ * interrupts and state changes kick the CPU instead. */
+static uint64_t hlt_deadline(struct vcpu *v, bool guest_if)
+{
+	uint64_t next = UINT64_MAX;
+	if (guest_if) {
+		spin_lock(&v->lapic_lock);
+		next = vlapic_next_event(&v->lapic);
+		spin_unlock(&v->lapic_lock);
+	}
+	if (v->index == 0) {
+		console_poll_input();
+		next = console_poll_deadline(next);
+	}
+	return next;
+}
+
+/* The CPU is the partition's own, so a halted vCPU simply sleeps here
+ * until its next interrupt (timer, IPI, device) or a state change: an
+ * idle partition costs its CPU no work. */
 void irq_hlt(struct vcpu *v)
 {
 	bool guest_if = arch_vcpu_reg(v, VREG_RFLAGS) & RFLAGS_IF;
 	arch_vcpu_skip(v);
-	while (!must_wake(v, guest_if)) {
-		if (v->index == 0)
-			console_poll_input();
-		mgmt_poll();
-		__asm__ volatile("pause");
-	}
+	while (!must_wake(v, guest_if))
+		mgmt_wait(hlt_deadline(v, guest_if));
 }
 
 /* ---- xAPIC MMIO --------------------------------------------------------- */

@@ -87,18 +87,18 @@ static void cpu_main(unsigned index)
 	if (!v && index == 0)
 		for (;;) { /* a free BSP serves the console and the channel */
 			console_poll_input();
-			mgmt_poll();
+			mgmt_wait(console_poll_deadline(UINT64_MAX));
 		}
 	if (!v)
 		for (;;)
-			arch_cpu_wait();
+			arch_cpu_wait(UINT64_MAX);
 	const char *why = arch_virt_enable();
 	if (!why && arch_vcpu_create(v))
 		why = "cannot create the vCPU";
 	if (why) {
 		part_fail(v->part, "CPU %u: %s", index, why);
 		for (;;)
-			arch_cpu_wait();
+			arch_cpu_wait(UINT64_MAX);
 	}
 	if (v->index == 0)
 		part_boot_vcpu(v);

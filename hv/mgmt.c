@@ -296,13 +296,12 @@ uint64_t mgmt_poll_deadline(uint64_t deadline)
 	return next < deadline ? next : deadline;
 }
 
-void mgmt_wait(void)
+void mgmt_wait(uint64_t deadline)
 {
-	if (!mg.on || arch_this_cpu() != MGMT_CPU) {
-		arch_cpu_wait();
-		return;
+	if (mg.on && arch_this_cpu() == MGMT_CPU) {
+		console_poll_input();
+		mgmt_poll();
+		deadline = mgmt_poll_deadline(console_poll_deadline(deadline));
 	}
-	console_poll_input();
-	mgmt_poll();
-	__asm__ volatile("pause");
+	arch_cpu_wait(deadline);
 }

@@ -19,8 +19,10 @@ void mgmt_poll(void);
 /* The deadline for the next guest entry on this CPU: on MGMT_CPU, no later
  * than MGMT_POLL_MS from now while the channel is on. */
 uint64_t mgmt_poll_deadline(uint64_t deadline);
-/* Waits for a kick (arch_cpu_wait); on MGMT_CPU with the channel on, polls
- * it instead, so a parked or idle management CPU still answers. */
-void mgmt_wait(void);
+/* Waits until `deadline` (UINT64_MAX: none) or a kick (arch_cpu_wait); on
+ * MGMT_CPU with the channel on, polls it and the console input first and
+ * wakes for the next poll, so a parked or idle management CPU still
+ * answers. May return early: callers re-check and loop. */
+void mgmt_wait(uint64_t deadline);
 
 #endif

@@ -59,7 +59,7 @@ static void wait_release(struct quiesce *q, unsigned gen)
 {
 	while (__atomic_load_n(&q->gen, __ATOMIC_ACQUIRE) == gen &&
 	       __atomic_load_n(&q->pending, __ATOMIC_ACQUIRE))
-		mgmt_wait();
+		mgmt_wait(UINT64_MAX);
 }
 
 void quiesce_park(struct vcpu *v)

@@ -8,7 +8,7 @@ static void wait_for_sipi(struct vcpu *v)
 {
 	while (v->sipi_vector < 0 && v->part->state == PART_RUNNING &&
 	       !quiesce_pending(v->part))
-		__asm__ volatile("pause");
+		mgmt_wait(UINT64_MAX); /* a SIPI or a state change kicks */
 	if (v->part->state != PART_RUNNING || quiesce_pending(v->part))
 		return;
 	/* SDM Vol. 3A 8.4.4.1: the AP starts in real mode at vector:0000. */
@@ -34,7 +34,7 @@ void vcpu_loop(struct vcpu *v)
 		}
 		if (part_halted(v->part)) {
 			v->state = VCPU_STOPPED;
-			mgmt_wait();
+			mgmt_wait(UINT64_MAX);
 			continue;
 		}
 		if (v->init_pending) {

@@ -1,6 +1,7 @@
 /* Host CPU state: GDT, TSS, IDT and per-CPU data (SDM Vol. 3A ch. 3, 6, 7). */
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/x86.h"
+#include "arch/x86_64/vendor.h"
 #include "hv/boot_info.h"
 #include "arch/host.h"
 #include "hv/console.h"
@@ -17,7 +18,7 @@ struct __attribute__((packed)) idt_gate {
 };
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate (SDM 6.14.1)");
 
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 struct percpu *this_cpu(void)
 {
@@ -33,7 +34,7 @@ unsigned arch_this_cpu(void)
 
 static void idt_init(void)
 {
-	for (unsigned v = 0; v < 32; v++) {
+	for (unsigned v = 0; v < BH_ARRAY_SIZE(idt); v++) {
 		uint64_t off = isr_table[v];
 		idt[v] = (struct idt_gate){
 		    .off0 = (uint16_t)off,
@@ -118,23 +119,16 @@ struct percpu *percpu_setup(unsigned index, uint32_t apic_id)
 }
 
 /* Host exception (SDM Vol. 3A 6.15): dump and halt this CPU only. NMIs
- * are kicks from other CPUs: count them and return. */
+ * are kicks from other CPUs, interrupts (only taken inside cpu_wait) are
+ * its wake-up timer: count or end them and return. */
 struct isr_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
 	uint64_t vector, error, rip, cs, rflags, rsp, ss;
 };
 
-void isr_common(struct isr_frame *f)
+static void host_exception(const struct isr_frame *f)
 {
-	if (f->vector == X86_EXC_NMI) {
-		this_cpu()->nmis++;
-		/* A kick between cpu_wait's check and its HLT: skip the HLT. */
-		if (f->rip >= (uint64_t)cpu_wait_window &&
-		    f->rip < (uint64_t)cpu_wait_end)
-			f->rip = (uint64_t)cpu_wait_end;
-		return;
-	}
 	hv_log("HOST EXCEPTION %lu error 0x%lx at RIP 0x%lx RSP 0x%lx "
 	       "CR2 0x%lx",
 	       (unsigned long)f->vector, (unsigned long)f->error,
@@ -148,4 +142,18 @@ void isr_common(struct isr_frame *f)
 	       (unsigned long)f->rbp, (unsigned long)f->r8);
 	hv_log("this CPU is halted");
 	cpu_halt_forever();
+}
+
+void isr_common(struct isr_frame *f)
+{
+	if (f->vector == X86_EXC_NMI)
+		this_cpu()->nmis++;
+	else if (f->vector < X86_FIRST_IRQ_VECTOR)
+		host_exception(f);
+	else if (f->vector != HOST_SPURIOUS_VECTOR)
+		host_lapic_eoi(); /* SDM 10.9: no EOI for a spurious one */
+	/* A wake-up between cpu_wait's check and its HLT: skip the HLT. */
+	if (f->rip >= (uint64_t)cpu_wait_window &&
+	    f->rip < (uint64_t)cpu_wait_end)
+		f->rip = (uint64_t)cpu_wait_end;
 }

@@ -1,6 +1,7 @@
-; Host exception entry stubs (vectors 0-31). Each pushes a uniform frame
-; (dummy error code where the CPU pushes none, SDM Vol. 3A 6.13) and calls
-; isr_common(frame). Only the NMI handler returns.
+; Host interrupt and exception entry stubs (vectors 0-255). Each pushes a
+; uniform frame (dummy error code where the CPU pushes none, SDM Vol. 3A
+; 6.13) and calls isr_common(frame). Exceptions other than the NMI do not
+; return; interrupts (32-255) only arrive inside cpu_wait and return.
 default rel
 bits 64
 section .text
@@ -16,7 +17,7 @@ isr_%1:
 %endmacro
 
 %assign i 0
-%rep 32
+%rep 256
 ISR i
 %assign i i+1
 %endrep
@@ -65,19 +66,21 @@ global isr_table
 align 8
 isr_table:
 %assign i 0
-%rep 32
+%rep 256
 	dq isr_ %+ i
 %assign i i+1
 %endrep
 
-; void cpu_wait(volatile uint64_t *nmis, uint64_t seen)
-; Halts until an NMI (a kick) arrives, unless one arrived since `seen`.
-; A VM exit caused by an NMI leaves NMIs blocked until the next IRET
-; (SDM Vol. 3C 24.4.2 "blocking by NMI", 3A 6.7.1), so the CPU first
-; IRETs to itself to unblock them; otherwise a parked CPU could not be
-; kicked again. An NMI that lands between the check and the HLT would be
-; lost, so isr_common moves an NMI's return address inside
-; [cpu_wait_window, cpu_wait_end) to cpu_wait_end: the HLT is skipped.
+; void cpu_wait(volatile uint64_t *nmis, uint64_t seen, uint64_t rflags_if)
+; Halts until an NMI (a kick) arrives, unless one arrived since `seen`;
+; with rflags_if = RFLAGS.IF, a host interrupt (the wake-up timer) ends
+; the halt too. A VM exit caused by an NMI leaves NMIs blocked until the
+; next IRET (SDM Vol. 3C 24.4.2 "blocking by NMI", 3A 6.7.1), so the CPU
+; first IRETs to itself to unblock them (and to set IF if asked);
+; otherwise a parked CPU could not be kicked again. An NMI or interrupt
+; that lands between the check and the HLT would be lost, so isr_common
+; moves a return address inside [cpu_wait_window, cpu_wait_end) to
+; cpu_wait_end: the HLT is skipped. Interrupts are masked again on return.
 section .text
 global cpu_wait, cpu_wait_window, cpu_wait_end
 cpu_wait:
@@ -85,6 +88,7 @@ cpu_wait:
 	push 0x10			; SS (SEL_DATA)
 	push rax			; RSP as before the frame
 	pushfq
+	or [rsp], rdx			; IF, when interrupts may end the wait
 	push 0x08			; CS (SEL_CODE)
 	lea rax, [rel cpu_wait_window]
 	push rax
@@ -94,4 +98,5 @@ cpu_wait_window:
 	jne cpu_wait_end
 	hlt
 cpu_wait_end:
+	cli
 	ret

@@ -30,6 +30,7 @@ struct percpu {
 	void *vmxon; /* VMXON region, NULL until VMX is on */
 	volatile uint64_t nmis;
 	uint64_t wait_seen;   /* nmis when arch_cpu_wait last returned */
+	int8_t wake_timer;    /* 0 not set up yet, 1 armed by waits, -1 none */
 	volatile bool online; /* IDT loaded: safe to receive kicks (NMIs) */
 };
 
@@ -43,9 +44,10 @@ struct percpu *percpu_setup(unsigned index, uint32_t apic_id);
 
 extern struct percpu *percpu_table[64];
 
-/* isr.asm: entry stubs of vectors 0-31, and the halt a kick ends. */
-extern const uint64_t isr_table[32];
-void cpu_wait(volatile uint64_t *nmis, uint64_t seen);
+/* isr.asm: entry stubs of vectors 0-255, and the halt a kick (or, with
+ * rflags_if = RFLAGS_IF, a host interrupt) ends. */
+extern const uint64_t isr_table[256];
+void cpu_wait(volatile uint64_t *nmis, uint64_t seen, uint64_t rflags_if);
 extern const uint8_t cpu_wait_window[], cpu_wait_end[];
 /* trampoline.asm: the AP start-up code and the fields smp.c fills in. */
 extern uint8_t trampoline_start[], trampoline_end[];

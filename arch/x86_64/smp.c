@@ -66,12 +66,27 @@ void arch_kick(unsigned pcpu)
 		host_lapic_send_ipi(pc->apic_id, ICR_MODE_NMI);
 }
 
-/* Interrupts stay masked in the host; an NMI (kick) ends the wait, and
- * one that came since the last wait ended makes it return at once (the
- * caller re-checks what it waits for). */
-void arch_cpu_wait(void)
+/* Interrupts stay masked in the host except inside the HLT of a wait
+ * with a deadline: an NMI (kick) or the wake-up timer ends the wait, and
+ * a kick that came since the last wait ended makes it return at once
+ * (the caller re-checks what it waits for). A CPU without a TSC-deadline
+ * timer cannot sleep until a deadline: it returns at once and its caller
+ * polls. */
+void arch_cpu_wait(uint64_t deadline)
 {
 	struct percpu *pc = this_cpu();
-	cpu_wait(&pc->nmis, pc->wait_seen);
+	if (deadline == UINT64_MAX) {
+		cpu_wait(&pc->nmis, pc->wait_seen, 0);
+	} else {
+		if (!pc->wake_timer)
+			pc->wake_timer = host_wake_timer_init() ? 1 : -1;
+		if (pc->wake_timer < 0) {
+			cpu_relax();
+			return;
+		}
+		wrmsr(MSR_IA32_TSC_DEADLINE, deadline);
+		cpu_wait(&pc->nmis, pc->wait_seen, RFLAGS_IF);
+		wrmsr(MSR_IA32_TSC_DEADLINE, 0); /* disarm (SDM 10.5.4.1) */
+	}
 	pc->wait_seen = pc->nmis;
 }

@@ -43,5 +43,11 @@ void x86_set_gpr(struct vcpu *v, unsigned n, uint64_t val);
  * firmware left it. */
 void host_lapic_eoi(void);
 void host_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+bool host_wake_timer_init(void);
+
+/* The host's only interrupt vectors: its wake-up timer (taken inside
+ * cpu_wait) and the APIC's spurious vector. */
+#define HOST_WAKE_VECTOR     0xF0u
+#define HOST_SPURIOUS_VECTOR 0xFFu
 
 #endif

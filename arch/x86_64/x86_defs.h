@@ -39,6 +39,9 @@
 #define APIC_BASE_X2APIC (1ull << 10)
 #define APIC_BASE_ENABLE (1ull << 11)
 
+/* CPUID.01H:ECX feature bits used outside the CPUID filter */
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+
 /* IA32_FEATURE_CONTROL (SDM 23.7) */
 #define FEATURE_CONTROL_LOCK	  (1ull << 0)
 #define FEATURE_CONTROL_VMX_NOSMX (1ull << 2)
@@ -67,15 +70,20 @@ enum x86_vector {
 	X86_EXC_UD = 6,
 	X86_EXC_GP = 13,
 	X86_EXC_MC = 18,
+	X86_FIRST_IRQ_VECTOR = 32, /* 0-31 are exceptions */
 };
 
 /* ---- local APIC (SDM 10.4.1, 10.6.1) ------------------------------------ */
-#define XAPIC_EOI	0x0B0u
-#define XAPIC_ICR_LO	0x300u
-#define XAPIC_ICR_HI	0x310u
-#define ICR_BUSY	(1u << 12)
-#define ICR_MODE_NMI	0x400u
-#define ICR_INIT_ASSERT 0x4500u
-#define ICR_STARTUP	0x4600u
+#define XAPIC_EOI	 0x0B0u
+#define XAPIC_SVR	 0x0F0u
+#define XAPIC_LVT_TIMER	 0x320u
+#define SVR_ENABLE	 (1u << 8)
+#define LVT_TSC_DEADLINE (2u << 17) /* timer mode, SDM 10.5.4.1 */
+#define XAPIC_ICR_LO	 0x300u
+#define XAPIC_ICR_HI	 0x310u
+#define ICR_BUSY	 (1u << 12)
+#define ICR_MODE_NMI	 0x400u
+#define ICR_INIT_ASSERT	 0x4500u
+#define ICR_STARTUP	 0x4600u
 
 #endif

@@ -7,13 +7,12 @@
 
 enum { A, B, C, D };
 
-#define CPUID1_ECX_MONITOR	(1u << 3) /* MWAIT is trapped and refused */
-#define CPUID1_ECX_VMX		(1u << 5)
-#define CPUID1_ECX_SMX		(1u << 6)
-#define CPUID1_ECX_X2APIC	(1u << 21)
-#define CPUID1_ECX_HYPERVISOR	(1u << 31)
-#define CPUID1_EDX_HTT		(1u << 28)
-#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_MONITOR    (1u << 3) /* MWAIT is trapped and refused */
+#define CPUID1_ECX_VMX	      (1u << 5)
+#define CPUID1_ECX_SMX	      (1u << 6)
+#define CPUID1_ECX_X2APIC     (1u << 21)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID1_EDX_HTT	      (1u << 28)
 /* Features whose MSRs or machine-wide state a partition does not get:
  * DTES64, DS-CPL, EST, TM2, xTPR, PDCM (ECX); MCE, MTRR, MCA, DS, ACPI
  * thermal, TM, PBE (EDX). */

@@ -178,11 +178,16 @@
  *                         partition state and pending interrupts. May be
  *                         sent to the calling CPU's peers only; never
  *                         blocks. Fake: counts per CPU (fake_kicks()).
- *  arch_cpu_wait()        Park the calling CPU until kicked; a kick that
- *                         came since the previous wait returned makes it
- *                         return at once (no lost wake-up). May return
+ *  arch_cpu_wait(deadline)
+ *                         Park the calling CPU until kicked or until the
+ *                         TSC reaches deadline (UINT64_MAX: none); a kick
+ *                         that came since the previous wait returned makes
+ *                         it return at once (no lost wake-up). May return
  *                         early: callers re-check and loop. Fake: counts;
- *                         outside fake_run_loop() returns at once; inside,
+ *                         with a deadline, returns at once, the clock
+ *                         moved on to the deadline unless a kick came;
+ *                         without, outside fake_run_loop() returns at once;
+ *                         inside,
  *                         it waits for a kick of this thread's CPU (other
  *                         test threads), and ends the loop if the
  *                         partition is stopped (nothing is left to wait
@@ -801,19 +806,32 @@ unsigned fake_total_kicks(void)
 
 /* Returns once a kick came since the previous wait on this CPU returned
  * (at once if one already did), as the NMI-based wait does. */
-void arch_cpu_wait(void)
+static bool kicked_since_wait(unsigned cpu)
+{
+	unsigned k = __atomic_load_n(&kicks[cpu], __ATOMIC_ACQUIRE);
+	if (k == wait_seen[cpu])
+		return false;
+	wait_seen[cpu] = k;
+	return true;
+}
+
+void arch_cpu_wait(uint64_t deadline)
 {
 	unsigned cpu = this_cpu < FAKE_MAX_CPUS ? this_cpu : 0;
 	__atomic_add_fetch(&cpu_waits, 1, __ATOMIC_RELAXED);
+	if (deadline != UINT64_MAX) {
+		/* Asleep until the deadline, unless a kick ends it first. */
+		if (!kicked_since_wait(cpu) &&
+		    __atomic_load_n(&now, __ATOMIC_RELAXED) < deadline)
+			fake_set_now(deadline);
+		return;
+	}
 	if (loop_vcpu && part_halted(loop_vcpu->part))
 		leave_loop(
 		    FAKE_END_CPU_WAIT); /* for good: nothing to wait for */
 	for (unsigned ms = 0; ms < FAKE_WAIT_MS; ms++) {
-		unsigned k = __atomic_load_n(&kicks[cpu], __ATOMIC_ACQUIRE);
-		if (k != wait_seen[cpu]) {
-			wait_seen[cpu] = k;
+		if (kicked_since_wait(cpu))
 			return;
-		}
 		if (!loop_jmp)
 			return; /* outside a loop: may return early */
 		usleep(1000);
