@@ -30,10 +30,22 @@ static bool uart_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
 	return true;
 }
 
+/* A complete line of the partition's console: to the operator's console,
+ * tagged, and into its ring for `bulkhead-ctl console` (hv/mgmt.c). */
+static void uart_line(void *ctx, const char *line, size_t len)
+{
+	struct partition *p = ctx;
+	console_guest_line(p->name, line, len);
+	spin_lock(&p->con_lock);
+	outring_put(&p->con_ring, line, len);
+	outring_put(&p->con_ring, "\n", 1);
+	spin_unlock(&p->con_lock);
+}
+
 static void uart_reset(void *dev)
 {
 	struct partition *p = dev;
-	vuart_init(&p->uart, p->name, console_guest_line, uart_irq, p);
+	vuart_init(&p->uart, uart_line, uart_irq, p);
 }
 
 /* ---- interrupt controllers: 8259 pair and ELCR ports; resetting it

@@ -85,10 +85,15 @@ static void draw_nonce(uint8_t out[MGMT_NONCE_LEN])
 
 /* ---- requests ----------------------------------------------------------- */
 
-static struct partition *find_part(struct mgmt_rd *r)
+/* The partition a request names; `from` (if not NULL) is read after the
+ * name (console). */
+static struct partition *find_part(struct mgmt_rd *r, uint64_t *from)
 {
 	char name[MGMT_NAME_MAX + 1];
-	if (!mgmt_get_name(r, name) || !mgmt_rd_end(r))
+	bool ok = mgmt_get_name(r, name);
+	if (from)
+		*from = mgmt_get_u64(r);
+	if (!ok || !mgmt_rd_end(r))
 		return NULL;
 	for (unsigned i = 0; i < npartitions; i++)
 		if (!strcmp(partitions[i].name, name))
@@ -154,6 +159,22 @@ static void do_log(struct mgmt_wr *w)
 	}
 }
 
+/* Console output kept from byte `from` on (docs/management.md, 0x0D). */
+static void do_console(struct mgmt_wr *w, struct partition *p, uint64_t from)
+{
+	static uint8_t buf[MGMT_CONSOLE_CHUNK];
+	uint64_t first;
+	spin_lock(&p->con_lock);
+	size_t n = outring_read(&p->con_ring, from, buf, sizeof(buf), &first);
+	uint64_t end = p->con_ring.end;
+	spin_unlock(&p->con_lock);
+	mgmt_put_status(w, MGMT_ST_OK, NULL);
+	mgmt_put_u64(w, first);
+	mgmt_put_u64(w, end);
+	mgmt_put_u16(w, (uint16_t)n);
+	mgmt_put_bytes(w, buf, n);
+}
+
 typedef const char *part_op_fn(struct partition *p);
 
 static part_op_fn *const part_ops[] = {
@@ -174,14 +195,16 @@ static void handle(const struct mgmt_frame *f, struct mgmt_wr *w)
 		do_log(w);
 		return;
 	}
-	bool named = f->type == MGMT_T_STATS ||
+	bool named = f->type == MGMT_T_STATS || f->type == MGMT_T_CONSOLE ||
 		     (f->type < BH_ARRAY_SIZE(part_ops) && part_ops[f->type]);
 	if (!named) {
 		mgmt_put_status(w, MGMT_ST_BAD_REQUEST,
 				"unknown request or bad length");
 		return;
 	}
-	struct partition *p = find_part(&r);
+	uint64_t from = 0;
+	struct partition *p =
+	    find_part(&r, f->type == MGMT_T_CONSOLE ? &from : NULL);
 	if (!p) {
 		mgmt_put_status(
 		    w, r.err ? MGMT_ST_BAD_REQUEST : MGMT_ST_NO_PART,
@@ -190,6 +213,10 @@ static void handle(const struct mgmt_frame *f, struct mgmt_wr *w)
 	}
 	if (f->type == MGMT_T_STATS) {
 		do_stats(w, p);
+		return;
+	}
+	if (f->type == MGMT_T_CONSOLE) {
+		do_console(w, p, from);
 		return;
 	}
 	const char *why = part_ops[f->type](p);

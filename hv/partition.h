@@ -7,6 +7,7 @@
 #include "hv/load/config.h"
 #include "hv/load/part_load.h"
 #include "hv/lib/spinlock.h"
+#include "hv/lib/outring.h"
 #include "hv/quiesce.h"
 #include "hv/vdev/vuart.h"
 #include "hv/vdev/vpic.h"
@@ -61,6 +62,8 @@ struct partition {
 	const struct part_images *imgs; /* pristine files, for resets */
 	struct part_boot boot;
 	struct vuart uart;
+	struct spinlock con_lock;
+	struct outring con_ring; /* its console output, for the operator */
 	struct spinlock pic_lock;
 	struct vpic pic;
 	struct vioapic ioapic; /* under pic_lock too */

@@ -3,7 +3,7 @@
  *   bulkhead-ctl check [--cpus N] [--memory SIZE] FILE
  *   bulkhead-ctl [--connect HOST:PORT | --device TTY] [--key-file FILE]
  *                list | log | stats NAME | pause | resume | stop | start |
- *                reset NAME
+ *                reset NAME | console NAME
  *
  * Subcommands live in the `commands` table below; each gets the arguments
  * after its name (with any options given before the name in front) and
@@ -46,6 +46,7 @@ static const struct command commands[] = {
     {"start", NULL, NULL, ctl_cmd_mgmt},
     {"reset", NULL, NULL, ctl_cmd_mgmt},
     {"log", NULL, NULL, ctl_cmd_mgmt},
+    {"console", NULL, NULL, ctl_cmd_mgmt},
 };
 
 static void usage(FILE *f, const char *prog)

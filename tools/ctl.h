@@ -27,7 +27,8 @@
 #define CTL_PROG    "bulkhead-ctl"
 #define CTL_ERR_LEN 512
 
-/* Set by SIGINT/SIGTERM while --watch runs: blocking waits give up. */
+/* Set by SIGINT/SIGTERM while --watch or console runs: blocking waits give
+ * up. */
 extern volatile sig_atomic_t ctl_interrupted;
 
 /* Milliseconds on a monotonic clock. */

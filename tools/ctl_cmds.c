@@ -38,17 +38,20 @@ static const struct mgmt_cmd mgmt_cmds[] = {
     {"start", MGMT_T_START, ARG_NAME, false, print_done},
     {"reset", MGMT_T_RESET, ARG_NAME, false, print_done},
     {"log", MGMT_T_LOG, ARG_NONE, false, print_log},
+    {"console", MGMT_T_CONSOLE, ARG_NAME, false, NULL}, /* run_console */
 };
 
 struct mgmt_opts {
 	const char *connect, *device, *key_file, *name;
 	int timeout_ms;
-	int watch_ms; /* 0: once */
+	int watch_ms;  /* 0: once */
+	int follow_ms; /* console: -1 until stopped, else --for */
+	bool no_follow;
 	bool json, verbose;
 };
 
 static const char *const value_opts[] = {"--connect", "--device", "--key-file",
-					 "--timeout", "--watch"};
+					 "--timeout", "--watch",  "--for"};
 
 bool ctl_option_takes_value(const char *opt)
 {
@@ -68,6 +71,9 @@ void ctl_mgmt_usage(FILE *f, const char *prog)
 		"      a partition's counters (exits per vCPU and kind)\n"
 		"  pause | resume | stop | start | reset NAME\n"
 		"      change a partition's state\n"
+		"  console NAME\n"
+		"      a partition's recent console output, then what follows "
+		"(until Ctrl-C)\n"
 		"\nmanagement options (before or after the command):\n"
 		"  --connect HOST:PORT  TCP, e.g. an emulator's serial socket\n"
 		"  --device PATH        a serial tty (raw 115200 8N1)\n"
@@ -77,6 +83,8 @@ void ctl_mgmt_usage(FILE *f, const char *prog)
 		"tries\n"
 		"  --json               output for scripts\n"
 		"  --watch SECONDS      list, stats: refresh until Ctrl-C\n"
+		"  --for SECONDS        console: follow that long, then exit\n"
+		"  --no-follow          console: print what is kept and exit\n"
 		"  -v, --verbose        say what is retried and why\n"
 		"  -h, --help           show this help\n"
 		"\nexit status:\n"
@@ -415,6 +423,21 @@ static int usage_error(const char *prog, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* --for SECONDS or --no-follow: -1, or an exit status (a usage error). */
+static int console_opt(const char *prog, const struct mgmt_cmd *cmd,
+		       const char *opt, const char *v, struct mgmt_opts *o)
+{
+	if (cmd->type != MGMT_T_CONSOLE)
+		return usage_error(prog, "%s is for console", opt);
+	if (!v)
+		o->no_follow = true;
+	else if (parse_seconds(v, 0, 86400 * 1000, &o->follow_ms))
+		return usage_error(prog, "bad --for '%s' (seconds)", v);
+	if (o->no_follow && o->follow_ms >= 0)
+		return usage_error(prog, "--for or --no-follow, not both");
+	return -1;
+}
+
 /* Parses argv (options anywhere, "--" ends them). Returns -1 or an exit
  * status for main to return (--help). */
 static int parse_opts(const char *prog, const struct mgmt_cmd *cmd, int argc,
@@ -474,6 +497,10 @@ static int parse_opts(const char *prog, const struct mgmt_cmd *cmd, int argc,
 			if (parse_seconds(v, 100, 86400 * 1000, &o->watch_ms))
 				return usage_error(
 				    prog, "bad --watch '%s' (seconds)", v);
+		} else if (!strcmp(opt, "--for") ||
+			   !strcmp(opt, "--no-follow")) {
+			if (console_opt(prog, cmd, opt, v, o) >= 0)
+				return EXIT_USAGE;
 		} else if (!strcmp(opt, "--json")) {
 			o->json = true;
 		} else if (!strcmp(opt, "-v") || !strcmp(opt, "--verbose")) {
@@ -558,46 +585,38 @@ static void watch_sleep(int ms)
 	}
 }
 
-/* One request and its output. Returns the exit status. */
-static int run_once(struct ctl_client *c, const struct mgmt_cmd *cmd,
-		    const struct mgmt_opts *o, const char *prog)
+/* Requests that only read: sending one twice does no harm. */
+static bool is_query(uint8_t type)
 {
-	uint8_t payload[1 + MGMT_NAME_MAX];
-	struct mgmt_wr w;
-	char err[CTL_ERR_LEN], what[64];
-	static struct ctl_reply r;
+	return type == MGMT_T_LIST || type == MGMT_T_STATS ||
+	       type == MGMT_T_LOG || type == MGMT_T_CONSOLE;
+}
 
-	mgmt_wr_init(&w, payload, sizeof(payload));
-	if (cmd->arg == ARG_NAME)
-		mgmt_put_name(&w, o->name);
-	int code =
-	    ctl_call(c, cmd->type, payload, (size_t)mgmt_wr_done(&w), &r, err);
+/* Says why a request failed (code, err from ctl_call), on stderr and, with
+ * --json, on stdout. */
+static void report(const struct ctl_client *c, const struct mgmt_cmd *cmd,
+		   const struct mgmt_opts *o, const char *prog,
+		   const struct ctl_reply *r, int code, char *err)
+{
+	char what[64];
+
 	snprintf(what, sizeof(what), "%s%s%s", cmd->name, o->name ? " " : "",
 		 o->name ? o->name : "");
-	if (code == EXIT_OK) {
-		code = cmd->print(&r, o->json, o->name);
-		fflush(stdout);
-		return code;
-	}
-	if (ctl_interrupted)
-		return code;
-	if (code == EXIT_REFUSED || (code == EXIT_AUTH && r.status)) {
+	if (code == EXIT_REFUSED || (code == EXIT_AUTH && r->status)) {
 		const char *kind =
-		    r.status == MGMT_ST_REFUSED	      ? "refused"
-		    : r.status == MGMT_ST_BAD_REQUEST ? "bad request"
-		    : r.status == MGMT_ST_AUTH	      ? "not authenticated"
-						      : "";
-		snprintf(err, sizeof(err), "%s%s%s", kind,
-			 *kind && r.msg[0] ? ": " : "", r.msg);
-		if (r.status == MGMT_ST_NO_PART && !r.msg[0])
-			snprintf(err, sizeof(err), "no such partition");
-		if (!*kind && !r.msg[0])
-			snprintf(err, sizeof(err), "status %u", r.status);
+		    r->status == MGMT_ST_REFUSED       ? "refused"
+		    : r->status == MGMT_ST_BAD_REQUEST ? "bad request"
+		    : r->status == MGMT_ST_AUTH	       ? "not authenticated"
+						       : "";
+		snprintf(err, CTL_ERR_LEN, "%s%s%s", kind,
+			 *kind && r->msg[0] ? ": " : "", r->msg);
+		if (r->status == MGMT_ST_NO_PART && !r->msg[0])
+			snprintf(err, CTL_ERR_LEN, "no such partition");
+		if (!*kind && !r->msg[0])
+			snprintf(err, CTL_ERR_LEN, "status %u", r->status);
 	}
 	fprintf(stderr, "%s: %s: %s\n", prog, what, err);
-	if (code == EXIT_REFUSED && cmd->type != MGMT_T_LIST &&
-	    cmd->type != MGMT_T_STATS && cmd->type != MGMT_T_LOG &&
-	    c->attempts > 1)
+	if (code == EXIT_REFUSED && !is_query(cmd->type) && c->attempts > 1)
 		fprintf(stderr,
 			"%s: (the request was sent %u times: an earlier one "
 			"may have taken effect)\n",
@@ -608,13 +627,199 @@ static int run_once(struct ctl_client *c, const struct mgmt_cmd *cmd,
 		printf("}\n");
 		fflush(stdout);
 	}
+}
+
+/* One request; a failure is reported. Returns the exit status. */
+static int call(struct ctl_client *c, const struct mgmt_cmd *cmd,
+		const struct mgmt_opts *o, const char *prog,
+		const struct mgmt_wr *w, struct ctl_reply *r)
+{
+	char err[CTL_ERR_LEN];
+	int code =
+	    ctl_call(c, cmd->type, w->p, (size_t)mgmt_wr_done(w), r, err);
+
+	if (code != EXIT_OK && !ctl_interrupted)
+		report(c, cmd, o, prog, r, code, err);
 	return code;
+}
+
+/* One request and its output. Returns the exit status. */
+static int run_once(struct ctl_client *c, const struct mgmt_cmd *cmd,
+		    const struct mgmt_opts *o, const char *prog)
+{
+	uint8_t payload[1 + MGMT_NAME_MAX];
+	struct mgmt_wr w;
+	static struct ctl_reply r;
+
+	mgmt_wr_init(&w, payload, sizeof(payload));
+	if (cmd->arg == ARG_NAME)
+		mgmt_put_name(&w, o->name);
+	int code = call(c, cmd, o, prog, &w, &r);
+	if (code == EXIT_OK) {
+		code = cmd->print(&r, o->json, o->name);
+		fflush(stdout);
+	}
+	return code;
+}
+
+/* run_once, and again every --watch seconds until a stop signal. */
+static int run_watch(struct ctl_client *c, const struct mgmt_cmd *cmd,
+		     const struct mgmt_opts *o, const char *prog)
+{
+	bool tty = isatty(STDOUT_FILENO);
+	int code;
+
+	for (bool first = true;; first = false) {
+		if (o->watch_ms && tty)
+			printf("\033[H\033[2J"); /* home, clear */
+		else if (o->watch_ms && !first && !o->json)
+			putchar('\n');
+		code = run_once(c, cmd, o, prog);
+		/* --watch goes on after a refusal (a partition may come and
+		 * go), not after a lost connection or a wrong key. */
+		if (!o->watch_ms || ctl_interrupted ||
+		    (code != EXIT_OK && code != EXIT_REFUSED))
+			return code;
+		watch_sleep(o->watch_ms);
+		if (ctl_interrupted)
+			return code;
+	}
+}
+
+/* ---- console ----------------------------------------------------------- */
+
+#define CONSOLE_POLL_MS 500 /* asking again when nothing new came */
+
+/* Where a console read stands. */
+struct console_pos {
+	uint64_t next; /* the number of the next byte to ask for */
+	uint64_t end;  /* the hypervisor's end in the last reply */
+	bool started;  /* a reply came */
+	bool full;     /* the last reply was a full chunk */
+};
+
+struct console_chunk {
+	uint64_t first, end;
+	unsigned count;
+	const uint8_t *bytes;
+};
+
+/* A console reply asked from `from`: count bytes of at most a chunk that
+ * lie within [from, end). */
+static bool parse_console(const struct ctl_reply *r, uint64_t from,
+			  struct console_chunk *k)
+{
+	struct mgmt_rd rd;
+
+	mgmt_rd_init(&rd, r->data, r->len);
+	k->first = mgmt_get_u64(&rd);
+	k->end = mgmt_get_u64(&rd);
+	k->count = mgmt_get_u16(&rd);
+	k->bytes = rd.p + rd.off;
+	return mgmt_get_bytes(&rd, NULL, k->count) && mgmt_rd_end(&rd) &&
+	       k->count <= MGMT_CONSOLE_CHUNK && k->first >= from &&
+	       k->first <= k->end && k->count <= k->end - k->first;
+}
+
+/* The chunk's bytes, nothing that would drive a terminal: printable ASCII,
+ * tab and newline stay, anything else becomes '.'. */
+static void print_console(const struct console_chunk *k, bool json)
+{
+	char text[MGMT_CONSOLE_CHUNK];
+
+	if (!k->count)
+		return;
+	for (unsigned i = 0; i < k->count; i++) {
+		uint8_t b = k->bytes[i];
+		bool keep = b == '\t' || b == '\n' || (b >= 0x20 && b < 0x7F);
+		text[i] = keep ? (char)b : '.';
+	}
+	if (json) {
+		printf("{\"first\":%lu,\"end\":%lu,\"text\":",
+		       (unsigned long)k->first, (unsigned long)k->end);
+		json_string(text, k->count);
+		printf("}\n");
+	} else {
+		fwrite(text, 1, k->count, stdout);
+	}
+	fflush(stdout);
+}
+
+/* Asks for the console from pos->next on and prints what comes. */
+static int console_step(struct ctl_client *c, const struct mgmt_cmd *cmd,
+			const struct mgmt_opts *o, const char *prog,
+			struct console_pos *pos)
+{
+	uint8_t payload[1 + MGMT_NAME_MAX + 8];
+	struct mgmt_wr w;
+	struct console_chunk k;
+	static struct ctl_reply r;
+
+	mgmt_wr_init(&w, payload, sizeof(payload));
+	mgmt_put_name(&w, o->name);
+	mgmt_put_u64(&w, pos->next);
+	int code = call(c, cmd, o, prog, &w, &r);
+	if (code != EXIT_OK)
+		return code;
+	if (!parse_console(&r, pos->next, &k))
+		return bad_reply("console");
+	if (pos->started && k.first > pos->next)
+		fprintf(stderr, "%s: console: %lu byte(s) lost\n", prog,
+			(unsigned long)(k.first - pos->next));
+	print_console(&k, o->json);
+	pos->next = k.first + k.count;
+	pos->end = k.end;
+	pos->started = true;
+	pos->full = k.count == MGMT_CONSOLE_CHUNK;
+	return EXIT_OK;
+}
+
+/* Sleeps a poll interval, or until the deadline if that comes first. */
+static void console_wait(uint64_t until)
+{
+	uint64_t now = ctl_now_ms();
+
+	if (now < until)
+		watch_sleep(until - now < CONSOLE_POLL_MS ? (int)(until - now)
+							  : CONSOLE_POLL_MS);
+}
+
+/* console: the kept output (up to the end the first reply saw, so a chatty
+ * partition cannot make it endless), then unless --no-follow what comes,
+ * until a stop signal or the end of --for. */
+static int run_console(struct ctl_client *c, const struct mgmt_cmd *cmd,
+		       const struct mgmt_opts *o, const char *prog)
+{
+	struct console_pos pos = {.next = 0};
+	uint64_t until = o->follow_ms < 0
+			     ? UINT64_MAX
+			     : ctl_now_ms() + (uint64_t)o->follow_ms;
+	uint64_t stop = UINT64_MAX; /* the first reply's end */
+
+	for (;;) {
+		int code = console_step(c, cmd, o, prog, &pos);
+		if (code != EXIT_OK || ctl_interrupted)
+			return code;
+		if (stop == UINT64_MAX)
+			stop = pos.end;
+		bool more = pos.full || pos.next < pos.end;
+		bool kept_done = pos.next >= stop;
+		if (kept_done && (o->no_follow || ctl_now_ms() >= until))
+			return EXIT_OK;
+		if (o->no_follow && !more)
+			return EXIT_OK;
+		if (!more)
+			console_wait(until);
+		if (ctl_interrupted)
+			return EXIT_OK;
+	}
 }
 
 int ctl_cmd_mgmt(const char *prog, const char *name, int argc, char **argv)
 {
 	const struct mgmt_cmd *cmd = NULL;
-	struct mgmt_opts o = {.timeout_ms = DEFAULT_TIMEOUT_MS};
+	struct mgmt_opts o = {.timeout_ms = DEFAULT_TIMEOUT_MS,
+			      .follow_ms = -1};
 	static struct ctl_client c;
 	char err[CTL_ERR_LEN];
 	int code;
@@ -635,7 +840,7 @@ int ctl_cmd_mgmt(const char *prog, const char *name, int argc, char **argv)
 	c.verbose = o.verbose;
 	mgmt_session_init(&c.sess);
 	mgmt_rx_init(&c.rx);
-	if (o.watch_ms) {
+	if (o.watch_ms || (cmd->type == MGMT_T_CONSOLE && !o.no_follow)) {
 		struct sigaction sa = {.sa_handler = on_stop};
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL);
@@ -647,22 +852,8 @@ int ctl_cmd_mgmt(const char *prog, const char *name, int argc, char **argv)
 		memset(c.key, 0, sizeof(c.key));
 		return ctl_interrupted ? EXIT_OK : EXIT_LINK;
 	}
-	bool tty = isatty(STDOUT_FILENO);
-	for (bool first = true;; first = false) {
-		if (o.watch_ms && tty)
-			printf("\033[H\033[2J"); /* home, clear */
-		else if (o.watch_ms && !first && !o.json)
-			putchar('\n');
-		code = run_once(&c, cmd, &o, prog);
-		/* --watch goes on after a refusal (a partition may come and
-		 * go), not after a lost connection or a wrong key. */
-		if (!o.watch_ms || ctl_interrupted ||
-		    (code != EXIT_OK && code != EXIT_REFUSED))
-			break;
-		watch_sleep(o.watch_ms);
-		if (ctl_interrupted)
-			break;
-	}
+	code = cmd->type == MGMT_T_CONSOLE ? run_console(&c, cmd, &o, prog)
+					   : run_watch(&c, cmd, &o, prog);
 	ctl_link_close(&c.link);
 	memset(c.key, 0, sizeof(c.key));
 	return ctl_interrupted ? EXIT_OK : code;

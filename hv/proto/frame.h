@@ -43,6 +43,7 @@
 #define MGMT_T_SNAPSHOT 0x0A
 #define MGMT_T_RESTORE	0x0B
 #define MGMT_T_DROP	0x0C
+#define MGMT_T_CONSOLE	0x0D
 
 /* Reply status, the first payload byte of every reply. */
 #define MGMT_ST_OK	    0

@@ -12,8 +12,10 @@
 
 #include "hv/lib/lib.h"
 
-#define MGMT_NAME_MAX 15  /* bytes in a name */
-#define MGMT_MSG_MAX  255 /* bytes in a status message */
+#define MGMT_NAME_MAX	   15	/* bytes in a name */
+#define MGMT_MSG_MAX	   255	/* bytes in a status message */
+#define MGMT_CONSOLE_RING  4096 /* console bytes the hypervisor keeps */
+#define MGMT_CONSOLE_CHUNK 960	/* console bytes in one reply */
 
 /* A name is 1-15 bytes of printable ASCII other than space (0x21-0x7E).
  * (Partition names in the config are narrower: a-z 0-9 _ -.) */

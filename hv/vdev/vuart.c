@@ -23,21 +23,20 @@ enum { R_DATA, R_IER, R_IIR_FCR, R_LCR, R_MCR, R_LSR, R_MSR, R_SCR };
 #define IER_THRE	0x02
 #define IER_MASK	0x0F
 
-void vuart_init(struct vuart *u, const char *tag, vuart_line_fn *line_out,
-		void (*irq)(void *ctx, bool level), void *irq_ctx)
+void vuart_init(struct vuart *u, vuart_line_fn *line_out,
+		void (*irq)(void *ctx, bool level), void *ctx)
 {
 	memset(u, 0, sizeof(*u));
-	u->tag = tag;
 	u->line_out = line_out;
 	u->irq = irq;
-	u->irq_ctx = irq_ctx;
+	u->ctx = ctx;
 	u->regs[R_LCR] = 0x03;
 }
 
 static void emit_line(struct vuart *u)
 {
 	if (u->line_out)
-		u->line_out(u->tag, u->line, u->len);
+		u->line_out(u->ctx, u->line, u->len);
 	u->len = 0;
 }
 
@@ -89,7 +88,7 @@ static void unlock_update_irq(struct vuart *u)
 	spin_unlock(&u->lock);
 	if (u->irq && level != u->irq_line) {
 		u->irq_line = level;
-		u->irq(u->irq_ctx, level);
+		u->irq(u->ctx, level);
 	}
 }
 

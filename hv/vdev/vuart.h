@@ -10,12 +10,11 @@
 #define VUART_LINE_MAX 200
 #define VUART_RX_SIZE  64
 
-/* Where complete output lines go (the hypervisor console, tagged). */
-typedef void vuart_line_fn(const char *tag, const char *line, size_t len);
+/* Where complete output lines go (the owner's console). */
+typedef void vuart_line_fn(void *ctx, const char *line, size_t len);
 
 struct vuart {
 	struct spinlock lock;
-	const char *tag;
 	char line[VUART_LINE_MAX];
 	unsigned len;
 	uint8_t regs[8]; /* IER, LCR, MCR, SCR, DLL, DLM as written */
@@ -26,11 +25,11 @@ struct vuart {
 	bool irq_line;	   /* current IRQ level */
 	vuart_line_fn *line_out;
 	void (*irq)(void *ctx, bool level);
-	void *irq_ctx;
+	void *ctx; /* the owner's, for line_out and irq */
 };
 
-void vuart_init(struct vuart *u, const char *tag, vuart_line_fn *line_out,
-		void (*irq)(void *ctx, bool level), void *irq_ctx);
+void vuart_init(struct vuart *u, vuart_line_fn *line_out,
+		void (*irq)(void *ctx, bool level), void *ctx);
 /* Guest access to register `off` (0..7). */
 uint32_t vuart_read(struct vuart *u, unsigned off);
 void vuart_write(struct vuart *u, unsigned off, uint8_t val);

@@ -10,6 +10,8 @@
 #  - pause counter: its beats stop while the witness beats on; resume: it
 #    goes on from the next number (not from 1);
 #  - reset counter: its banner again; stop third, then start it;
+#  - console third shows its output from both boots; console witness
+#    follows its new lines;
 #  - a wrong key -> exit 4, and the hypervisor logs the refusal;
 #  - a captured session replayed onto the line -> refused;
 #  - random bytes on the line -> the hypervisor survives, the next list
@@ -155,6 +157,21 @@ PY
 	wait_for 'partition third started' 60
 	wait_for '^\[third\] hello: third$' 60
 	check "third booted twice" test "$(tr -d '\r' <"$log" | grep -c '^\[third\] hello: third$')" -eq 2
+
+	step "console third, console witness --for 8"
+	# The ring keeps what the partition wrote across its restart (both
+	# banners), untagged; following shows lines written meanwhile.
+	out=$(C console third --no-follow 2>&1)
+	check "console shows both banners of third" test "$(grep -c '^hello: third$' <<<"$out")" -eq 2
+	check "console shows third's lines, untagged" test -z "$(grep -E '^\[|bulkhead:' <<<"$out")"
+	w0=$(last_beat witness)
+	C console witness --for 8 >"$d/follow.txt" 2>&1
+	last=$(sed -nE 's/^hello: heartbeat ([0-9]+)$/\1/p' "$d/follow.txt" | sort -n | tail -n1)
+	echo "    witness at beat $w0 when following began; the console followed to ${last:-none}"
+	check "console follows new output" test "${last:-0}" -gt "$w0"
+	out=$(C console nosuch 2>&1)
+	rc=$?
+	check "console of no such partition exits 1" test "$rc" -eq 1
 
 	step "wrong key"
 	"$ctl" --connect 127.0.0.1:7712 --key-file "$d/wrong-key" --timeout 20 list >"$d/wrong.out" 2>&1

@@ -3,14 +3,14 @@
 # (python3, stdlib only) that speaks docs/management.md on localhost TCP or
 # a pty: output (table, JSON, stats), refusals, a wrong key, no listener,
 # garbage on the line, a lost reply (retried with a new sequence number), a
-# lost session (hello again), --watch, and usage errors.
+# lost session (hello again), --watch, console (kept output, following,
+# lost bytes, bad replies), and usage errors.
 set -u
 BUILD=${BUILD:-build}
 ctl=$BUILD/tools/bulkhead-ctl
 d=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+cleanup() { # the fakes' pids: start runs in $(...), a subshell
+	[ -f "$d/pids" ] && while read -r p; do kill "$p" 2>/dev/null; done <"$d/pids"
 	wait 2>/dev/null
 	rm -rf "$d"
 }
@@ -44,6 +44,51 @@ RULES = {  # type: (allowed states, new state, refusal)
     8: ((0,), 0, "only a running partition can be reset"),
 }
 
+RING, CHUNK = 4096, 960  # MGMT_CONSOLE_RING, MGMT_CONSOLE_CHUNK
+
+def numbered(word, n):  # n lines of 10 bytes
+    return b"".join(b"%s %04d\n" % (word, i) for i in range(n))
+
+consoles = {  # raw bytes: the client must not trust them
+    "web": b"boot: ok\n\x1b[31mred\x1b[0m caf\xc3\xa9\r\n\t\"q\" \\ \x7f\x00end\n",
+    "counter": numbered(b"line", 500),  # 5000 bytes: the first 904 are gone
+    "db": b"",
+}
+# console-bad: replies that break the rules, by name.
+BAD = {
+    "web": struct.pack("<QQH", 0, 9, 5) + b"four",  # count says 5
+    "counter": struct.pack("<QQH", 10, 9, 0),  # first > end
+    "db": struct.pack("<QQH", 0, 2000, 961) + b"x" * 961,  # over a chunk
+    "wrap": struct.pack("<QQH", 2**64 - 2, 2**64 - 1, 4) + b"wrap",
+}
+
+def console_more(name):
+    """Output that comes while a client follows (by mode)."""
+    n = state["console"] = state.get("console", 0) + 1
+    t = time.time() - state.setdefault("t0", time.time())
+    if mode == "console-grow" and name == "web":
+        for i, at in enumerate((1.0, 2.0)):
+            if t >= at and state.get("grown", 0) == i:
+                consoles["web"] += b"later line %d\n" % (i + 1)
+                state["grown"] = i + 1
+    if mode == "console-flood" and name == "counter" and n == 7:
+        consoles["counter"] += numbered(b"more", 500)
+
+def console(p):
+    if len(p) < 10 or len(p) != 1 + p[0] + 8:
+        return status(3, "unknown request or bad length")
+    name, frm = p[1:1 + p[0]].decode(), struct.unpack("<Q", p[-8:])[0]
+    if mode == "console-bad" and name in BAD:
+        return b"\0" + BAD[name]
+    if name not in consoles:
+        return status(2, "no such partition")
+    console_more(name)
+    data = consoles[name]
+    first = max(frm, len(data) - RING)
+    out = data[first:first + CHUNK]
+    log.write("console %s from %d: first %d count %d\n" % (name, frm, first, len(out)))
+    return b"\0" + struct.pack("<QQH", first, len(data), len(out)) + out
+
 def tag(nonce, body):
     return hmac.new(key, nonce + body[2:], hashlib.sha256).digest()
 
@@ -68,6 +113,8 @@ def handle(typ, p):
     if typ == 9 and not p:
         lines = [b"bulkhead: management channel on com2", b"partition web: started"]
         return b"\0" + struct.pack("<H", len(lines)) + b"".join(bytes([len(l)]) + l for l in lines)
+    if typ == 13:
+        return console(p)
     if typ not in (3, 4, 5, 6, 7, 8):
         return status(3, "unknown request or bad length")
     n = name_of(p)
@@ -153,7 +200,9 @@ def serve(read, write):
             if mode.startswith("close-after-") and state["handled"] >= int(mode[12:]):
                 return
 
-if where == "pty":
+if where == "dump":  # a partition's console bytes, for the test's checks
+    sys.stdout.buffer.write(consoles[mode])
+elif where == "pty":
     master, slave = os.openpty()
     print(os.ttyname(slave), flush=True)
     serve(lambda: os.read(master, 4096), lambda b: os.write(master, b))
@@ -178,7 +227,7 @@ printf '%s\n' "ff${key:2}" >"$d/wrong.key"
 start() { # MODE [tcp|pty]: starts a fake, prints its address
 	local out="$d/addr.$1"
 	python3 "$d/fakehv.py" "$key" "${2:-tcp}" "$1" "$d/log.$1" >"$out" 2>"$d/err.$1" &
-	pids+=($!)
+	echo $! >>"$d/pids"
 	for _ in $(seq 100); do
 		[ -s "$out" ] && { head -n1 "$out"; return; }
 		sleep 0.05
@@ -343,6 +392,114 @@ closing=$(start close-after-2)
 run 3 --connect "$closing" "${k[@]}" --watch 0.1 stats web
 [ "$(grep -c '^state running' <<<"$out")" -eq 2 ] || bad "--watch until closed: $out"
 has 'connection closed|reset by peer|Broken pipe'
+
+# console: the kept output (the last 4096 bytes), no more.
+dump() { python3 "$d/fakehv.py" "$key" dump "$1" /dev/null; }
+clean() { # what a terminal may be shown: printable ASCII, tab, newline
+	python3 -c '
+import sys
+b = sys.stdin.buffer.read()
+sys.stdout.buffer.write(bytes(c if c in (9, 10) or 32 <= c < 127 else 46 for c in b))'
+}
+dump counter | tail -c 4096 >"$d/counter.want"
+"$ctl" --connect "$normal" "${k[@]}" console counter --no-follow >"$d/counter.out" 2>"$d/counter.err"
+rc=$?
+[ "$rc" -eq 0 ] || bad "console counter --no-follow: exit $rc: $(cat "$d/counter.err")"
+cmp -s "$d/counter.out" "$d/counter.want" ||
+	bad "console counter: want the last 4096 bytes, got $(wc -c <"$d/counter.out"): $(head -c 200 "$d/counter.out")"
+[ ! -s "$d/counter.err" ] || bad "console counter: stderr: $(cat "$d/counter.err")"
+head -n1 "$d/counter.out" | grep -qx ' 0090' || bad "console counter: first line $(head -n1 "$d/counter.out")"
+# Control and non-ASCII bytes come out as '.'.
+dump web | clean >"$d/web.want"
+grep -q $'\033' "$d/web.want" && bad "clean() kept ESC"
+"$ctl" --connect "$normal" "${k[@]}" --no-follow console web >"$d/web.out" 2>&1 ||
+	bad "console web --no-follow: $(cat "$d/web.out")"
+cmp -s "$d/web.out" "$d/web.want" || bad "console web: $(od -c "$d/web.out" | head)"
+grep -q '^\.\[31mred\.\[0m caf\.\.\.$' "$d/web.out" || bad "console web: escapes: $(cat -v "$d/web.out")"
+run 0 --connect "$normal" "${k[@]}" --no-follow console db
+[ -z "$out" ] || bad "console db (nothing kept): $out"
+# --for 0: the kept output all the same.
+"$ctl" --connect "$normal" "${k[@]}" console counter --for 0 >"$d/for0.out" 2>&1
+cmp -s "$d/for0.out" "$d/counter.want" || bad "console --for 0: $(head -c 200 "$d/for0.out")"
+# --json: one object per reply, reassembled to the same text.
+"$ctl" --connect "$normal" "${k[@]}" --json --no-follow console counter >"$d/counter.json" 2>&1 ||
+	bad "console --json: $(cat "$d/counter.json")"
+python3 -c '
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(objs) == 5, len(objs)
+assert objs[0]["first"] == 5000 - 4096 and all(o["end"] == 5000 for o in objs)
+for a, b in zip(objs, objs[1:]):
+    assert b["first"] == a["first"] + len(a["text"]), (a["first"], b["first"])
+assert "".join(o["text"] for o in objs) == open(sys.argv[2]).read()
+' "$d/counter.json" "$d/counter.want" || bad "console --json counter: $(head -c 300 "$d/counter.json")"
+"$ctl" --connect "$normal" "${k[@]}" --json --no-follow console web >"$d/web.json" 2>&1
+python3 -c '
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+assert o["text"] == open(sys.argv[2]).read(), o
+' "$d/web.json" "$d/web.want" || bad "console --json web: $(cat "$d/web.json")"
+# Refusals and usage errors.
+run 1 --connect "$normal" "${k[@]}" console nosuch
+has '^bulkhead-ctl: console nosuch: no such partition$'
+run 1 --connect "$normal" "${k[@]}" --json console nosuch --no-follow
+has '^\{"ok":false,"exit":1,"error":"no such partition"\}$'
+run 2 --connect "$normal" "${k[@]}" console
+has 'console needs a partition NAME'
+run 2 --connect "$normal" "${k[@]}" console web --for abc
+run 2 --connect "$normal" "${k[@]}" console web --for -1
+run 2 --connect "$normal" "${k[@]}" console web --for
+run 2 --connect "$normal" "${k[@]}" console web --for 1 --no-follow
+run 2 --connect "$normal" "${k[@]}" console web --no-follow=1
+run 2 --connect "$normal" "${k[@]}" --no-follow list
+has '--no-follow is for console'
+run 2 --connect "$normal" "${k[@]}" --for 1 stats web
+run 2 --connect "$normal" "${k[@]}" --watch 1 console web
+run 2 --connect "$normal" "${k[@]}" console web extra
+run 0 --connect "$normal" "${k[@]}" console --help
+has '^usage: bulkhead-ctl \[OPTIONS\] console NAME$'
+has '--no-follow'
+# Bad replies: exit 3, nothing printed from them.
+cbad=$(start console-bad)
+for p in web counter db wrap; do
+	run 3 --connect "$cbad" "${k[@]}" --no-follow console "$p"
+	has '^bulkhead-ctl: malformed console reply$'
+	grep -q 'four\|wrap\|xxx' <<<"$out" && bad "console-bad $p printed: $out"
+done
+# Following: new output shows up as it comes, --for ends it (exit 0).
+grow=$(start console-grow)
+t0=$(ms)
+"$ctl" --connect "$grow" "${k[@]}" console web --for 3 >"$d/grow.out" 2>"$d/grow.err"
+rc=$?
+el=$(($(ms) - t0))
+[ "$rc" -eq 0 ] || bad "console --for 3: exit $rc: $(cat "$d/grow.err")"
+[ "$el" -ge 2900 ] && [ "$el" -lt 4500 ] || bad "console --for 3 took $el ms"
+{ cat "$d/web.want"; printf 'later line 1\nlater line 2\n'; } >"$d/grow.want"
+cmp -s "$d/grow.out" "$d/grow.want" || bad "console follow: $(cat -v "$d/grow.out")"
+n=$(grep -c '^console web' "$d/log.console-grow")
+[ "$n" -ge 5 ] && [ "$n" -le 9 ] || bad "console follow: $n requests in 3 s (want one per ~0.5 s)"
+# Bytes overwritten between two requests are reported, and it goes on.
+flood=$(start console-flood)
+"$ctl" --connect "$flood" "${k[@]}" console counter --for 1.5 >"$d/flood.out" 2>"$d/flood.err"
+rc=$?
+[ "$rc" -eq 0 ] || bad "console flood: exit $rc: $(cat "$d/flood.err")"
+grep -qx 'bulkhead-ctl: console: 904 byte(s) lost' "$d/flood.err" ||
+	bad "console flood: want 904 bytes lost: $(cat "$d/flood.err")"
+{ cat "$d/counter.want"; dump counter | tail -c 4096 | sed 's/^line/more/'; } >"$d/flood.want"
+cmp -s "$d/flood.out" "$d/flood.want" || bad "console flood: $(tail -c 300 "$d/flood.out")"
+# Following until SIGTERM: exit 0.
+"$ctl" --connect "$normal" "${k[@]}" console web >"$d/follow.out" 2>&1 &
+fp=$!
+sleep 1
+kill -TERM "$fp"
+wait "$fp"
+rc=$?
+[ "$rc" -eq 0 ] || bad "console stopped by SIGTERM: exit $rc"
+cmp -s "$d/follow.out" "$d/web.want" || bad "console until SIGTERM: $(cat -v "$d/follow.out")"
+if [ -x "$static" ]; then
+	"$static" --connect "$normal" "${k[@]}" --no-follow console counter >"$d/static.out" 2>&1
+	cmp -s "$d/static.out" "$d/counter.want" || bad "static console: $(head -c 200 "$d/static.out")"
+fi
 
 # Usage errors and key file errors: exit 2.
 run 2
