@@ -25,8 +25,11 @@ extern void (*console_mirror)(const char *s, size_t len);
  * so boot messages are not printed twice. */
 extern bool console_uart_muted;
 
-/* Console input routing (hv/console_input.c). */
-void console_input_init(uint16_t port);
+/* Console input routing and the focused view (hv/console_input.c). With
+ * `focus`, partitions' output is shown only while they have the input. */
+void console_input_init(uint16_t port, bool focus);
+/* Whether partition `id`'s output goes to the screen now. */
+bool console_shows(unsigned id);
 void console_poll_input(void);
 /* The sooner of `deadline` and the next poll of the input UART, for a CPU
  * that waits while it also polls the input (CONSOLE_POLL_MS apart: a

@@ -1,7 +1,9 @@
 /* Console input routing: bytes typed on the hypervisor console go to one
  * partition at a time (its virtual UART's receive FIFO). The escape key is
  * Ctrl-A, then:
- *   1..8    send input to partition 1..8 (in config order)
+ *   1..8    send input to partition 1..8 (in config order); in the focused
+ *           view (`view = focus`) only that partition's output is shown
+ *           from then on, after the last REPLAY_LINES lines it wrote
  *   Ctrl-A  send a literal Ctrl-A
  *   ?       list the partitions and show which one has the input
  * The physical UART is polled lazily, whenever a guest reads its own UART,
@@ -13,20 +15,68 @@
 #include "hv/lib/spinlock.h"
 #include "drivers/uart16550.h"
 
-#define ESCAPE_KEY 0x01 /* Ctrl-A */
+#define ESCAPE_KEY   0x01 /* Ctrl-A */
+#define REPLAY_LINES 24	  /* a screenful */
 
 static struct spinlock in_lock;
-static unsigned focus;
+static volatile unsigned focus;
 static bool escaped;
+static bool view_focus;
 static uint16_t in_port;
 
-void console_input_init(uint16_t port)
+void console_input_init(uint16_t port, bool focused_view)
 {
 	in_port = port;
+	view_focus = focused_view;
 	if (npartitions)
 		hv_log("console input goes to partition %s; press Ctrl-A "
-		       "then 1..%u to switch, Ctrl-A ? to list",
-		       partitions[0].name, npartitions);
+		       "then 1..%u to switch, Ctrl-A ? to list%s",
+		       partitions[0].name, npartitions,
+		       view_focus ? " (view: focus, only its output is shown)"
+				  : "");
+}
+
+bool console_shows(unsigned id)
+{
+	return !view_focus || id == focus;
+}
+
+/* The newest REPLAY_LINES complete lines of the partition's ring, shown
+ * as if it wrote them now. Called with its con_lock held, so no line of
+ * it is shown twice or not at all around the switch. */
+static void replay(struct partition *p)
+{
+	static uint8_t buf[OUTRING_SIZE];
+	uint64_t first;
+	size_t n = outring_read(&p->con_ring, 0, buf, sizeof(buf), &first);
+	size_t start = n, lines = 0;
+	while (start > 0 && lines <= REPLAY_LINES)
+		if (buf[--start] == '\n')
+			lines++;
+	if (lines > REPLAY_LINES || (start == 0 && first > 0)) {
+		while (start < n && buf[start] != '\n')
+			start++; /* drop a cut or surplus first line */
+		start++;
+	}
+	for (size_t i = start; i < n; i++) {
+		size_t j = i;
+		while (j < n && buf[j] != '\n')
+			j++;
+		console_guest_line(p->name, (const char *)buf + i, j - i);
+		i = j;
+	}
+}
+
+static void set_focus(unsigned id)
+{
+	struct partition *p = &partitions[id];
+	spin_lock(&p->con_lock);
+	focus = id;
+	hv_log("console input now goes to partition %s%s", p->name,
+	       view_focus ? "; its last lines:" : "");
+	if (view_focus)
+		replay(p);
+	spin_unlock(&p->con_lock);
 }
 
 static void list_partitions(void)
@@ -42,9 +92,7 @@ static void route(uint8_t c)
 	if (escaped) {
 		escaped = false;
 		if (c >= '1' && c < '1' + npartitions) {
-			focus = c - '1';
-			hv_log("console input now goes to partition %s",
-			       partitions[focus].name);
+			set_focus(c - '1');
 			return;
 		}
 		if (c == '?') {

@@ -30,15 +30,17 @@ static bool uart_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
 	return true;
 }
 
-/* A complete line of the partition's console: to the operator's console,
- * tagged, and into its ring for `bulkhead-ctl console` (hv/mgmt.c). */
+/* A complete line of the partition's console: into its ring (for
+ * `bulkhead-ctl console` and the focus switch's replay) and, unless
+ * another partition has the focused view, to the screen, tagged. */
 static void uart_line(void *ctx, const char *line, size_t len)
 {
 	struct partition *p = ctx;
-	console_guest_line(p->name, line, len);
 	spin_lock(&p->con_lock);
 	outring_put(&p->con_ring, line, len);
 	outring_put(&p->con_ring, "\n", 1);
+	if (console_shows(p->id))
+		console_guest_line(p->name, line, len);
 	spin_unlock(&p->con_lock);
 }
 

@@ -137,7 +137,7 @@ void core_main(struct boot_info *bi)
 		       (unsigned long)(partitions[i].ram_size >> 20),
 		       (unsigned long)partitions[i].ram_hpa);
 	}
-	console_input_init(bi->console_port);
+	console_input_init(bi->console_port, bi->cfg.view_focus);
 	mgmt_init(&bi->cfg.mgmt);
 	for (unsigned cpu = 1; cpu < bi->ncpus; cpu++) {
 		if (!hv_cpus[cpu].vcpu)

@@ -22,6 +22,7 @@ enum section { SEC_NONE, SEC_HYPERVISOR, SEC_PARTITION, SEC_MANAGEMENT };
 
 enum key_id {
 	KEY_CONSOLE,
+	KEY_VIEW,
 	KEY_CPUS,
 	KEY_MEMORY,
 	KEY_KERNEL,
@@ -306,6 +307,16 @@ static int set_console(struct parser *ps, struct span v)
 		return -1;
 	ps->cfg->console = c ? CFG_CONSOLE_COM2 : CFG_CONSOLE_COM1;
 	ps->console_line = ps->line;
+	return 0;
+}
+
+static int set_view(struct parser *ps, struct span v)
+{
+	int c = choose(ps, v, "view", "all", "focus");
+
+	if (c < 0)
+		return -1;
+	ps->cfg->view_focus = c;
 	return 0;
 }
 
@@ -807,6 +818,7 @@ static int check_management(struct parser *ps)
  * key_id, so each such pair has two ids. */
 static const struct key_def keys[KEY_COUNT] = {
     [KEY_CONSOLE] = {"console", SEC_HYPERVISOR, false, false, set_console},
+    [KEY_VIEW] = {"view", SEC_HYPERVISOR, false, false, set_view},
     [KEY_CPUS] = {"cpus", SEC_PARTITION, false, false, set_cpus},
     [KEY_MEMORY] = {"memory", SEC_PARTITION, false, false, set_memory},
     [KEY_KERNEL] = {"kernel", SEC_PARTITION, false, false, set_kernel},

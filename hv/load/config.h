@@ -74,6 +74,7 @@ struct cfg_management {
 
 struct bh_config {
 	enum cfg_console console;
+	bool view_focus; /* view = focus: only the input partition is shown */
 	unsigned nparts;
 	struct cfg_partition parts[CFG_MAX_PARTS];
 	struct cfg_management mgmt;

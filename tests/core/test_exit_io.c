@@ -165,7 +165,7 @@ static void test_uart_read_and_input(void **state)
 	assert_int_equal(v->regs.rax & 0xFF, 0x60);    /* THRE | TEMT */
 	assert_int_equal(v->regs.rax >> 8, RAX_PATTERN >> 8);
 
-	console_input_init(0x3F8);
+	console_input_init(0x3F8, false);
 	fake_console_input("k", 1);
 	io(v, BH_UART_BASE + 5, 1, true, 0);  /* polls the console */
 	assert_int_equal(v->regs.rax & 1, 1); /* data ready */
@@ -178,7 +178,48 @@ static void test_uart_read_and_input(void **state)
 	io(v, BH_UART_BASE + 7, 1, true, 0);
 	assert_int_equal(v->regs.rax, 0x5A);
 	assert_int_equal(v->part->io_dropped, 0);
-	console_input_init(0);
+	console_input_init(0, false);
+}
+
+/* The focused view: only the partition with the input is shown; Ctrl-A N
+ * shows N's newest lines again (at most a screenful, no cut line), then
+ * its new ones; every line goes to the partition's ring either way. */
+static void test_focus_view(void **state)
+{
+	(void)state;
+	struct vcpu *a = one_vcpu(&(struct fake_part_opts){.name = "a"});
+	struct vcpu *b =
+	    &fake_part_create(1, &(struct fake_part_opts){.name = "b"})
+		 ->vcpus[0];
+	char line[32];
+	console_input_init(0x3F8, true);
+	out_str(a, BH_UART_BASE, "a-before\n");
+	for (int i = 0; i < 30; i++) {
+		snprintf(line, sizeof(line), "b-%d\n", i);
+		out_str(b, BH_UART_BASE, line);
+	}
+	assert_true(fake_console_has("[a] a-before\n"));
+	assert_false(fake_console_has("[b] b-"));
+	assert_true(b->part->con_ring.end > 0);
+
+	fake_console_clear();
+	fake_console_input("\x01"
+			   "2",
+			   2);
+	io(a, BH_UART_BASE + 5, 1, true, 0); /* polls the console */
+	const char *out = fake_console_output();
+	assert_non_null(strstr(out, "input now goes to partition b"));
+	assert_null(strstr(out, "[b] b-5\n")); /* older than a screenful */
+	const char *first = strstr(out, "[b] b-6\n"),
+		   *last = strstr(out, "[b] b-29\n");
+	assert_non_null(first);
+	assert_non_null(last);
+	assert_true(first < last);
+	out_str(a, BH_UART_BASE, "a-after\n");
+	out_str(b, BH_UART_BASE, "b-new\n");
+	assert_false(fake_console_has("[a] a-after"));
+	assert_true(fake_console_has("[b] b-new\n"));
+	console_input_init(0, false);
 }
 
 /* The 8259 ports reach the partition's own vPIC. */
@@ -277,6 +318,8 @@ int main(void)
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_uart_read_and_input,
 					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_focus_view, core_setup,
+					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_pic_ports, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_platform_ports, core_setup,

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Console input routing: typed bytes reach one partition at a time; Ctrl-A
-# then a digit switches. The test types a line to partition 2 (after
-# switching) and checks that partition echoes it and partition 1 does not.
+# Console input routing and the focused view: typed bytes reach one
+# partition at a time; Ctrl-A then a digit switches, and with `view =
+# focus` only that partition's output is shown, after a replay of its last
+# lines. The test types a line to partition 2 (after switching) and checks
+# that partition echoes it and partition 1 does not; that partition 2 was
+# not shown before the switch and its earlier lines were replayed at it;
+# and that after switching back, partition 2 is hidden again.
 # Bochs and the client share a private network namespace (loopback only),
 # so parallel tests cannot collide on the port.
 if [ -z "${IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
@@ -9,7 +13,10 @@ if [ -z "${IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null
 fi
 . "$(dirname "$0")/lib.sh"
 d=$BUILD/it/console_input
-make_esp "$d" '[partition first]
+make_esp "$d" '[hypervisor]
+view = focus
+
+[partition first]
 cpus   = 0
 memory = 4M
 kernel = guests/hello.elf
@@ -24,8 +31,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 COM1_SOCKET=7701 BOCHS_NS=none run_bochs "$d" 2 300 "$END_RE" &
 python3 "$here/serial_client.py" 7701 "$d/com1.txt" 280 \
 	'all partitions stopped' \
-	'\[second\] hello: echo ready' '\x012' \
-	'input now goes to partition second' 'ping-second\rquit\r' \
+	'\[first\] hello: echo ready' '\x012' \
+	'\[second\] hello: echo ready' 'ping-second\rquit\r' \
 	'\[second\] hello: got quit' '\x011' \
 	'input now goes to partition first' 'quit\r'
 wait
@@ -38,6 +45,27 @@ expect "$log" '^\[second\] hello: got ping-second$'
 expect "$log" '^\[second\] hello: got quit$'
 expect "$log" '^\[first\] hello: got quit$'
 expect_not "$log" '^\[first\] hello: got ping'
+# Focus: nothing of second before the switch, its banner replayed at the
+# switch (it was written long before), nothing of it after switching back.
+switch2=$(grep -n -m1 'input now goes to partition second; its last lines:' "$log" | cut -d: -f1)
+switch1=$(grep -n -m1 'input now goes to partition first; its last lines:' "$log" | cut -d: -f1)
+if [ -z "$switch2" ] || [ -z "$switch1" ]; then
+	echo "  the focus switches were not logged"
+	failures=$((failures + 1))
+else
+	if head -n "$switch2" "$log" | grep -q '^\[second\]'; then
+		echo "  second's output was shown before it had the focus"
+		failures=$((failures + 1))
+	fi
+	if ! sed -n "$((switch2 + 1)),$((switch2 + 3))p" "$log" | grep -q '^\[second\] hello: second$'; then
+		echo "  second's banner was not replayed at the switch"
+		failures=$((failures + 1))
+	fi
+	if tail -n +"$((switch1 + 1))" "$log" | grep -q '^\[second\]'; then
+		echo "  second's output was shown after the focus left it"
+		failures=$((failures + 1))
+	fi
+fi
 expect "$log" 'partition second exited with status 0'
 expect "$log" 'partition first exited with status 0'
 finish console_input "$d" $booted

@@ -179,6 +179,11 @@ static void test_defaults(void **state)
 	/* [hypervisor] may also come after the partitions */
 	EXPECT_OK(PART("x", "0") "[hypervisor]\nconsole = com2\n");
 	assert_int_equal(cfg.console, CFG_CONSOLE_COM2);
+	assert_false(cfg.view_focus); /* view = all by default */
+	EXPECT_OK("[hypervisor]\nview = focus\n" PART("x", "0"));
+	assert_true(cfg.view_focus);
+	EXPECT_OK("[hypervisor]\nview = all\n" PART("x", "0"));
+	assert_false(cfg.view_focus);
 }
 
 static void test_cpu_lists(void **state)
@@ -641,6 +646,10 @@ static void test_err_console(void **state)
 		     "bad console 'com3' (expected com1 or com2)");
 	EXPECT_ERROR("[hypervisor]\nconsole = COM1\n", 2, "bad console");
 	EXPECT_ERROR("[hypervisor]\nconsole =\n", 2, "missing value");
+	EXPECT_ERROR("[hypervisor]\nview = tagged\n", 2,
+		     "bad view 'tagged' (expected all or focus)");
+	EXPECT_ERROR("[hypervisor]\nview = focus\nview = all\n", 3, "view");
+	EXPECT_ERROR("[partition a]\nview = focus\n", 2, "view");
 }
 
 /* Long user text is quoted shortened, and messages always fit. */
