@@ -232,8 +232,9 @@ static size_t format_config(const struct bh_config *cfg, char *buf, size_t cap)
 	size_t pos = 0;
 	char cpus[256], size[32];
 
-	put(buf, cap, &pos, "[hypervisor]\nconsole=com%d\n",
-	    cfg->console == CFG_CONSOLE_COM2 ? 2 : 1);
+	put(buf, cap, &pos, "[hypervisor]\nconsole=com%d\nview=%s\n",
+	    cfg->console == CFG_CONSOLE_COM2 ? 2 : 1,
+	    cfg->view_focus ? "focus" : "all");
 	if (cfg->mgmt.enabled) {
 		put(buf, cap, &pos, "[management]\nport=%s\n",
 		    cfg->mgmt.port == CFG_MGMT_PORT_COM2 ? "com2" : "none");
@@ -287,6 +288,7 @@ static size_t format_config(const struct bh_config *cfg, char *buf, size_t cap)
 static void check_same(const struct bh_config *a, const struct bh_config *b)
 {
 	CHECK(a->console == b->console);
+	CHECK(a->view_focus == b->view_focus);
 	CHECK(a->nparts == b->nparts);
 	for (unsigned i = 0; i < a->nparts; i++) {
 		const struct cfg_partition *p = &a->parts[i], *q = &b->parts[i];

@@ -42,7 +42,7 @@ entry     = 0x7C00
 exit_port = none
 EOF
 printf '[partition a]\ncpus=0\nmemory=2M\nkernel=k' >$C/fuzz_config/minimal.conf
-printf '[hypervisor]\r\nconsole = com2\r\n\r\n# caf\xc3\xa9\r\n[partition x_1]\r\n\tcpus = 0, 2 - 3 ,5\r\nmemory = 0x400000 # hex\r\nkernel = a#1.elf\r\ncmdline =\r\nexit_port = 0x501\r\n' >$C/fuzz_config/crlf.conf
+printf '[hypervisor]\r\nconsole = com2\r\nview = focus\r\n\r\n# caf\xc3\xa9\r\n[partition x_1]\r\n\tcpus = 0, 2 - 3 ,5\r\nmemory = 0x400000 # hex\r\nkernel = a#1.elf\r\ncmdline =\r\nexit_port = 0x501\r\n' >$C/fuzz_config/crlf.conf
 {
 	for i in 0 1 2 3 4 5 6 7; do
 		printf '[partition p%d]\ncpus = %d-%d\nmemory = %dG\nkernel = k%d\n' \
