@@ -41,6 +41,11 @@ bool console_shows(unsigned id)
 	return !view_focus || id == focus;
 }
 
+bool console_focused_view(void)
+{
+	return view_focus;
+}
+
 /* The newest REPLAY_LINES complete lines of the partition's ring, shown
  * as if it wrote them now. Called with its con_lock held, so no line of
  * it is shown twice or not at all around the switch. */
@@ -62,7 +67,7 @@ static void replay(struct partition *p)
 		size_t j = i;
 		while (j < n && buf[j] != '\n')
 			j++;
-		console_guest_line(p->name, (const char *)buf + i, j - i);
+		part_console_show(p, (const char *)buf + i, j - i);
 		i = j;
 	}
 }

@@ -30,9 +30,30 @@ static bool uart_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
 	return true;
 }
 
+void part_console_show(struct partition *p, const char *line, size_t len)
+{
+	char safe[VUART_LINE_MAX];
+	if (p->uart.raw && console_focused_view()) {
+		console_write(line, len); /* the operator asked for it */
+		console_write("\n", 1);
+		return;
+	}
+	/* Control bytes other than tab are shown as '.', so a guest cannot
+	 * drive the operator's terminal with escape sequences. */
+	size_t n = 0;
+	for (size_t i = 0; i < len && n < sizeof(safe); i++) {
+		uint8_t c = (uint8_t)line[i];
+		if (c != '\r')
+			safe[n++] = (c < 0x20 && c != '\t') || c == 0x7F
+					? '.'
+					: (char)c;
+	}
+	console_guest_line(p->name, safe, n);
+}
+
 /* A complete line of the partition's console: into its ring (for
  * `bulkhead-ctl console` and the focus switch's replay) and, unless
- * another partition has the focused view, to the screen, tagged. */
+ * another partition has the focused view, to the screen. */
 static void uart_line(void *ctx, const char *line, size_t len)
 {
 	struct partition *p = ctx;
@@ -40,7 +61,7 @@ static void uart_line(void *ctx, const char *line, size_t len)
 	outring_put(&p->con_ring, line, len);
 	outring_put(&p->con_ring, "\n", 1);
 	if (console_shows(p->id))
-		console_guest_line(p->name, line, len);
+		part_console_show(p, line, len);
 	spin_unlock(&p->con_lock);
 }
 
@@ -48,6 +69,7 @@ static void uart_reset(void *dev)
 {
 	struct partition *p = dev;
 	vuart_init(&p->uart, uart_line, uart_irq, p);
+	p->uart.raw = p->cfg->console_raw;
 }
 
 /* ---- interrupt controllers: 8259 pair and ELCR ports; resetting it

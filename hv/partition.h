@@ -115,6 +115,10 @@ void part_fault(struct partition *p, const char *fmt, ...)
 /* Builds the partition's virtual PC (hv/devices.c) and resets every
  * device to power-on state; -1 if the device map overflows. */
 int part_devices_init(struct partition *p);
+/* Shows one line of the partition's console output on the screen: tagged,
+ * control bytes as '.', or as it is for a `console = raw` partition in
+ * the focused view (hv/devices.c). */
+void part_console_show(struct partition *p, const char *line, size_t len);
 
 /* Interrupt plumbing, hv/irq.c */
 void irq_init(struct partition *p);

@@ -40,18 +40,16 @@ static void emit_line(struct vuart *u)
 	u->len = 0;
 }
 
+/* Bytes are kept as written (the owner's sink decides how to show them),
+ * but for carriage returns outside raw mode: a line ends at '\n'. */
 static void tx(struct vuart *u, uint8_t c)
 {
-	if (c == '\r')
+	if (c == '\r' && !u->raw)
 		return;
 	if (c == '\n') {
 		emit_line(u);
 		return;
 	}
-	/* Control bytes other than tab are shown as '.', so a guest cannot
-	 * drive the operator's terminal with escape sequences. */
-	if ((c < 0x20 && c != '\t') || c == 0x7F)
-		c = '.';
 	u->line[u->len++] = (char)c;
 	if (u->len == VUART_LINE_MAX)
 		emit_line(u);

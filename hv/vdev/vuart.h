@@ -23,6 +23,7 @@ struct vuart {
 	bool thre_pending; /* transmit-holding-empty interrupt latched */
 	bool fifo;	   /* FCR bit 0: 16550A FIFO mode */
 	bool irq_line;	   /* current IRQ level */
+	bool raw;	   /* keep carriage returns (console = raw) */
 	vuart_line_fn *line_out;
 	void (*irq)(void *ctx, bool level);
 	void *ctx; /* the owner's, for line_out and irq */

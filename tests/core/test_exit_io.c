@@ -219,6 +219,21 @@ static void test_focus_view(void **state)
 	out_str(b, BH_UART_BASE, "b-new\n");
 	assert_false(fake_console_has("[a] a-after"));
 	assert_true(fake_console_has("[b] b-new\n"));
+
+	/* A raw partition: as written when it has the focused view... */
+	a->part->uart.raw = true;
+	fake_console_input("\x01"
+			   "1",
+			   2);
+	io(a, BH_UART_BASE + 5, 1, true, 0);
+	fake_console_clear();
+	out_str(a, BH_UART_BASE, "\x1b[1mraw\r\n");
+	assert_true(fake_console_has("\x1b[1mraw\n")); /* the fake drops CRs */
+	assert_false(fake_console_has("[a]"));
+	/* ...tagged and made harmless in the view of all partitions. */
+	console_input_init(0x3F8, false);
+	out_str(a, BH_UART_BASE, "\x1b[1mraw\n");
+	assert_true(fake_console_has("[a] .[1mraw\n"));
 	console_input_init(0, false);
 }
 

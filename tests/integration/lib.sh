@@ -54,6 +54,7 @@ cpus    = 1
 memory  = 64M
 kernel  = memtest/memtest.bin
 cmdline = console=ttyS0,115200
+console = raw
 
 [partition beat]
 cpus    = 2
