@@ -23,7 +23,12 @@
 #define BH_HC_VERSION	    0u /* -> RAX = BH_ABI_VERSION */
 #define BH_HC_CONSOLE_WRITE 1u /* RBX = gpa, RCX = len (<= 4096) -> bytes */
 #define BH_HC_VCPU_INFO	    2u /* -> RAX = vcpu index, RBX = vcpu count */
-#define BH_ABI_VERSION	    1
+/* RBX = TSC ticks: the vCPU sleeps, its CPU halted, that long or until an
+ * interrupt is pending for it (with RFLAGS.IF set) or the partition
+ * changes state (pause, stop, reset); the caller checks the time and may
+ * sleep again. -> 0. For guests with no timer of their own. */
+#define BH_HC_SLEEP    3u
+#define BH_ABI_VERSION 1
 
 #define BH_EOK	  0
 #define BH_EINVAL (-1) /* bad argument (length, flags) */

@@ -31,6 +31,8 @@ void console_input_init(uint16_t port, bool focus);
 /* Whether partition `id`'s output goes to the screen now. */
 bool console_shows(unsigned id);
 bool console_focused_view(void);
+/* Whether partition `id` has the console input. */
+bool console_has_input(unsigned id);
 void console_poll_input(void);
 /* The sooner of `deadline` and the next poll of the input UART, for a CPU
  * that waits while it also polls the input (CONSOLE_POLL_MS apart: a

@@ -46,6 +46,11 @@ bool console_focused_view(void)
 	return view_focus;
 }
 
+bool console_has_input(unsigned id)
+{
+	return id == focus;
+}
+
 /* The newest REPLAY_LINES complete lines of the partition's ring, shown
  * as if it wrote them now. Called with its con_lock held, so no line of
  * it is shown twice or not at all around the switch. */

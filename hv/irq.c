@@ -280,8 +280,9 @@ static bool must_wake(struct vcpu *v, bool guest_if)
 }
 
 /* When the halted vCPU's next interrupt can come on its own: its local
- * APIC timer, or typed input, which its boot vCPU polls for. IPIs, device
- * interrupts and state changes kick the CPU instead. */
+ * APIC timer, or typed input, which the boot vCPU of the partition that
+ * has the input polls for. IPIs, device interrupts and state changes kick
+ * the CPU instead. */
 static uint64_t hlt_deadline(struct vcpu *v, bool guest_if)
 {
 	uint64_t next = UINT64_MAX;
@@ -290,22 +291,35 @@ static uint64_t hlt_deadline(struct vcpu *v, bool guest_if)
 		next = vlapic_next_event(&v->lapic);
 		spin_unlock(&v->lapic_lock);
 	}
-	if (v->index == 0) {
+	if (v->index == 0 && console_has_input(v->part->id)) {
 		console_poll_input();
 		next = console_poll_deadline(next);
 	}
 	return next;
 }
 
-/* The CPU is the partition's own, so a halted vCPU simply sleeps here
- * until its next interrupt (timer, IPI, device) or a state change: an
- * idle partition costs its CPU no work. */
-void irq_hlt(struct vcpu *v)
+/* The CPU is the partition's own, so a waiting vCPU simply sleeps here
+ * until its next interrupt (timer, IPI, device), a state change or
+ * `until`: an idle partition costs its CPU no work. */
+static void sleep_until(struct vcpu *v, uint64_t until)
 {
 	bool guest_if = arch_vcpu_reg(v, VREG_RFLAGS) & RFLAGS_IF;
+	while (!must_wake(v, guest_if) && arch_now() < until) {
+		uint64_t next = hlt_deadline(v, guest_if);
+		mgmt_wait(next < until ? next : until);
+	}
+}
+
+void irq_hlt(struct vcpu *v)
+{
 	arch_vcpu_skip(v);
-	while (!must_wake(v, guest_if))
-		mgmt_wait(hlt_deadline(v, guest_if));
+	sleep_until(v, UINT64_MAX);
+}
+
+void irq_sleep(struct vcpu *v, uint64_t ticks)
+{
+	uint64_t now = arch_now();
+	sleep_until(v, ticks < UINT64_MAX - now ? now + ticks : UINT64_MAX);
 }
 
 /* ---- xAPIC MMIO --------------------------------------------------------- */

@@ -128,7 +128,11 @@ void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi);
  * the level-triggered EOI (vector or -1) it retired. */
 void irq_lapic_written(struct vcpu *v, const struct vlapic_ipi *ipi, int eoi);
 void irq_before_entry(struct vcpu *v);
+/* HLT (skipped), and the sleep hypercall: the vCPU waits, its CPU
+ * halted, for its next interrupt or a state change (irq_sleep: or for
+ * `ticks` of TSC time). */
 void irq_hlt(struct vcpu *v);
+void irq_sleep(struct vcpu *v, uint64_t ticks);
 vdev_mmio_fn irq_apic_mmio;   /* the vCPU's own local APIC page */
 vdev_mmio_fn irq_ioapic_mmio; /* the partition's I/O APIC page */
 

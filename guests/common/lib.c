@@ -35,6 +35,13 @@ bool bh_present(void)
 	       r.edx == BH_SIGNATURE_EDX;
 }
 
+void bh_sleep(uint32_t ticks)
+{
+	uint64_t end = rdtsc_ordered() + ticks;
+	for (uint64_t now; (now = rdtsc_ordered()) < end;)
+		bh_vmcall(BH_HC_SLEEP, (uint32_t)(end - now), 0, 0);
+}
+
 /* ---- Strings and numbers -----------------------------------------------*/
 
 void *memcpy(void *dst, const void *src, size_t n)

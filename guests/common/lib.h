@@ -144,6 +144,10 @@ static inline uint32_t bh_vmcall(uint32_t nr, uint32_t a0, uint32_t a1,
 	return ret;
 }
 
+/* Sleeps `ticks` of TSC time through BH_HC_SLEEP (again after an early
+ * wake-up). */
+void bh_sleep(uint32_t ticks);
+
 /* ---- Exceptions (idt.c, isr.asm) ----------------------------------------*/
 
 /* Exception vectors used by the probes, and trap_run()'s "no exception". */

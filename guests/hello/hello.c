@@ -6,6 +6,8 @@
  *   greeting=TEXT  printed in the first line (default "(none)")
  *   beats=K        number of heartbeats (default 3; 0 = beat forever)
  *   delay=N        busy-wait loop iterations between beats (default 2000000)
+ *   sleep=T        instead, sleep T TSC ticks between beats through the
+ *                  sleep hypercall (the CPU halts meanwhile)
  *   rawport=P      also write the greeting line straight to the 16550 at
  *                  I/O port P (a physical UART the config may pass through)
  *   echo=1         after the heartbeats, echo console input line by line
@@ -89,8 +91,12 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 
 	uint32_t beats = cmdline_get_u32(cmdline, "beats", DEFAULT_BEATS);
 	uint32_t delay = cmdline_get_u32(cmdline, "delay", DEFAULT_DELAY);
+	uint32_t sleep = cmdline_get_u32(cmdline, "sleep", 0);
 	for (uint32_t i = 1; beats == 0 || i <= beats; i++) {
-		spin_delay(delay);
+		if (sleep)
+			bh_sleep(sleep);
+		else
+			spin_delay(delay);
 		kprintf("hello: heartbeat %u\n", i);
 	}
 

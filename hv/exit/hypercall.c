@@ -31,10 +31,17 @@ static int64_t hc_vcpu_info(struct vcpu *v)
 	return v->index;
 }
 
+static int64_t hc_sleep(struct vcpu *v)
+{
+	irq_sleep(v, v->regs.rbx);
+	return BH_EOK;
+}
+
 static hc_fn *const hypercalls[] = {
     [BH_HC_VERSION] = hc_version,
     [BH_HC_CONSOLE_WRITE] = hc_console_write,
     [BH_HC_VCPU_INFO] = hc_vcpu_info,
+    [BH_HC_SLEEP] = hc_sleep,
 };
 
 void exit_hypercall(struct vcpu *v, const struct exit_info *e)

@@ -234,6 +234,28 @@ static void test_hypercalls(void **state)
 			 6);
 }
 
+/* The sleep hypercall: the vCPU waits on its CPU (the fake's clock moves
+ * to the deadline) and returns no earlier; a state change ends it at
+ * once. */
+static void test_sleep_hypercall(void **state)
+{
+	(void)state;
+	struct partition *p = part2();
+	struct vcpu *v = &p->vcpus[0];
+	fake_set_now(1000000);
+	unsigned waits = fake_cpu_waits();
+	assert_int_equal(vmcall(v, BH_HC_SLEEP, 50000, 0), BH_EOK);
+	assert_true(arch_now() >= 1050000);
+	assert_true(fake_cpu_waits() > waits);
+	assert_int_equal(fake_vcpu(v)->skips, 1);
+
+	fake_set_now(2000000);
+	p->state = PART_STOPPED; /* a state change ends the sleep */
+	assert_int_equal(vmcall(v, BH_HC_SLEEP, 1000000000, 0), BH_EOK);
+	assert_true(arch_now() < 1000000000);
+	p->state = PART_RUNNING;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +268,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_xsetbv, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_small_handlers, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_sleep_hypercall, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_hypercalls, core_setup,
 					    core_teardown),

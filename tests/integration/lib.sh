@@ -38,8 +38,9 @@ end_reached() {
 	tail -n +"$((first + 1))" "$1" | grep -qaE -- "$END_AFTER"
 }
 
-# mixed_os_conf TEST BEAT_DELAY: Debian's Linux (bulkhead.test=TEST) on
-# CPU 0, Memtest86+ on CPU 1, a heartbeat guest on CPU 2.
+# mixed_os_conf TEST BEAT_SLEEP: Debian's Linux (bulkhead.test=TEST) on
+# CPU 0, Memtest86+ (console = raw) on CPU 1, a heartbeat guest on CPU 2
+# that sleeps BEAT_SLEEP TSC ticks between beats (its CPU halted).
 mixed_os_conf() {
 	cat <<CONF
 [partition linux]
@@ -60,7 +61,7 @@ console = raw
 cpus    = 2
 memory  = 4M
 kernel  = guests/hello.elf
-cmdline = greeting=heartbeat beats=0 delay=$2
+cmdline = greeting=heartbeat beats=0 sleep=$2
 CONF
 }
 

@@ -17,7 +17,7 @@ cmdline = console=ttyS0 bulkhead.test=workload
 cpus    = 2
 memory  = 4M
 kernel  = guests/hello.elf
-cmdline = greeting=heartbeat beats=0 delay=20000000'
+cmdline = greeting=heartbeat beats=0 sleep=25000000'
 END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 1500 'partition linux (powered off|stopped)|HOST EXCEPTION' 512
 booted=$?
 log=$d/serial.log

@@ -5,7 +5,7 @@
 # tests its 64 MiB and finds no errors, and a test guest keeps beating.
 . "$(dirname "$0")/lib.sh"
 d=$BUILD/it/mixed_os
-make_esp "$d" "$(mixed_os_conf workload 20000000)"
+make_esp "$d" "$(mixed_os_conf workload 25000000)"
 END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 1500 'partition linux (powered off|stopped)|HOST EXCEPTION' 512
 booted=$?
 log=$d/serial.log
