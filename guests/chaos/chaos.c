@@ -375,10 +375,10 @@ static void op_vmcall(void)
 
 	switch (below(4)) {
 	case 0:
-		nr = below(3); /* the defined calls */
+		nr = below(4); /* the defined calls */
 		break;
 	case 1:
-		nr = 3 + below(61); /* unknown, small */
+		nr = 4 + below(60); /* unknown, small */
 		check = false;	    /* (future calls may land here) */
 		break;
 	default:
@@ -389,6 +389,8 @@ static void op_vmcall(void)
 	o.b = rnd();
 	o.c = rnd();
 	o.d = rnd();
+	if (nr == BH_HC_SLEEP)
+		o.b = below(20000); /* TSC ticks: a short nap */
 	if (nr == BH_HC_CONSOLE_WRITE) {
 		console_args(&o);
 		if (console_ok(o.b, o.c)) {
@@ -418,6 +420,9 @@ static void op_vmcall(void)
 		want = 0;
 		if (o.b != 1)
 			anomaly("VCPU_INFO count %u", o.b);
+		break;
+	case BH_HC_SLEEP:
+		want = BH_EOK;
 		break;
 	default:
 		want = BH_ENOSYS;
