@@ -17,6 +17,19 @@ cleanup() { # the fakes' pids: start runs in $(...), a subshell
 trap cleanup EXIT
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
+# until_sigterm SECONDS OUT LABEL ARGS...: bulkhead-ctl ARGS runs that long,
+# then SIGTERM must end it with exit 0 (output in OUT).
+until_sigterm() {
+	local secs=$1 out=$2 label=$3 pid rc
+	shift 3
+	"$ctl" "$@" >"$out" 2>&1 &
+	pid=$!
+	sleep "$secs"
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq 0 ] || bad "$label stopped by SIGTERM: exit $rc"
+}
 
 cat >"$d/fakehv.py" <<'PY'
 # A fake Bulkhead management endpoint: one session for the whole run (like
@@ -379,13 +392,7 @@ run 3 --device "$d/key" "${k[@]}" list
 has 'not a serial device'
 
 # --watch: refreshes until SIGTERM (exit 0) ...
-"$ctl" --connect "$normal" "${k[@]}" --watch 0.2 list >"$d/watch.out" 2>&1 &
-wp=$!
-sleep 0.9
-kill -TERM "$wp"
-wait "$wp"
-rc=$?
-[ "$rc" -eq 0 ] || bad "--watch stopped by SIGTERM: exit $rc"
+until_sigterm 0.9 "$d/watch.out" "--watch" --connect "$normal" "${k[@]}" --watch 0.2 list
 [ "$(grep -c '^NAME' "$d/watch.out")" -ge 3 ] || bad "--watch: $(cat "$d/watch.out")"
 # ... or until the connection is lost (exit 3).
 closing=$(start close-after-2)
@@ -488,13 +495,7 @@ grep -qx 'bulkhead-ctl: console: 904 byte(s) lost' "$d/flood.err" ||
 { cat "$d/counter.want"; dump counter | tail -c 4096 | sed 's/^line/more/'; } >"$d/flood.want"
 cmp -s "$d/flood.out" "$d/flood.want" || bad "console flood: $(tail -c 300 "$d/flood.out")"
 # Following until SIGTERM: exit 0.
-"$ctl" --connect "$normal" "${k[@]}" console web >"$d/follow.out" 2>&1 &
-fp=$!
-sleep 1
-kill -TERM "$fp"
-wait "$fp"
-rc=$?
-[ "$rc" -eq 0 ] || bad "console stopped by SIGTERM: exit $rc"
+until_sigterm 1 "$d/follow.out" "console" --connect "$normal" "${k[@]}" console web
 cmp -s "$d/follow.out" "$d/web.want" || bad "console until SIGTERM: $(cat -v "$d/follow.out")"
 if [ -x "$static" ]; then
 	"$static" --connect "$normal" "${k[@]}" --no-follow console counter >"$d/static.out" 2>&1
