@@ -6,6 +6,7 @@
 #include "hv/partition.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/mgmt.h"
 #include "hv/vdev/pcmap.h"
 
 /* ---- the partition's console UART (COM1) --------------------------- */
@@ -72,6 +73,44 @@ static void uart_reset(void *dev)
 	p->uart.raw = p->cfg->console_raw;
 }
 
+/* ---- the manager's management UART (COM2): bytes to and from the
+ * management channel's in-band link (hv/mgmt.c) ----------------------- */
+
+_Static_assert(PC_COM2 == CFG_MGMT_UART, "the config checks this range");
+
+static void com2_irq(void *ctx, bool level)
+{
+	irq_set_isa(ctx, PC_IRQ_COM2, level);
+}
+
+static void com2_byte(void *ctx, uint8_t c)
+{
+	mgmt_inband_rx(ctx, c);
+}
+
+static bool com2_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
+		    bool in, uint32_t *val)
+{
+	struct partition *p = dev;
+	(void)v;
+	(void)size;
+	if (in) {
+		*val = vuart_read(&p->mgmt_uart, port - PC_COM2);
+		mgmt_inband_fill(p); /* room in its FIFO: the reply goes on */
+	} else {
+		vuart_write(&p->mgmt_uart, port - PC_COM2, (uint8_t)*val);
+	}
+	return true;
+}
+
+static void com2_reset(void *dev)
+{
+	struct partition *p = dev;
+	vuart_init(&p->mgmt_uart, NULL, com2_irq, p);
+	p->mgmt_uart.byte_out = com2_byte;
+	mgmt_inband_reset(p);
+}
+
 /* ---- interrupt controllers: 8259 pair and ELCR ports; resetting it
  * resets the I/O APIC and the local APICs too (hv/irq.c) ------------- */
 
@@ -129,6 +168,8 @@ static bool lapic_active(struct vcpu *v, void *dev)
 /* save/restore stay NULL: not supported until the snapshot issue. */
 static const struct vdev_ops uart = {
     .name = "uart", .io = uart_io, .reset = uart_reset};
+static const struct vdev_ops com2 = {
+    .name = "mgmt-uart", .io = com2_io, .reset = com2_reset};
 static const struct vdev_ops pic = {
     .name = "pic", .io = pic_io, .reset = pic_reset};
 static const struct vdev_ops platform = {
@@ -143,27 +184,29 @@ static const struct vdev_ops lapic = {
 
 /* Which device answers what, in reset order: the UART, the interrupt
  * controllers, the platform (as the devices came up before the registry).
- * pc: only on partitions with the PC platform (Linux). */
+ * pc: only on partitions with the PC platform (Linux); manager: only on
+ * the manager partition. */
 static const struct pc_claim {
 	const struct vdev_ops *ops;
-	bool pc, mmio;
+	bool pc, mmio, manager;
 	uint64_t first, last;
 } pc_claims[] = {
-    {&uart, false, false, PC_UART, PC_UART + 7},
-    {&pic, false, false, PC_PIC_MASTER, PC_PIC_MASTER + 1},
-    {&pic, false, false, PC_PIC_SLAVE, PC_PIC_SLAVE + 1},
-    {&pic, false, false, PC_ELCR, PC_ELCR + 1},
-    {&platform, false, false, PC_KBC_DATA, PC_KBC_DATA},
-    {&platform, false, false, PC_KBC_CMD, PC_KBC_CMD},
-    {&platform, false, false, PC_FAST_A20, PC_FAST_A20},
-    {&platform, false, false, PC_RESET, PC_RESET},
-    {&pc_ports, true, false, PC_CMOS_INDEX, PC_CMOS_DATA},
-    {&pc_ports, true, false, PC_PCI_ADDR, PC_PCI_ADDR},
-    {&pc_ports, true, false, PC_PCI_DATA, PC_PCI_DATA + 3},
-    {&pc_ports, true, false, PC_PM1A_EVT, PC_PM1A_CNT + 1},
-    {&pc_ports, true, false, PC_PM_TMR, PC_PM_TMR + 3},
-    {&ioapic, true, true, PC_IOAPIC_BASE, PC_IOAPIC_BASE + 0xFFF},
-    {&lapic, false, true, PC_LAPIC_BASE, PC_LAPIC_BASE + 0xFFF},
+    {&uart, false, false, false, PC_UART, PC_UART + 7},
+    {&com2, false, false, true, PC_COM2, PC_COM2 + 7},
+    {&pic, false, false, false, PC_PIC_MASTER, PC_PIC_MASTER + 1},
+    {&pic, false, false, false, PC_PIC_SLAVE, PC_PIC_SLAVE + 1},
+    {&pic, false, false, false, PC_ELCR, PC_ELCR + 1},
+    {&platform, false, false, false, PC_KBC_DATA, PC_KBC_DATA},
+    {&platform, false, false, false, PC_KBC_CMD, PC_KBC_CMD},
+    {&platform, false, false, false, PC_FAST_A20, PC_FAST_A20},
+    {&platform, false, false, false, PC_RESET, PC_RESET},
+    {&pc_ports, true, false, false, PC_CMOS_INDEX, PC_CMOS_DATA},
+    {&pc_ports, true, false, false, PC_PCI_ADDR, PC_PCI_ADDR},
+    {&pc_ports, true, false, false, PC_PCI_DATA, PC_PCI_DATA + 3},
+    {&pc_ports, true, false, false, PC_PM1A_EVT, PC_PM1A_CNT + 1},
+    {&pc_ports, true, false, false, PC_PM_TMR, PC_PM_TMR + 3},
+    {&ioapic, true, true, false, PC_IOAPIC_BASE, PC_IOAPIC_BASE + 0xFFF},
+    {&lapic, false, true, false, PC_LAPIC_BASE, PC_LAPIC_BASE + 0xFFF},
 };
 
 /* A device is added at its first claim; the claims of one device are
@@ -174,7 +217,8 @@ int part_devices_init(struct partition *p)
 	vdev_map_init(&p->devs);
 	for (unsigned i = 0; i < BH_ARRAY_SIZE(pc_claims); i++) {
 		const struct pc_claim *c = &pc_claims[i];
-		if (c->pc && !p->boot.pc_platform)
+		if ((c->pc && !p->boot.pc_platform) ||
+		    (c->manager && !p->cfg->manage))
 			continue;
 		if (d < 0 || p->devs.devs[d].ops != c->ops)
 			d = vdev_add(&p->devs, c->ops, p);

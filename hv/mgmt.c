@@ -1,10 +1,12 @@
 /* The management channel's endpoint (docs/management.md): frames from a
- * physical UART the hypervisor owns are received, authenticated
+ * physical UART the hypervisor owns, or from the manager partition's
+ * management UART (the in-band link), are received, authenticated
  * (hv/proto/session.c) and answered here, and the operations act on
  * partitions through hv/part.c. It runs on the management CPU (CPU 0),
  * polled: from the vCPU loop before entries (with the guest's timer
  * capped so an idle guest still exits at least every MGMT_POLL_MS), from
- * HLT waits and from parked or idle waits. */
+ * HLT waits and from parked or idle waits. The in-band link's bytes wait
+ * in two queues between the manager's CPU and the management CPU. */
 #include "hv/mgmt.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
@@ -15,24 +17,60 @@
 #include "drivers/uart16550.h"
 
 #define COM2_BASE 0x2F8
+#define QUEUE_LEN 4096 /* a power of two above MGMT_MAX_FRAME */
+
+_Static_assert(QUEUE_LEN >= MGMT_MAX_FRAME && !(QUEUE_LEN & (QUEUE_LEN - 1)),
+	       "an in-band queue holds a whole frame");
+
+/* Bytes between two CPUs, under a lock of the user's. */
+struct byteq {
+	uint8_t buf[QUEUE_LEN];
+	uint32_t head, tail; /* free-running */
+};
 
 struct mgmt_link {
 	const char *name;
-	uint16_t uart;
+	uint16_t uart;		/* the physical UART, or 0: in band */
+	struct partition *self; /* in band: the manager partition */
 	uint64_t last_byte_ms;
 	struct mgmt_rx rx;
 	struct mgmt_session sess;
 	uint64_t sessions; /* hellos answered */
 	uint64_t refused, refused_logged, last_refusal_ms;
+	/* In band: bytes from the manager (in_lock) and replies to it
+	 * (out_lock, held while they move into its UART, so one CPU at a
+	 * time moves them and in order); `resets` counts UART resets, the
+	 * receiver starts over when it changes. */
+	struct spinlock in_lock, out_lock;
+	struct byteq in, out;
+	volatile uint32_t resets;
+	uint32_t resets_seen;
+	uint64_t lost; /* bytes dropped on full queues */
 };
 
 static struct {
 	bool on;
 	uint8_t key[CFG_KEY_BYTES];
-	struct mgmt_link com;
+	struct mgmt_link com, band;
 	struct spinlock lock; /* one poller at a time */
 	uint64_t nonces;      /* drawn so far (fallback counter) */
 } mg;
+
+static bool q_put(struct byteq *q, uint8_t c)
+{
+	if (q->head - q->tail == QUEUE_LEN)
+		return false;
+	q->buf[q->head++ % QUEUE_LEN] = c;
+	return true;
+}
+
+static bool q_get(struct byteq *q, uint8_t *c)
+{
+	if (q->head == q->tail)
+		return false;
+	*c = q->buf[q->tail++ % QUEUE_LEN];
+	return true;
+}
 
 static uint64_t now_ms(void)
 {
@@ -40,26 +78,41 @@ static uint64_t now_ms(void)
 	return arch_now() / (khz ? khz : 1);
 }
 
+static void link_open(struct mgmt_link *l, const char *name)
+{
+	l->name = name;
+	mgmt_rx_init(&l->rx);
+	mgmt_session_init(&l->sess);
+}
+
 void mgmt_init(const struct cfg_management *cfg)
 {
+	memset(&mg, 0, sizeof(mg));
 	if (!cfg->enabled || !cfg->has_key) {
 		hv_log("management channel: off (no [management] key in the "
 		       "config)");
 		return;
 	}
 	memcpy(mg.key, cfg->key, sizeof(mg.key));
-	if (cfg->port != CFG_MGMT_PORT_COM2) {
-		hv_log("management channel: no port configured");
-		return;
+	if (cfg->port == CFG_MGMT_PORT_COM2) {
+		link_open(&mg.com, "com2");
+		mg.com.uart = COM2_BASE;
+		uart_init(COM2_BASE);
+		hv_log("management channel on com2 (0x%x), serviced by CPU %u",
+		       COM2_BASE, MGMT_CPU);
 	}
-	mg.com.name = "com2";
-	mg.com.uart = COM2_BASE;
-	uart_init(COM2_BASE);
-	mgmt_rx_init(&mg.com.rx);
-	mgmt_session_init(&mg.com.sess);
-	mg.on = true;
-	hv_log("management channel on com2 (0x%x), serviced by CPU %u",
-	       COM2_BASE, MGMT_CPU);
+	for (unsigned i = 0; i < npartitions; i++)
+		if (partitions[i].cfg->manage) {
+			link_open(&mg.band, partitions[i].name);
+			mg.band.self = &partitions[i];
+			hv_log("management channel in band: partition %s, its "
+			       "COM2 (0x%x, IRQ 3), serviced by CPU %u",
+			       partitions[i].name, COM2_BASE, MGMT_CPU);
+		}
+	mg.on = mg.com.uart || mg.band.self;
+	if (!mg.on)
+		hv_log("management channel: no port configured and no "
+		       "manager partition");
 }
 
 /* A fresh server nonce: the CPU's generator, else (documented fallback)
@@ -183,7 +236,8 @@ static part_op_fn *const part_ops[] = {
     [MGMT_T_RESET] = part_request_reset,
 };
 
-static void handle(const struct mgmt_frame *f, struct mgmt_wr *w)
+static void handle(const struct mgmt_link *l, const struct mgmt_frame *f,
+		   struct mgmt_wr *w)
 {
 	struct mgmt_rd r;
 	mgmt_rd_init(&r, f->payload, f->len);
@@ -219,7 +273,11 @@ static void handle(const struct mgmt_frame *f, struct mgmt_wr *w)
 		do_console(w, p, from);
 		return;
 	}
-	const char *why = part_ops[f->type](p);
+	/* The manager only looks at itself: stopping or pausing itself would
+	 * cut the line it is managing over. */
+	const char *why = p == l->self ? "the manager partition may not "
+					 "change its own state"
+				       : part_ops[f->type](p);
 	mgmt_put_status(w, why ? MGMT_ST_REFUSED : MGMT_ST_OK, why);
 }
 
@@ -227,8 +285,27 @@ static void handle(const struct mgmt_frame *f, struct mgmt_wr *w)
 
 static void send(struct mgmt_link *l, const uint8_t *buf, int n)
 {
+	if (l->uart) {
+		for (int i = 0; i < n; i++)
+			uart_putc(l->uart, (char)buf[i]);
+		return;
+	}
+	spin_lock(&l->out_lock);
 	for (int i = 0; i < n; i++)
-		uart_putc(l->uart, (char)buf[i]);
+		if (!q_put(&l->out, buf[i]))
+			l->lost++;
+	spin_unlock(&l->out_lock);
+	mgmt_inband_fill(l->self);
+}
+
+static bool link_getc(struct mgmt_link *l, uint8_t *c)
+{
+	if (l->uart)
+		return uart_getc(l->uart, c);
+	spin_lock(&l->in_lock);
+	bool got = q_get(&l->in, c);
+	spin_unlock(&l->in_lock);
+	return got;
 }
 
 /* A burst of refusals is logged once when it starts and once, with its
@@ -269,7 +346,7 @@ static void on_frame(struct mgmt_link *l, const struct mgmt_frame *f)
 		break;
 	}
 	case MGMT_ACCEPT:
-		handle(f, &w);
+		handle(l, f, &w);
 		break;
 	case MGMT_REFUSE_BAD:
 		note_refusal(l, "bad hello");
@@ -295,7 +372,11 @@ static void on_frame(struct mgmt_link *l, const struct mgmt_frame *f)
 static void poll_link(struct mgmt_link *l)
 {
 	uint8_t c;
-	while (uart_getc(l->uart, &c)) {
+	if (l->resets != l->resets_seen) { /* the manager restarted */
+		l->resets_seen = l->resets;
+		mgmt_rx_init(&l->rx);
+	}
+	while (link_getc(l, &c)) {
 		l->last_byte_ms = now_ms();
 		if (mgmt_rx_byte(&l->rx, c, l->last_byte_ms) == MGMT_RX_FRAME)
 			on_frame(l, &l->rx.frame);
@@ -308,7 +389,10 @@ void mgmt_poll(void)
 	if (!mg.on || arch_this_cpu() != MGMT_CPU || mg.lock.locked)
 		return;
 	spin_lock(&mg.lock);
-	poll_link(&mg.com);
+	if (mg.com.uart)
+		poll_link(&mg.com);
+	if (mg.band.self)
+		poll_link(&mg.band);
 	spin_unlock(&mg.lock);
 }
 
@@ -316,7 +400,9 @@ uint64_t mgmt_poll_deadline(uint64_t deadline)
 {
 	if (!mg.on || arch_this_cpu() != MGMT_CPU)
 		return deadline;
-	bool active = now_ms() - mg.com.last_byte_ms < 1000;
+	uint64_t t = now_ms();
+	bool active =
+	    t - mg.com.last_byte_ms < 1000 || t - mg.band.last_byte_ms < 1000;
 	uint64_t next =
 	    arch_now() +
 	    hv_tsc_hz / 1000 * (active ? MGMT_POLL_ACTIVE_MS : MGMT_POLL_MS);
@@ -331,4 +417,52 @@ void mgmt_wait(uint64_t deadline)
 		deadline = mgmt_poll_deadline(console_poll_deadline(deadline));
 	}
 	arch_cpu_wait(deadline);
+}
+
+/* ---- the in-band link's queues (any CPU) ------------------------------ */
+
+static struct mgmt_link *band_of(const struct partition *p)
+{
+	return mg.on && p && p == mg.band.self ? &mg.band : NULL;
+}
+
+void mgmt_inband_rx(struct partition *p, uint8_t c)
+{
+	struct mgmt_link *l = band_of(p);
+	if (!l)
+		return;
+	spin_lock(&l->in_lock);
+	if (!q_put(&l->in, c))
+		l->lost++;
+	spin_unlock(&l->in_lock);
+}
+
+void mgmt_inband_fill(struct partition *p)
+{
+	struct mgmt_link *l = band_of(p);
+	uint8_t c;
+	if (!l || l->out.head == l->out.tail)
+		return;
+	spin_lock(&l->out_lock);
+	while (l->out.head != l->out.tail) {
+		c = l->out.buf[l->out.tail % QUEUE_LEN];
+		if (!vuart_push_rx(&p->mgmt_uart, c))
+			break;
+		l->out.tail++;
+	}
+	spin_unlock(&l->out_lock);
+}
+
+void mgmt_inband_reset(struct partition *p)
+{
+	struct mgmt_link *l = band_of(p);
+	if (!l)
+		return;
+	spin_lock(&l->in_lock);
+	l->in.tail = l->in.head;
+	spin_unlock(&l->in_lock);
+	spin_lock(&l->out_lock);
+	l->out.tail = l->out.head;
+	spin_unlock(&l->out_lock);
+	l->resets++;
 }

@@ -4,6 +4,8 @@
 
 #include "hv/load/config.h"
 
+struct partition;
+
 #define MGMT_CPU     0	/* the CPU that services the channel */
 #define MGMT_POLL_MS 10 /* at most this long between two polls... */
 #define MGMT_POLL_ACTIVE_MS                                                    \
@@ -24,5 +26,15 @@ uint64_t mgmt_poll_deadline(uint64_t deadline);
  * wakes for the next poll, so a parked or idle management CPU still
  * answers. May return early: callers re-check and loop. */
 void mgmt_wait(uint64_t deadline);
+
+/* The in-band link: the manager partition's management UART (hv/devices.c).
+ * Queues a byte the manager sent (any CPU; dropped when the channel is off
+ * or the queue is full). */
+void mgmt_inband_rx(struct partition *p, uint8_t c);
+/* Moves queued reply bytes into the UART's receive FIFO while it has room. */
+void mgmt_inband_fill(struct partition *p);
+/* The UART was reset (the manager restarts): queued bytes are dropped and
+ * the receiver starts over. */
+void mgmt_inband_reset(struct partition *p);
 
 #endif

@@ -28,8 +28,8 @@ static void print_exit_counts(const struct partition *p)
 }
 
 static const char *const state_names[PART_STATE_COUNT] = {
-    [PART_RUNNING] = "running",	    [PART_PAUSED] = "paused",
-    [PART_STOPPED] = "stopped",	    [PART_RESETTING] = "resetting",
+    [PART_RUNNING] = "running", [PART_PAUSED] = "paused",
+    [PART_STOPPED] = "stopped", [PART_RESETTING] = "resetting",
     [PART_FAILED] = "failed",
 };
 

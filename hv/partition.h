@@ -64,6 +64,7 @@ struct partition {
 	struct vuart uart;
 	struct spinlock con_lock;
 	struct outring con_ring; /* its console output, for the operator */
+	struct vuart mgmt_uart;	 /* COM2 of the manager (manage = yes) */
 	struct spinlock pic_lock;
 	struct vpic pic;
 	struct vioapic ioapic; /* under pic_lock too */

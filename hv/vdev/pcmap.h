@@ -27,6 +27,7 @@
 #define PC_POST	      0x80u
 #define PC_FAST_A20   0x92u	   /* bit 0 resets */
 #define PC_ELCR	      0x4D0u	   /* 2 ports */
+#define PC_COM2	      0x2F8u	   /* 8 ports, the manager's management UART */
 #define PC_UART	      BH_UART_BASE /* 8 ports, the partition's console */
 #define PC_PM1A_EVT   0x600u	   /* 4 ports */
 #define PC_PM1A_CNT   0x604u	   /* 2 ports */
@@ -38,6 +39,7 @@
 /* ---- ISA IRQs and ACPI values ------------------------------------------- */
 #define PC_IRQ_TIMER	   0u
 #define PC_IRQ_UART	   4u
+#define PC_IRQ_COM2	   3u
 #define PC_IRQ_SCI	   9u
 #define PC_S5_SLP_TYP	   5u
 #define PC_IOAPIC_GSI(irq) ((irq) == PC_IRQ_TIMER ? 2u : (irq)) /* MADT ISO */

@@ -1,6 +1,7 @@
-/* Virtual 16550A: the partition's console. Transmit is line-buffered
- * and goes to the owner's line sink (the hypervisor console, tagged with
- * the partition's name); receive is fed from the console input routing;
+/* Virtual 16550A: the partition's console, or the manager's management
+ * UART. Transmit is line-buffered and goes to the owner's line sink (the
+ * hypervisor console, tagged with the partition's name), or byte by byte
+ * to a byte sink (the management channel); receive is fed by the owner;
  * the receive and transmit-empty interrupts drive the owner's IRQ line.
  * Registers follow the PC16550D datasheet. Pure: no console, no IRQ
  * routing of its own. */
@@ -41,9 +42,14 @@ static void emit_line(struct vuart *u)
 }
 
 /* Bytes are kept as written (the owner's sink decides how to show them),
- * but for carriage returns outside raw mode: a line ends at '\n'. */
+ * but for carriage returns outside raw mode: a line ends at '\n'. In byte
+ * mode every byte goes to the owner at once. */
 static void tx(struct vuart *u, uint8_t c)
 {
+	if (u->byte_out) {
+		u->byte_out(u->ctx, c);
+		return;
+	}
 	if (c == '\r' && !u->raw)
 		return;
 	if (c == '\n') {

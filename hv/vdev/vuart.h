@@ -1,6 +1,7 @@
-/* Virtual 16550A UART seen by a partition at 0x3F8 (COM1), with a
- * 16-byte receive FIFO and the receive/transmit-empty interrupts on an
- * IRQ line the partition wires up (IRQ 4). */
+/* Virtual 16550A UART seen by a partition (its console at 0x3F8, IRQ 4;
+ * the manager's management UART at 0x2F8, IRQ 3), with a receive FIFO
+ * and the receive/transmit-empty interrupts on an IRQ line its owner
+ * wires up. */
 #ifndef BH_VUART_H
 #define BH_VUART_H
 
@@ -12,6 +13,8 @@
 
 /* Where complete output lines go (the owner's console). */
 typedef void vuart_line_fn(void *ctx, const char *line, size_t len);
+/* Or, in byte mode, where each transmitted byte goes as it is. */
+typedef void vuart_byte_fn(void *ctx, uint8_t c);
 
 struct vuart {
 	struct spinlock lock;
@@ -25,6 +28,7 @@ struct vuart {
 	bool irq_line;	   /* current IRQ level */
 	bool raw;	   /* keep carriage returns (console = raw) */
 	vuart_line_fn *line_out;
+	vuart_byte_fn *byte_out; /* set: byte mode (no lines) */
 	void (*irq)(void *ctx, bool level);
 	void *ctx; /* the owner's, for line_out and irq */
 };

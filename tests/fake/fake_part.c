@@ -34,6 +34,7 @@ struct partition *fake_part_create(unsigned id, const struct fake_part_opts *o)
 	c->entry = FAKE_RAW_ENTRY;
 	c->exit_port = o->exit_port;
 	c->on_fault = o->on_fault;
+	c->manage = o->manage;
 	for (unsigned i = 0; i < n; i++)
 		c->cpu_mask |= 1ull << (o->first_pcpu + i);
 	imgs[id] = (struct part_images){

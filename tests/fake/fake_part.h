@@ -16,6 +16,7 @@ struct fake_part_opts {
 	bool pc_platform;    /* Linux-like: PIC, I/O APIC, ACPI ports */
 	uint16_t exit_port;  /* debug-exit port, 0 = none */
 	enum cfg_on_fault on_fault;
+	bool manage; /* the manager partition: COM2 speaks management */
 };
 
 /* Builds partitions[id] (and raises npartitions to id + 1): config, RAM
