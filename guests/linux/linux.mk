@@ -2,7 +2,8 @@
 # (which defines BUILD). Not part of `all`: only the slow tests need it.
 #
 #   make linux-guest    $(BUILD)/linux/vmlinuz            Debian 12 stock kernel
-#                       $(BUILD)/linux/initramfs.cpio.gz  busybox + /init
+#                       $(BUILD)/linux/initramfs.cpio.gz  busybox + /init +
+#                                                         static bulkhead-ctl
 #   make memtest-guest  $(BUILD)/memtest/memtest.bin      Memtest86+ 6.10 (x64 .bin)
 #   make linux-direct-boot    boot the Linux material in QEMU (TCG), no hypervisor
 #   make memtest-direct-boot  run Memtest86+ in QEMU for 60 s
@@ -24,8 +25,9 @@ $(LINUX_KERNEL): guests/linux/get-kernel.sh guests/linux/fetch-debs.sh
 	sh guests/linux/get-kernel.sh $@
 
 $(LINUX_INITRD): guests/linux/mkinitramfs.sh guests/linux/fetch-debs.sh \
-		guests/linux/mkcpio.sh guests/linux/init
-	sh guests/linux/mkinitramfs.sh $@
+		guests/linux/mkcpio.sh guests/linux/init \
+		$(BUILD)/tools/bulkhead-ctl-static
+	sh guests/linux/mkinitramfs.sh $@ $(BUILD)/tools/bulkhead-ctl-static
 
 $(MEMTEST_BIN): guests/linux/get-memtest.sh guests/linux/fetch-debs.sh
 	sh guests/linux/get-memtest.sh $@

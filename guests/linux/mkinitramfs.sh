@@ -1,8 +1,9 @@
 #!/bin/sh
-# mkinitramfs.sh OUT - build Bulkhead's Linux test initramfs as OUT, a
-# gzip-compressed cpio "newc" archive holding:
+# mkinitramfs.sh OUT [CTL] - build Bulkhead's Linux test initramfs as OUT,
+# a gzip-compressed cpio "newc" archive holding:
 #   /init         guests/linux/init (busybox sh script)
 #   /bin/busybox  from Debian's busybox-static package, unmodified
+#   /bin/bulkhead-ctl  CTL, the static management client (when given)
 #   /bin/*        symlinks to busybox for the applets /init and a shell use
 #                 (/init adds the rest with `busybox --install -s /bin`)
 #   /dev /proc /sys /tmp /root   empty mount points
@@ -14,8 +15,10 @@ set -u
 prog=mkinitramfs
 die() { echo "$prog: error: $*" >&2; exit 1; }
 
-[ $# = 1 ] || die "usage: $0 OUTPUT-PATH"
+[ $# = 1 ] || [ $# = 2 ] || die "usage: $0 OUTPUT-PATH [BULKHEAD-CTL]"
 out=$1
+ctl=${2:-}
+[ -z "$ctl" ] || [ -x "$ctl" ] || die "$ctl is not an executable"
 here=$(dirname "$0")
 outdir=$(dirname "$out")
 mkdir -p "$outdir" || die "cannot create $outdir"
@@ -47,6 +50,10 @@ cp "$bb" "$root/bin/busybox" && chmod 0755 "$root/bin/busybox" ||
 	die "cannot copy busybox"
 cp "$here/init" "$root/init" && chmod 0755 "$root/init" ||
 	die "cannot copy init"
+if [ -n "$ctl" ]; then
+	cp "$ctl" "$root/bin/bulkhead-ctl" && chmod 0755 "$root/bin/bulkhead-ctl" ||
+		die "cannot copy $ctl"
+fi
 chmod 0755 "$root" "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/root"
 chmod 1777 "$root/tmp"
 

@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
 # Minutes: 23 (in Bochs on the 2-core build machine, with another test beside it)
-# Slow: Debian's stock Linux 6.1 (2 vCPUs, 128 MiB) boots in a partition,
-# reports nproc and MemTotal, compresses and checksums 4 MiB with busybox
-# and powers off (ACPI S5); a heartbeat partition on another CPU keeps
-# printing throughout and after.
+# Slow: Debian's stock Linux 6.1 (2 vCPUs, 128 MiB) boots in a partition
+# and manages the machine from inside it, then reports nproc and MemTotal,
+# compresses and checksums 4 MiB with busybox and powers off (ACPI S5); a
+# heartbeat partition on another CPU keeps printing throughout and after.
+# The management channel in band: Linux is the manager partition (manage =
+# yes); its init drives Bulkhead over its COM2 (/dev/ttyS1) with the static
+# bulkhead-ctl from the initramfs (guests/linux/init, test "manager"):
+# list; pause beat (no beat while paused; list says paused); resume (it
+# goes on from the next number, not from 1); stats; reset (its banner
+# again); pause itself (refused, exit 1); stop beat, list, start it again.
 . "$(dirname "$0")/lib.sh"
 d=$BUILD/it/linux_workload
-make_esp "$d" '[partition linux]
+key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+make_esp "$d" "[management]
+key = $key
+
+[partition linux]
 cpus    = 0-1
 memory  = 128M
 kernel  = linux/vmlinuz
 initrd  = linux/initramfs.cpio.gz
-cmdline = console=ttyS0 bulkhead.test=workload
+manage  = yes
+cmdline = console=ttyS0 bulkhead.test=manager,workload bulkhead.target=beat bulkhead.self=linux bulkhead.key=$key
 
 [partition beat]
 cpus    = 2
 memory  = 4M
 kernel  = guests/hello.elf
-cmdline = greeting=heartbeat beats=0 sleep=25000000'
+cmdline = greeting=heartbeat beats=0 sleep=25000000"
 END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 2700 'partition linux (powered off|stopped)|HOST EXCEPTION' 512
 booted=$?
 log=$d/serial.log
@@ -33,6 +44,41 @@ if [ -z "$mt" ] || [ "$mt" -lt 65536 ] || [ "$mt" -gt 131072 ]; then
 	failures=$((failures + 1))
 fi
 expect "$log" "^\[linux\] bulkhead-linux: workload ok $sum\$"
+
+M='^\[linux\] bulkhead-linux: manager: '
+expect "$log" 'management channel in band: partition linux, its COM2 \(0x2f8, IRQ 3\)'
+expect "$log" 'serial8250: ttyS1 at I/O 0x2f8 \(irq = 3'
+expect "$log" "${M}bulkhead-ctl list -> exit 0"
+expect "$log" '^\[linux\] beat +running'
+expect "$log" '^\[linux\] beat +paused'
+expect "$log" "${M}bulkhead-ctl resume beat -> exit 0"
+expect "$log" '^\[linux\] vcpu0\.io [0-9]+$'
+expect "$log" "${M}bulkhead-ctl reset beat -> exit 0"
+expect "$log" 'the manager partition may not change its own state'
+expect "$log" "${M}bulkhead-ctl pause linux -> exit 1"
+expect "$log" "${M}bulkhead-ctl stop beat -> exit 0"
+expect "$log" '^\[linux\] beat +stopped'
+expect "$log" "${M}bulkhead-ctl start beat -> exit 0"
+expect "$log" '^\[linux\] bulkhead-linux: manager done$'
+# While paused (from the line after the paused list to the resume) the
+# beat printed nothing (it beats about every 0.5 s of guest time); after
+# the resume it went on from its number.
+awk -v M='[linux] bulkhead-linux: manager: ' '
+	index($0, M "beat paused, waiting") == 1 { p = 1; last = n }
+	index($0, M "resuming beat") == 1 { p = 0; r = 1 }
+	/^\[beat\] hello: heartbeat / {
+		if (p) bad++
+		if (r == 1) { first = $NF; r = 2 }
+		n = $NF
+	}
+	END {
+		printf "  beat: %s before the pause, %s first after it, %d while paused\n", last, first, bad
+		exit !(last != "" && first == last + 1 && !bad)
+	}' "$log" || { echo "  the beat did not stop while paused and go on after"; failures=$((failures + 1)); }
+# Its banner: at boot, after the reset, after the start.
+banners=$(grep -c '^\[beat\] hello: heartbeat$' "$log")
+[ "$banners" -eq 3 ] || { echo "  beat banner seen $banners time(s), expected 3 (boot, reset, start)"; failures=$((failures + 1)); }
+expect_after "$log" "${M}bulkhead-ctl start beat" '^\[beat\] hello: heartbeat$'
 expect "$log" 'partition linux powered off \(ACPI S5\)'
 expect_after "$log" '^\[linux\] bulkhead-linux: init started' '^\[beat\] hello: heartbeat [0-9]+$'
 expect_after "$log" 'partition linux powered off' '^\[beat\] hello: heartbeat [0-9]+$'

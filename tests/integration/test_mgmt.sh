@@ -16,7 +16,8 @@
 #  - a captured session replayed onto the line -> refused;
 #  - random bytes on the line -> the hypervisor survives, the next list
 #    works. (16 KiB: the line runs at a modelled 115200 baud in guest
-#    time, so 1 MiB alone would take many minutes of Bochs.)
+#    time, so 1 MiB alone would take many minutes of Bochs; 1 MiB goes
+#    through the same receiver in tests/core/test_mgmt_inband.c.)
 # Bochs and the clients share a private network namespace (loopback only).
 if [ -z "${IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
 	exec env IN_NETNS=1 unshare -n bash -c 'ip link set lo up && exec bash "$0"' "$0"
