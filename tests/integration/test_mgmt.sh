@@ -93,6 +93,10 @@ if wait_for 'management channel on com2' 600 && wait_for '^\[counter\] hello: he
 	for p in counter witness third; do
 		check "list shows $p running" grep -qE "^$p +running" <<<"$out"
 	done
+	t0=$(date +%s%N)
+	for i in 1 2 3 4 5; do C list >/dev/null; done
+	t1=$(date +%s%N)
+	echo "    bulkhead-ctl list (a hello and a list, two round trips): $(((t1 - t0) / 5000000)) ms of wall time each, mean of 5, in Bochs"
 	st1=$(C stats counter 2>&1)
 	check "stats names the exit kinds" grep -qE '^vcpu0\.io [0-9]+$' <<<"$st1"
 
