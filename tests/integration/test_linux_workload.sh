@@ -82,5 +82,7 @@ expect_after "$log" "${M}bulkhead-ctl start beat" '^\[beat\] hello: heartbeat$'
 expect "$log" 'partition linux powered off \(ACPI S5\)'
 expect_after "$log" '^\[linux\] bulkhead-linux: init started' '^\[beat\] hello: heartbeat [0-9]+$'
 expect_after "$log" 'partition linux powered off' '^\[beat\] hello: heartbeat [0-9]+$'
-expect_not "$log" 'Kernel panic|HOST EXCEPTION|partition beat (stopped|exited)'
+expect "$log" 'partition beat stopped by the operator'
+expect "$log" 'partition beat started'
+expect_not "$log" 'Kernel panic|HOST EXCEPTION|partition beat (exited|stopped: |failed)'
 finish linux_workload "$d" $booted
