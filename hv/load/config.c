@@ -35,6 +35,7 @@ enum key_id {
 	KEY_PORTS,
 	KEY_MANAGE,
 	KEY_PART_CONSOLE,
+	KEY_SNAPSHOT,
 	KEY_MGMT_KEY,
 	KEY_MGMT_KEY_FILE,
 	KEY_MGMT_PORT,
@@ -286,17 +287,35 @@ static void section_label(const struct parser *ps, char *buf, size_t n)
 
 /* ---- key handlers ----------------------------------------------------- */
 
+/* For keys that take one of n words: the index of v in words[], or -1 with
+ * "bad KEY 'v' (expected w0, w1 or w2)". */
+static int choose_of(struct parser *ps, struct span v, const char *key,
+		     const char *const *words, unsigned n)
+{
+	char list[64];
+	size_t pos = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (span_eq(v, words[i]))
+			return (int)i;
+	list[0] = '\0';
+	for (unsigned i = 0; i < n; i++) {
+		const char *sep = i + 1 == n ? " or " : ", ";
+
+		append(list, sizeof(list), &pos, "%s%s", i ? sep : "",
+		       words[i]);
+	}
+	return fail(ps, "bad %s '%.*s' (expected %s)", key, SPAN_ARG(v), list);
+}
+
 /* For keys that take one of two words: 0 for `a`, 1 for `b`, or -1 with
  * "bad KEY 'v' (expected a or b)". */
 static int choose(struct parser *ps, struct span v, const char *key,
 		  const char *a, const char *b)
 {
-	if (span_eq(v, a))
-		return 0;
-	if (span_eq(v, b))
-		return 1;
-	return fail(ps, "bad %s '%.*s' (expected %s or %s)", key, SPAN_ARG(v),
-		    a, b);
+	const char *const words[] = {a, b};
+
+	return choose_of(ps, v, key, words, 2);
 }
 
 static int set_console(struct parser *ps, struct span v)
@@ -690,6 +709,21 @@ static int set_part_console(struct parser *ps, struct span v)
 	return 0;
 }
 
+static int set_snapshot(struct parser *ps, struct span v)
+{
+	static const char *const words[] = {"no", "yes", "self"};
+	/* indexed like words[] */
+	static const enum cfg_snapshot modes[] = {
+	    CFG_SNAPSHOT_NO, CFG_SNAPSHOT_YES, CFG_SNAPSHOT_SELF};
+	int c = choose_of(ps, v, "snapshot", words, BH_ARRAY_SIZE(words));
+
+	if (c < 0)
+		return -1;
+	ps->part->snapshot = modes[c];
+	ps->part->snapshot_line = c ? ps->line : 0;
+	return 0;
+}
+
 /* ---- [management] ------------------------------------------------------ */
 
 /* Exactly CFG_KEY_HEX hex digits into out; out untouched on failure.
@@ -832,6 +866,7 @@ static const struct key_def keys[KEY_COUNT] = {
     [KEY_MANAGE] = {"manage", SEC_PARTITION, false, false, set_manage},
     [KEY_PART_CONSOLE] = {"console", SEC_PARTITION, false, false,
 			  set_part_console},
+    [KEY_SNAPSHOT] = {"snapshot", SEC_PARTITION, false, false, set_snapshot},
     [KEY_MGMT_KEY] = {"key", SEC_MANAGEMENT, false, false, set_mgmt_key},
     [KEY_MGMT_KEY_FILE] = {"key_file", SEC_MANAGEMENT, false, false,
 			   set_mgmt_key_file},

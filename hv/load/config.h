@@ -27,6 +27,15 @@ enum cfg_console { CFG_CONSOLE_COM1 = 1, CFG_CONSOLE_COM2 = 2 };
 enum cfg_on_fault { CFG_FAULT_STOP = 0, CFG_FAULT_RESET = 1 };
 /* Physical UART the hypervisor owns for the management channel. */
 enum cfg_mgmt_port { CFG_MGMT_PORT_NONE = 0, CFG_MGMT_PORT_COM2 = 2 };
+/* Who may snapshot and restore a partition (docs/config.md). It is a config
+ * key, not a runtime request, because anything but `no` costs memory: the
+ * hypervisor is to reserve one snapshot, the partition's RAM size, at boot.
+ * Only parsed so far: the snapshot issue implements the rest. */
+enum cfg_snapshot {
+	CFG_SNAPSHOT_NO = 0,   /* nobody (default) */
+	CFG_SNAPSHOT_YES = 1,  /* the operator, over the management channel */
+	CFG_SNAPSHOT_SELF = 2, /* also the guest, by hypercall */
+};
 
 struct cfg_partition {
 	char name[CFG_NAME_MAX];
@@ -58,6 +67,8 @@ struct cfg_partition {
 	bool manage;	      /* the manager: a second vUART at 0x2F8 */
 	unsigned manage_line; /* line of manage = yes, 0 if not the manager */
 	bool console_raw;     /* console = raw (default tagged) */
+	enum cfg_snapshot snapshot;
+	unsigned snapshot_line; /* line of snapshot = yes|self, 0 if no */
 };
 
 /* The [management] section (docs/management.md). */

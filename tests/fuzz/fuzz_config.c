@@ -17,7 +17,9 @@
  * - the management settings obey their rules: [management] has exactly one
  *   of key and key_file, COM2 taken by `port = com2` is neither the
  *   hypervisor console nor in any partition's ports, at most one manager,
- *   which owns no port of its management UART and needs [management]. */
+ *   which owns no port of its management UART and needs [management];
+ * - a partition's snapshot mode is no, yes or self, with its line set
+ *   exactly when it is not no. */
 #include "hv/load/config.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -87,6 +89,13 @@ static void check_partition(const struct cfg_partition *p, unsigned lines)
 	CHECK(p->on_fault == CFG_FAULT_STOP || p->on_fault == CFG_FAULT_RESET);
 	CHECK(p->manage == true || p->manage == false);
 	CHECK(p->console_raw == true || p->console_raw == false);
+	CHECK(p->snapshot == CFG_SNAPSHOT_NO ||
+	      p->snapshot == CFG_SNAPSHOT_YES ||
+	      p->snapshot == CFG_SNAPSHOT_SELF);
+	if (p->snapshot != CFG_SNAPSHOT_NO)
+		CHECK(p->snapshot_line > p->line && p->snapshot_line <= lines);
+	else
+		CHECK(p->snapshot_line == 0);
 	if (p->manage) {
 		CHECK(p->manage_line > p->line && p->manage_line <= lines);
 		for (unsigned port = CFG_MGMT_UART; port < CFG_MGMT_UART + 8;
@@ -274,9 +283,11 @@ static size_t format_config(const struct bh_config *cfg, char *buf, size_t cap)
 			put(buf, cap, &pos, "exit_port=%u\n", p->exit_port);
 		else
 			put(buf, cap, &pos, "exit_port=none\n");
-		put(buf, cap, &pos, "manage=%s\nconsole=%s\n",
-		    p->manage ? "yes" : "no",
-		    p->console_raw ? "raw" : "tagged");
+		put(buf, cap, &pos, "manage=%s\nconsole=%s\nsnapshot=%s\n",
+		    p->manage ? "yes" : "no", p->console_raw ? "raw" : "tagged",
+		    p->snapshot == CFG_SNAPSHOT_SELF  ? "self"
+		    : p->snapshot == CFG_SNAPSHOT_YES ? "yes"
+						      : "no");
 		for (unsigned r = 0; r < p->nports; r++)
 			put(buf, cap, &pos, "%s0x%X-0x%X%s",
 			    r ? "," : "ports=", p->ports[r].first,
@@ -308,6 +319,7 @@ static void check_same(const struct bh_config *a, const struct bh_config *b)
 		CHECK(p->on_fault == q->on_fault);
 		CHECK(p->manage == q->manage);
 		CHECK(p->console_raw == q->console_raw);
+		CHECK(p->snapshot == q->snapshot);
 		CHECK(p->nports == q->nports);
 		for (unsigned r = 0; r < p->nports; r++)
 			CHECK(p->ports[r].first == q->ports[r].first &&

@@ -959,6 +959,62 @@ static void test_part_console(void **state)
 				 "com1\n");
 }
 
+static void test_snapshot(void **state)
+{
+	(void)state;
+	/* no by default: nothing reserved, no line */
+	EXPECT_OK(PART("p", "1"));
+	assert_int_equal(cfg.parts[0].snapshot, CFG_SNAPSHOT_NO);
+	assert_int_equal(cfg.parts[0].snapshot_line, 0);
+	/* no, spelled out: the same */
+	EXPECT_OK(PART("p", "1") "snapshot = no\n");
+	assert_int_equal(cfg.parts[0].snapshot, CFG_SNAPSHOT_NO);
+	assert_int_equal(cfg.parts[0].snapshot_line, 0);
+	EXPECT_OK(PART("p", "1") "snapshot = yes\n");
+	assert_int_equal(cfg.parts[0].snapshot, CFG_SNAPSHOT_YES);
+	assert_int_equal(cfg.parts[0].snapshot_line, 5);
+	EXPECT_OK(PART("p", "1") "snapshot = self   # guest hypercalls too\n");
+	assert_int_equal(cfg.parts[0].snapshot, CFG_SNAPSHOT_SELF);
+	assert_int_equal(cfg.parts[0].snapshot_line, 5);
+	/* per partition, and independent of [management] and manage */
+	EXPECT_OK(PART("a", "1") "snapshot = self\n" PART("b", "2")
+		      PART("c", "3") "\nsnapshot = yes\n");
+	assert_int_equal(cfg.parts[0].snapshot, CFG_SNAPSHOT_SELF);
+	assert_int_equal(cfg.parts[0].snapshot_line, 5);
+	assert_int_equal(cfg.parts[1].snapshot, CFG_SNAPSHOT_NO);
+	assert_int_equal(cfg.parts[1].snapshot_line, 0);
+	assert_int_equal(cfg.parts[2].snapshot, CFG_SNAPSHOT_YES);
+	assert_int_equal(cfg.parts[2].snapshot_line, 15);
+}
+
+static void test_err_snapshot(void **state)
+{
+	(void)state;
+	EXPECT_VALUE_ERROR("snapshot = maybe",
+			   "bad snapshot 'maybe' (expected no, yes or self)");
+	EXPECT_VALUE_ERROR("snapshot = true",
+			   "bad snapshot 'true' (expected no, yes or self)");
+	EXPECT_VALUE_ERROR("snapshot = YES", "bad snapshot 'YES'");
+	EXPECT_VALUE_ERROR("snapshot = Self", "bad snapshot 'Self'");
+	EXPECT_VALUE_ERROR("snapshot = yes self", "bad snapshot 'yes self'");
+	EXPECT_VALUE_ERROR("snapshot =", "missing value for key 'snapshot' in "
+					 "[partition p]");
+	EXPECT_ERROR(PART("p", "1") "snapshot = no\n\nsnapshot = yes\n", 7,
+		     "duplicate key 'snapshot' in [partition p] (first set on "
+		     "line 5)");
+	EXPECT_ERROR(PART("p", "1") "snapshot = self\nsnapshot = self\n", 6,
+		     "duplicate key 'snapshot' in [partition p] (first set on "
+		     "line 5)");
+	/* a partition key only */
+	EXPECT_ERROR("[hypervisor]\nsnapshot = yes\n" PART("p", "1"), 2,
+		     "unknown key 'snapshot' in [hypervisor]");
+	EXPECT_ERROR("[management]\nkey = " KEY_HEX "\nsnapshot = yes\n", 3,
+		     "unknown key 'snapshot' in [management]");
+	/* the two-word keys keep their message */
+	EXPECT_VALUE_ERROR("on_fault = halt",
+			   "bad on_fault 'halt' (expected stop or reset)");
+}
+
 /* cfg_parse_key on an unterminated heap copy (ASan checks the bounds). */
 static int parse_key_len(const char *text, size_t len, uint8_t out[32])
 {
@@ -1191,6 +1247,8 @@ int main(void)
 	    cmocka_unit_test(test_err_management_port),
 	    cmocka_unit_test(test_err_manage),
 	    cmocka_unit_test(test_part_console),
+	    cmocka_unit_test(test_snapshot),
+	    cmocka_unit_test(test_err_snapshot),
 	    cmocka_unit_test(test_parse_key),
 	    cmocka_unit_test(test_check_machine),
 	    cmocka_unit_test(test_helpers),
