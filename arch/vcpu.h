@@ -113,14 +113,20 @@ int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw, void *dev,
 /* Print everything useful to debug a failed entry or odd exit. */
 void arch_vcpu_dump(struct vcpu *v, const struct exit_info *e);
 
-/* ---- snapshots: declared for the snapshot issue, which implements them
- * (no backend defines them yet, so nothing may call them) -------------- */
-/* Full architectural state, including what the control structure does not
- * hold (CR2, DRs, XSAVE area, syscall MSRs, KERNEL_GS_BASE, TSC_AUX). */
+/* ---- snapshots ----------------------------------------------------------
+ * Full architectural state, including what the control structure does not
+ * hold (CR2, DRs, XSAVE area, syscall MSRs, KERNEL_GS_BASE, TSC_AUX).
+ * Opaque to the core, which allocates arch_vcpu_state_size() bytes (page
+ * aligned) per vCPU. Save and load run on the vCPU's own CPU, out of the
+ * guest (the quiesce rendezvous); the core keeps struct guest_regs and
+ * the virtual devices itself. save: -1 if the state cannot be kept
+ * (e.g. an XSAVE area larger than the backend's). */
 struct arch_vcpu_state;
+size_t arch_vcpu_state_size(void);
 int arch_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);
 int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in);
-/* Track the guest-physical pages the partition writes from now on, and
+/* Declared for dirty tracking (not implemented yet, nothing calls them):
+ * track the guest-physical pages the partition writes from now on, and
  * collect (and clear) them into a bitmap of ram_size / 4096 bits. */
 int arch_dirty_log_start(struct partition *p);
 int arch_dirty_log_collect(struct partition *p, uint64_t *bitmap);

@@ -47,6 +47,18 @@ static int load_one(const struct cfg_partition *p, struct bi_partition *bp)
 			 (unsigned long)(p->memory >> 20));
 		return -1;
 	}
+	/* A snapshot's RAM is reserved now, so taking one later cannot fail
+	 * for want of memory (docs/config.md, snapshot). */
+	if (p->snapshot != CFG_SNAPSHOT_NO) {
+		bp->snap_hpa = efi_alloc_aligned(p->memory, BH_MIB(2));
+		if (!bp->snap_hpa) {
+			boot_msg("error: %s:%u: partition %s: not enough free "
+				 "memory for its snapshot (%lu MiB more)",
+				 CONFIG_NAME, p->snapshot_line, p->name,
+				 (unsigned long)(p->memory >> 20));
+			return -1;
+		}
+	}
 	if (read_images(p, &bp->imgs))
 		return -1;
 	struct guest_mem mem = {(uint8_t *)bp->ram_hpa, bp->ram_size};

@@ -11,6 +11,7 @@
 struct bi_partition {
 	uint64_t ram_hpa;	 /* host-physical base of guest-physical 0 */
 	uint64_t ram_size;	 /* bytes, multiple of 2 MiB */
+	uint64_t snap_hpa;	 /* its snapshot's copy of RAM, or 0 */
 	struct part_images imgs; /* pristine files, kept for resets */
 	struct part_boot boot;	 /* how the boot vCPU starts */
 	bool refused;		 /* its image could not be loaded */

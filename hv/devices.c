@@ -165,22 +165,176 @@ static bool lapic_active(struct vcpu *v, void *dev)
 	return vlapic_hw_enabled(&v->lapic) && !vlapic_x2apic(&v->lapic);
 }
 
-/* save/restore stay NULL: not supported until the snapshot issue. */
-static const struct vdev_ops uart = {
-    .name = "uart", .io = uart_io, .reset = uart_reset};
-static const struct vdev_ops com2 = {
-    .name = "mgmt-uart", .io = com2_io, .reset = com2_reset};
-static const struct vdev_ops pic = {
-    .name = "pic", .io = pic_io, .reset = pic_reset};
-static const struct vdev_ops platform = {
-    .name = "platform", .io = plat_io, .reset = plat_reset};
-/* The PC-only ports of the same platform state (reset with it). */
+/* ---- snapshots (vdev_save_all): state shared by two devices is saved
+ * once, by the device that resets it. The UARTs carry their vuart_state:
+ * not the owner's wiring, nor for COM2 the management link's queues
+ * (hv/mgmt.c). pic carries the 8259 pair and the I/O APIC (one lock, one
+ * reset): the ioapic device only maps its page. platform carries struct
+ * platform, which pc_ports answers for too. lapic carries the local APIC
+ * of every vCPU. The UARTs come first, so the IRQ levels their restore
+ * drives land in controllers the pic and lapic records then overwrite
+ * with the levels saved alongside. Times (the platform's epoch, APIC
+ * timers) are absolute TSC values. Records have no alignment: the state
+ * goes through copies. ---------------------------------------------- */
+
+static size_t uart_state_size(const void *dev)
+{
+	(void)dev;
+	return sizeof(struct vuart_state);
+}
+
+static void save_uart(struct vuart *u, void *buf)
+{
+	struct vuart_state s;
+	vuart_save(u, &s);
+	memcpy(buf, &s, sizeof(s));
+}
+
+static void restore_uart(struct vuart *u, const void *buf)
+{
+	struct vuart_state s;
+	memcpy(&s, buf, sizeof(s));
+	vuart_restore(u, &s);
+}
+
+static bool uart_check(const void *dev, const void *buf)
+{
+	struct vuart_state s;
+	(void)dev;
+	memcpy(&s, buf, sizeof(s));
+	return vuart_state_valid(&s);
+}
+
+static void uart_save(void *dev, void *buf)
+{
+	save_uart(&((struct partition *)dev)->uart, buf);
+}
+
+static void uart_restore(void *dev, const void *buf)
+{
+	restore_uart(&((struct partition *)dev)->uart, buf);
+}
+
+static void com2_save(void *dev, void *buf)
+{
+	save_uart(&((struct partition *)dev)->mgmt_uart, buf);
+}
+
+static void com2_restore(void *dev, const void *buf)
+{
+	restore_uart(&((struct partition *)dev)->mgmt_uart, buf);
+}
+
+static size_t pic_state_size(const void *dev)
+{
+	(void)dev;
+	return sizeof(struct vpic) + sizeof(struct vioapic);
+}
+
+static void pic_save(void *dev, void *buf)
+{
+	struct partition *p = dev;
+	uint8_t *out = buf;
+	spin_lock(&p->pic_lock);
+	memcpy(out, &p->pic, sizeof(p->pic));
+	memcpy(out + sizeof(p->pic), &p->ioapic, sizeof(p->ioapic));
+	spin_unlock(&p->pic_lock);
+}
+
+static void pic_restore(void *dev, const void *buf)
+{
+	struct partition *p = dev;
+	const uint8_t *in = buf;
+	spin_lock(&p->pic_lock);
+	memcpy(&p->pic, in, sizeof(p->pic));
+	memcpy(&p->ioapic, in + sizeof(p->pic), sizeof(p->ioapic));
+	spin_unlock(&p->pic_lock);
+}
+
+static size_t plat_state_size(const void *dev)
+{
+	(void)dev;
+	return sizeof(struct platform);
+}
+
+/* No lock, as in plat_io: the partition is paused for a snapshot. */
+static void plat_save(void *dev, void *buf)
+{
+	memcpy(buf, &((struct partition *)dev)->plat, sizeof(struct platform));
+}
+
+static void plat_restore(void *dev, const void *buf)
+{
+	memcpy(&((struct partition *)dev)->plat, buf, sizeof(struct platform));
+}
+
+static size_t lapic_state_size(const void *dev)
+{
+	const struct partition *p = dev;
+	return p->nvcpus * sizeof(struct vlapic);
+}
+
+static void lapic_save(void *dev, void *buf)
+{
+	struct partition *p = dev;
+	uint8_t *out = buf;
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		struct vcpu *v = &p->vcpus[i];
+		spin_lock(&v->lapic_lock);
+		memcpy(out + i * sizeof(v->lapic), &v->lapic, sizeof(v->lapic));
+		spin_unlock(&v->lapic_lock);
+	}
+}
+
+static void lapic_restore(void *dev, const void *buf)
+{
+	struct partition *p = dev;
+	const uint8_t *in = buf;
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		struct vcpu *v = &p->vcpus[i];
+		spin_lock(&v->lapic_lock);
+		memcpy(&v->lapic, in + i * sizeof(v->lapic), sizeof(v->lapic));
+		spin_unlock(&v->lapic_lock);
+	}
+}
+
+static const struct vdev_ops uart = {.name = "uart",
+				     .io = uart_io,
+				     .reset = uart_reset,
+				     .state_size = uart_state_size,
+				     .save = uart_save,
+				     .check = uart_check,
+				     .restore = uart_restore};
+static const struct vdev_ops com2 = {.name = "mgmt-uart",
+				     .io = com2_io,
+				     .reset = com2_reset,
+				     .state_size = uart_state_size,
+				     .save = com2_save,
+				     .check = uart_check,
+				     .restore = com2_restore};
+static const struct vdev_ops pic = {.name = "pic",
+				    .io = pic_io,
+				    .reset = pic_reset,
+				    .state_size = pic_state_size,
+				    .save = pic_save,
+				    .restore = pic_restore};
+static const struct vdev_ops platform = {.name = "platform",
+					 .io = plat_io,
+					 .reset = plat_reset,
+					 .state_size = plat_state_size,
+					 .save = plat_save,
+					 .restore = plat_restore};
+/* The PC-only ports of the same platform state (reset and saved with it). */
 static const struct vdev_ops pc_ports = {.name = "pc-ports", .io = plat_io};
-/* Reset with the interrupt controllers (pic_reset). */
+/* Reset and saved with the interrupt controllers (pic). */
 static const struct vdev_ops ioapic = {.name = "ioapic",
 				       .mmio = irq_ioapic_mmio};
-static const struct vdev_ops lapic = {
-    .name = "lapic", .mmio = irq_apic_mmio, .active = lapic_active};
+static const struct vdev_ops lapic = {.name = "lapic",
+				      .mmio = irq_apic_mmio,
+				      .active = lapic_active,
+				      .state_size = lapic_state_size,
+				      .save = lapic_save,
+				      .restore = lapic_restore};
 
 /* Which device answers what, in reset order: the UART, the interrupt
  * controllers, the platform (as the devices came up before the registry).

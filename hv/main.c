@@ -3,6 +3,7 @@
 #include "hv/boot_info.h"
 #include "hv/cpu.h"
 #include "hv/mgmt.h"
+#include "hv/snapshot.h"
 #include "hv/console.h"
 #include "hv/heap.h"
 #include "hv/partition.h"
@@ -46,6 +47,11 @@ static int setup_partition(unsigned id)
 	}
 	if (part_devices_init(p))
 		return -1;
+	if (snapshot_init(p, boot->parts[id].snap_hpa)) {
+		hv_log("partition %s: no heap left for its snapshot's state",
+		       p->name);
+		return -1;
+	}
 	return arch_partition_init(p);
 }
 

@@ -11,6 +11,7 @@
 #include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/partition.h"
+#include "hv/snapshot.h"
 #include "hv/lib/sha256.h"
 #include "hv/proto/payload.h"
 #include "hv/proto/session.h"
@@ -175,7 +176,7 @@ static void do_list(struct mgmt_wr *w)
 		mgmt_put_u64(w, p->cfg->memory);
 		mgmt_put_u32(w, p->resets);
 		mgmt_put_u64(w, uptime_ms(p));
-		mgmt_put_u8(w, 0); /* no snapshot (the snapshot issue) */
+		mgmt_put_u8(w, snapshot_exists(p));
 	}
 }
 
@@ -233,7 +234,8 @@ typedef const char *part_op_fn(struct partition *p);
 static part_op_fn *const part_ops[] = {
     [MGMT_T_PAUSE] = part_pause,	 [MGMT_T_RESUME] = part_resume,
     [MGMT_T_STOP] = part_request_stop,	 [MGMT_T_START] = part_start,
-    [MGMT_T_RESET] = part_request_reset,
+    [MGMT_T_RESET] = part_request_reset, [MGMT_T_SNAPSHOT] = part_snapshot,
+    [MGMT_T_RESTORE] = part_restore,	 [MGMT_T_DROP] = part_drop,
 };
 
 static void handle(const struct mgmt_link *l, const struct mgmt_frame *f,

@@ -71,8 +71,9 @@ struct partition {
 	struct platform plat;
 	struct vdev_map devs; /* which device answers which port or page */
 	unsigned resets;
-	uint64_t mmio_dropped; /* fail-soft MMIO accesses */
-	uint64_t start_tsc;    /* when it last (re)started */
+	uint64_t mmio_dropped;	    /* fail-soft MMIO accesses */
+	uint64_t start_tsc;	    /* when it last (re)started */
+	struct part_snapshot *snap; /* snapshot = yes, else NULL */
 };
 
 extern struct partition partitions[CFG_MAX_PARTS];

@@ -45,6 +45,9 @@ static const struct command commands[] = {
     {"stop", NULL, NULL, ctl_cmd_mgmt},
     {"start", NULL, NULL, ctl_cmd_mgmt},
     {"reset", NULL, NULL, ctl_cmd_mgmt},
+    {"snapshot", NULL, NULL, ctl_cmd_mgmt},
+    {"restore", NULL, NULL, ctl_cmd_mgmt},
+    {"drop", NULL, NULL, ctl_cmd_mgmt},
     {"log", NULL, NULL, ctl_cmd_mgmt},
     {"console", NULL, NULL, ctl_cmd_mgmt},
 };

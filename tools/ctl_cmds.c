@@ -37,6 +37,9 @@ static const struct mgmt_cmd mgmt_cmds[] = {
     {"stop", MGMT_T_STOP, ARG_NAME, false, print_done},
     {"start", MGMT_T_START, ARG_NAME, false, print_done},
     {"reset", MGMT_T_RESET, ARG_NAME, false, print_done},
+    {"snapshot", MGMT_T_SNAPSHOT, ARG_NAME, false, print_done},
+    {"restore", MGMT_T_RESTORE, ARG_NAME, false, print_done},
+    {"drop", MGMT_T_DROP, ARG_NAME, false, print_done},
     {"log", MGMT_T_LOG, ARG_NONE, false, print_log},
     {"console", MGMT_T_CONSOLE, ARG_NAME, false, NULL}, /* run_console */
 };
@@ -71,6 +74,9 @@ void ctl_mgmt_usage(FILE *f, const char *prog)
 		"      a partition's counters (exits per vCPU and kind)\n"
 		"  pause | resume | stop | start | reset NAME\n"
 		"      change a partition's state\n"
+		"  snapshot | restore | drop NAME\n"
+		"      take a partition's snapshot, roll it back to it, forget "
+		"it\n"
 		"  console NAME\n"
 		"      a partition's recent console output, then what follows "
 		"(until Ctrl-C)\n"
@@ -179,6 +185,7 @@ enum {
 	COL_MEMORY,
 	COL_RESETS,
 	COL_UPTIME,
+	COL_SNAPSHOT,
 	NCOLS
 };
 
@@ -195,6 +202,7 @@ static void row_cells(const struct part_row *p, char cells[NCOLS][72])
 		snprintf(cells[COL_UPTIME], 72, "-");
 	else
 		format_uptime(p->uptime_ms, cells[COL_UPTIME], 72);
+	snprintf(cells[COL_SNAPSHOT], 72, "%s", p->snapshot ? "yes" : "no");
 }
 
 static void print_row(const char *const cells[NCOLS], const int width[NCOLS])
@@ -206,8 +214,8 @@ static void print_row(const char *const cells[NCOLS], const int width[NCOLS])
 
 static int print_list(const struct ctl_reply *r, bool json, const char *arg)
 {
-	static const char *const heads[NCOLS] = {"NAME",   "STATE",  "CPUS",
-						 "MEMORY", "RESETS", "UPTIME"};
+	static const char *const heads[NCOLS] = {
+	    "NAME", "STATE", "CPUS", "MEMORY", "RESETS", "UPTIME", "SNAPSHOT"};
 	struct part_row rows[256];
 	struct mgmt_rd rd;
 	unsigned n;

@@ -15,6 +15,31 @@ struct arch_vcpu {
 	};
 };
 
+/* Snapshots (arch_vcpu_save/load): what the vendor's control structure
+ * holds, and what none does (arch/x86_64/cpu_state.c). */
+#define X86_XSAVE_MAX	 4096 /* x87 to AVX-512; a larger XCR0 is refused */
+#define X86_STATE_MSRS	 6
+#define VMX_STATE_FIELDS 64
+
+struct x86_cpu_state {
+	uint8_t xsave[X86_XSAVE_MAX] __attribute__((aligned(64)));
+	uint64_t xcr0; /* 0: no XSAVE, the area holds an FXSAVE image */
+	uint64_t cr2, dr[4], dr6;
+	uint64_t msrs[X86_STATE_MSRS];
+};
+
+struct arch_vcpu_state {
+	struct x86_cpu_state cpu;
+	union {
+		uint64_t vmcs[VMX_STATE_FIELDS];
+	};
+};
+
+/* On the vCPU's own CPU, out of the guest. -1: the XSAVE area for the
+ * guest's XCR0 does not fit. */
+int x86_cpu_state_save(struct x86_cpu_state *s);
+void x86_cpu_state_load(const struct x86_cpu_state *s);
+
 struct arch_part {
 	uint64_t map_root;   /* guest-physical map (EPT pointer) */
 	uint8_t *io_bitmaps; /* per-partition I/O permissions, or NULL */

@@ -1142,15 +1142,18 @@ int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,
 	}
 	for (unsigned i = 0; i < cfg->nparts; i++) {
 		const struct cfg_partition *p = &cfg->parts[i];
-		total += p->memory; /* <= 8 * 64G: cannot overflow */
+		/* <= 8 * 2 * 64G: cannot overflow */
+		total += cfg_memory_need(p);
 		if (total > avail) {
 			cfg_format_size(total, need, sizeof(need));
 			cfg_format_size(avail, have, sizeof(have));
 			return fail_at(&ps, p->memory_line,
 				       "partitions need %s of memory (up to "
-				       "partition '%s') but only %s is "
+				       "partition '%s'%s) but only %s is "
 				       "available",
-				       need, p->name, have);
+				       need, p->name,
+				       p->snapshot ? " and its snapshot" : "",
+				       have);
 		}
 	}
 	return 0;

@@ -102,6 +102,12 @@ struct cfg_error {
 int cfg_parse(const char *text, size_t len, struct bh_config *out,
 	      struct cfg_error *err);
 
+/* Memory a partition takes at boot: its RAM, twice with a snapshot. */
+static inline uint64_t cfg_memory_need(const struct cfg_partition *p)
+{
+	return p->snapshot != CFG_SNAPSHOT_NO ? 2 * p->memory : p->memory;
+}
+
 /* Machine-dependent checks: every partition's CPUs < ncpus, the sum of
  * memory fits in avail bytes. Returns 0 or -1 with err. */
 int cfg_check_machine(const struct bh_config *cfg, unsigned ncpus,

@@ -7,7 +7,8 @@ void vdev_map_init(struct vdev_map *m)
 
 int vdev_add(struct vdev_map *m, const struct vdev_ops *ops, void *dev)
 {
-	if (m->ndevs == VDEV_MAX || !ops)
+	if (m->ndevs == VDEV_MAX || !ops ||
+	    (ops->state_size && (!ops->save || !ops->restore)))
 		return -1;
 	m->devs[m->ndevs] = (struct vdev){ops, dev};
 	return (int)m->ndevs++;
@@ -51,4 +52,85 @@ void vdev_reset_all(struct vdev_map *m)
 	for (unsigned i = 0; i < m->ndevs; i++)
 		if (m->devs[i].ops->reset)
 			m->devs[i].ops->reset(m->devs[i].dev);
+}
+
+static size_t dev_state_size(const struct vdev *d)
+{
+	return d->ops->state_size ? d->ops->state_size(d->dev) : 0;
+}
+
+/* The header device i's record has in this map (zeroed first: headers
+ * are compared whole). */
+static struct vdev_state_rec rec_of(const struct vdev_map *m, unsigned i)
+{
+	struct vdev_state_rec r;
+	memset(&r, 0, sizeof(r));
+	r.dev = i;
+	r.len = (uint32_t)dev_state_size(&m->devs[i]);
+	if (m->devs[i].ops->name)
+		bh_strlcpy(r.name, m->devs[i].ops->name, sizeof(r.name));
+	return r;
+}
+
+size_t vdev_state_size(const struct vdev_map *m)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < m->ndevs; i++)
+		n += dev_state_size(&m->devs[i]);
+	return n + m->ndevs * sizeof(struct vdev_state_rec);
+}
+
+int vdev_save_all(const struct vdev_map *m, void *buf, size_t len, size_t *used)
+{
+	size_t need = vdev_state_size(m);
+	uint8_t *out = buf;
+	if (!buf || len < need)
+		return -1;
+	for (unsigned i = 0; i < m->ndevs; i++) {
+		struct vdev_state_rec r = rec_of(m, i);
+		memcpy(out, &r, sizeof(r));
+		out += sizeof(r);
+		if (r.len)
+			m->devs[i].ops->save(m->devs[i].dev, out);
+		out += r.len;
+	}
+	*used = need;
+	return 0;
+}
+
+/* Every record, before any device takes one: a restore is all or
+ * nothing. */
+static int check_all(const struct vdev_map *m, const uint8_t *in, size_t len)
+{
+	size_t off = 0;
+	for (unsigned i = 0; i < m->ndevs; i++) {
+		const struct vdev *d = &m->devs[i];
+		struct vdev_state_rec want = rec_of(m, i), got;
+		if (len - off < sizeof(got))
+			return -1;
+		memcpy(&got, in + off, sizeof(got));
+		off += sizeof(got);
+		if (memcmp(&got, &want, sizeof(got)) || len - off < got.len)
+			return -1;
+		if (got.len && d->ops->check &&
+		    !d->ops->check(d->dev, in + off))
+			return -1;
+		off += got.len;
+	}
+	return off == len ? 0 : -1;
+}
+
+int vdev_restore_all(struct vdev_map *m, const void *buf, size_t len)
+{
+	const uint8_t *in = buf;
+	if (!buf || check_all(m, in, len))
+		return -1;
+	for (unsigned i = 0; i < m->ndevs; i++) {
+		struct vdev_state_rec r = rec_of(m, i);
+		in += sizeof(r);
+		if (r.len)
+			m->devs[i].ops->restore(m->devs[i].dev, in);
+		in += r.len;
+	}
+	return 0;
 }

@@ -29,10 +29,15 @@ struct vdev_ops {
 	 * APIC page answers only in xAPIC mode.) */
 	bool (*active)(struct vcpu *v, void *dev);
 	void (*reset)(void *dev);
-	/* Snapshots: the bytes of the device's state. NULL = not supported:
-	 * no device has them until the snapshot issue. */
-	int (*save)(const void *dev, void *buf, size_t len, size_t *used);
-	int (*restore)(void *dev, const void *buf, size_t len);
+	/* Snapshots: the device's state is state_size(dev) bytes, which save
+	 * writes and restore reads back (buf has no alignment); check, if
+	 * set, refuses bytes that restore must not take. NULL state_size: no
+	 * state of its own (another device's record carries it); otherwise
+	 * save and restore are required. */
+	size_t (*state_size)(const void *dev);
+	void (*save)(void *dev, void *buf);
+	bool (*check)(const void *dev, const void *buf);
+	void (*restore)(void *dev, const void *buf);
 };
 
 struct vdev {
@@ -54,7 +59,8 @@ struct vdev_map {
 };
 
 void vdev_map_init(struct vdev_map *m);
-/* Adds a device; returns its index, or -1 if the map is full. */
+/* Adds a device; returns its index, or -1 if the map is full or the ops
+ * have a state_size without save and restore. */
 int vdev_add(struct vdev_map *m, const struct vdev_ops *ops, void *dev);
 /* Claims [first, last] for device `d`: ports (mmio = false) or
  * guest-physical bytes. -1 if full, empty, or overlapping a claim. */
@@ -65,5 +71,28 @@ const struct vdev *vdev_find(const struct vdev_map *m, struct vcpu *v,
 			     uint64_t addr, bool mmio);
 /* Resets every device, in registration order. */
 void vdev_reset_all(struct vdev_map *m);
+
+/* A saved device state is a header and the device's bytes, one record per
+ * device in registration order (stateless ones with len 0). The name
+ * makes a snapshot of a partition with other devices fail to restore.
+ * Native byte order and layouts: for the build that saved it. */
+#define VDEV_NAME_MAX 16
+struct vdev_state_rec {
+	uint32_t dev;		  /* index in devs[] */
+	uint32_t len;		  /* bytes of state that follow */
+	char name[VDEV_NAME_MAX]; /* ops->name (cut), zero-padded */
+};
+
+/* Bytes vdev_save_all needs for this map's devices. */
+size_t vdev_state_size(const struct vdev_map *m);
+/* Saves every device (each under its own lock: pause the partition for a
+ * state consistent across devices). -1, with buf and *used untouched, if
+ * len is below vdev_state_size(m). */
+int vdev_save_all(const struct vdev_map *m, void *buf, size_t len,
+		  size_t *used);
+/* Restores what vdev_save_all wrote, all or nothing: -1, with no device
+ * changed, unless buf holds exactly a record for each device (index,
+ * name and size as this map has them) that the device's check accepts. */
+int vdev_restore_all(struct vdev_map *m, const void *buf, size_t len);
 
 #endif

@@ -31,14 +31,14 @@ void vuart_init(struct vuart *u, vuart_line_fn *line_out,
 	u->line_out = line_out;
 	u->irq = irq;
 	u->ctx = ctx;
-	u->regs[R_LCR] = 0x03;
+	u->st.regs[R_LCR] = 0x03;
 }
 
 static void emit_line(struct vuart *u)
 {
 	if (u->line_out)
-		u->line_out(u->ctx, u->line, u->len);
-	u->len = 0;
+		u->line_out(u->ctx, u->st.line, u->st.len);
+	u->st.len = 0;
 }
 
 /* Bytes are kept as written (the owner's sink decides how to show them),
@@ -56,31 +56,31 @@ static void tx(struct vuart *u, uint8_t c)
 		emit_line(u);
 		return;
 	}
-	u->line[u->len++] = (char)c;
-	if (u->len == VUART_LINE_MAX)
+	u->st.line[u->st.len++] = (char)c;
+	if (u->st.len == VUART_LINE_MAX)
 		emit_line(u);
 }
 
 static bool rx_pop(struct vuart *u, uint8_t *c)
 {
-	if (u->rx_head == u->rx_tail)
+	if (u->st.rx_head == u->st.rx_tail)
 		return false;
-	*c = u->rx[u->rx_tail % VUART_RX_SIZE];
-	u->rx_tail++;
+	*c = u->st.rx[u->st.rx_tail % VUART_RX_SIZE];
+	u->st.rx_tail++;
 	return true;
 }
 
 static bool rx_ready(const struct vuart *u)
 {
-	return u->rx_head != u->rx_tail;
+	return u->st.rx_head != u->st.rx_tail;
 }
 
 /* Level of the IRQ line (PC16550D: interrupt enable and identification). */
 static bool irq_level(const struct vuart *u)
 {
-	uint8_t ier = u->regs[R_IER];
+	uint8_t ier = u->st.regs[R_IER];
 	return ((ier & IER_RX) && rx_ready(u)) ||
-	       ((ier & IER_THRE) && u->thre_pending);
+	       ((ier & IER_THRE) && u->st.thre_pending);
 }
 
 /* Releases the lock, then moves the IRQ line to its new level: the IRQ
@@ -98,12 +98,12 @@ static void unlock_update_irq(struct vuart *u)
 
 static uint32_t read_iir(struct vuart *u)
 {
-	uint32_t v = u->fifo ? IIR_FIFO : 0;
-	uint8_t ier = u->regs[R_IER];
+	uint32_t v = u->st.fifo ? IIR_FIFO : 0;
+	uint8_t ier = u->st.regs[R_IER];
 	if ((ier & IER_RX) && rx_ready(u))
 		return v | IIR_RX;
-	if ((ier & IER_THRE) && u->thre_pending) {
-		u->thre_pending = false; /* reading IIR clears it */
+	if ((ier & IER_THRE) && u->st.thre_pending) {
+		u->st.thre_pending = false; /* reading IIR clears it */
 		return v | IIR_THRE;
 	}
 	return v | IIR_NO_INT;
@@ -113,11 +113,11 @@ uint32_t vuart_read(struct vuart *u, unsigned off)
 {
 	uint32_t v = 0;
 	spin_lock(&u->lock);
-	bool dlab = u->regs[R_LCR] & LCR_DLAB;
+	bool dlab = u->st.regs[R_LCR] & LCR_DLAB;
 	switch (off) {
 	case R_DATA:
 		if (dlab) {
-			v = u->regs[R_DATA];
+			v = u->st.regs[R_DATA];
 		} else {
 			uint8_t c = 0;
 			rx_pop(u, &c);
@@ -125,7 +125,7 @@ uint32_t vuart_read(struct vuart *u, unsigned off)
 		}
 		break;
 	case R_IER:
-		v = dlab ? u->regs[R_DLM_SAVE] : u->regs[R_IER];
+		v = dlab ? u->st.regs[R_DLM_SAVE] : u->st.regs[R_IER];
 		break;
 	case R_IIR_FCR:
 		v = read_iir(u);
@@ -137,7 +137,7 @@ uint32_t vuart_read(struct vuart *u, unsigned off)
 		v = MSR_CTS_DSR_DCD;
 		break;
 	default:
-		v = u->regs[off & 7];
+		v = u->st.regs[off & 7];
 	}
 	unlock_update_irq(u);
 	return v;
@@ -146,22 +146,22 @@ uint32_t vuart_read(struct vuart *u, unsigned off)
 void vuart_write(struct vuart *u, unsigned off, uint8_t val)
 {
 	spin_lock(&u->lock);
-	bool dlab = u->regs[R_LCR] & LCR_DLAB;
+	bool dlab = u->st.regs[R_LCR] & LCR_DLAB;
 	if (off == R_DATA && !dlab) {
 		tx(u, val);
-		u->thre_pending = true; /* sent at once: THR empty again */
+		u->st.thre_pending = true; /* sent at once: THR empty again */
 	} else if (off == R_IER && dlab) {
-		u->regs[R_DLM_SAVE] = val;
+		u->st.regs[R_DLM_SAVE] = val;
 	} else if (off == R_IER) {
-		if ((val & IER_THRE) && !(u->regs[R_IER] & IER_THRE))
-			u->thre_pending = true;
-		u->regs[R_IER] = val & IER_MASK;
+		if ((val & IER_THRE) && !(u->st.regs[R_IER] & IER_THRE))
+			u->st.thre_pending = true;
+		u->st.regs[R_IER] = val & IER_MASK;
 	} else if (off == R_IIR_FCR) {
-		u->fifo = val & 1;
+		u->st.fifo = val & 1;
 		if (val & 2) /* clear the receive FIFO */
-			u->rx_tail = u->rx_head;
+			u->st.rx_tail = u->st.rx_head;
 	} else if (off != R_LSR && off != R_MSR) {
-		u->regs[off & 7] = val; /* divisor low, LCR, MCR, SCR */
+		u->st.regs[off & 7] = val; /* divisor low, LCR, MCR, SCR */
 	}
 	unlock_update_irq(u);
 }
@@ -169,9 +169,9 @@ void vuart_write(struct vuart *u, unsigned off, uint8_t val)
 bool vuart_push_rx(struct vuart *u, uint8_t c)
 {
 	spin_lock(&u->lock);
-	bool ok = u->rx_head - u->rx_tail < VUART_RX_SIZE;
+	bool ok = u->st.rx_head - u->st.rx_tail < VUART_RX_SIZE;
 	if (ok)
-		u->rx[u->rx_head++ % VUART_RX_SIZE] = c;
+		u->st.rx[u->st.rx_head++ % VUART_RX_SIZE] = c;
 	unlock_update_irq(u);
 	return ok;
 }
@@ -179,7 +179,35 @@ bool vuart_push_rx(struct vuart *u, uint8_t c)
 void vuart_flush(struct vuart *u)
 {
 	spin_lock(&u->lock);
-	if (u->len)
+	if (u->st.len)
 		emit_line(u);
 	spin_unlock(&u->lock);
+}
+
+/* memcpy, not assignment: the bytes of a snapshot are the same every time
+ * (padding included). */
+void vuart_save(struct vuart *u, struct vuart_state *out)
+{
+	spin_lock(&u->lock);
+	memcpy(out, &u->st, sizeof(*out));
+	spin_unlock(&u->lock);
+}
+
+/* The UART never keeps a full line (tx emits it) nor more than the FIFO
+ * (vuart_push_rx refuses); the indices themselves may wrap. */
+bool vuart_state_valid(const struct vuart_state *s)
+{
+	return s->len < VUART_LINE_MAX &&
+	       s->rx_head - s->rx_tail <= VUART_RX_SIZE;
+}
+
+/* irq_line still says where the owner's line is, so the owner sees a
+ * change only if the restored level differs from it. */
+void vuart_restore(struct vuart *u, const struct vuart_state *in)
+{
+	if (!vuart_state_valid(in))
+		return;
+	spin_lock(&u->lock);
+	memcpy(&u->st, in, sizeof(u->st));
+	unlock_update_irq(u);
 }

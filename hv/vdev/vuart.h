@@ -16,8 +16,10 @@ typedef void vuart_line_fn(void *ctx, const char *line, size_t len);
 /* Or, in byte mode, where each transmitted byte goes as it is. */
 typedef void vuart_byte_fn(void *ctx, uint8_t c);
 
-struct vuart {
-	struct spinlock lock;
+/* What the UART holds for the guest: registers, receive FIFO, latched
+ * interrupt, FIFO mode and the partial output line. A snapshot keeps
+ * this and nothing of the owner's wiring. */
+struct vuart_state {
 	char line[VUART_LINE_MAX];
 	unsigned len;
 	uint8_t regs[8]; /* IER, LCR, MCR, SCR, DLL, DLM as written */
@@ -25,8 +27,16 @@ struct vuart {
 	volatile unsigned rx_head, rx_tail;
 	bool thre_pending; /* transmit-holding-empty interrupt latched */
 	bool fifo;	   /* FCR bit 0: 16550A FIFO mode */
-	bool irq_line;	   /* current IRQ level */
-	bool raw;	   /* keep carriage returns (console = raw) */
+};
+
+struct vuart {
+	struct spinlock lock;
+	struct vuart_state st;
+	/* The level last driven into the owner's line. Not in the state: it
+	 * follows the owner's line, which a restore moves from where it is
+	 * (the level itself follows from the state). */
+	bool irq_line;
+	bool raw; /* keep carriage returns (console = raw) */
 	vuart_line_fn *line_out;
 	vuart_byte_fn *byte_out; /* set: byte mode (no lines) */
 	void (*irq)(void *ctx, bool level);
@@ -42,5 +52,15 @@ void vuart_write(struct vuart *u, unsigned off, uint8_t val);
 bool vuart_push_rx(struct vuart *u, uint8_t c);
 /* Emit any partial line (when the partition stops). */
 void vuart_flush(struct vuart *u);
+
+/* Snapshots: the state, under the UART's lock. */
+void vuart_save(struct vuart *u, struct vuart_state *out);
+/* False for a state no UART can be in (a full partial line, more bytes
+ * than the FIFO holds): restoring it would overrun the buffers. */
+bool vuart_state_valid(const struct vuart_state *s);
+/* Takes the state `in` (left as it is if not valid) and moves the
+ * owner's IRQ line to the level it implies. The owner's wiring and raw
+ * flag are kept. */
+void vuart_restore(struct vuart *u, const struct vuart_state *in);
 
 #endif

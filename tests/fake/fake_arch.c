@@ -142,10 +142,17 @@
  *  arch_vcpu_dump(v, e)   Print (hv_log) what helps debug a failed entry
  *                         or an odd exit. No state change.
  *
- * Snapshots (declared for the snapshot issue)
- *  arch_vcpu_save/load, arch_dirty_log_start/collect
- *                         Return -1: "not supported". A backend that
- *                         implements them changes this contract first.
+ * Snapshots
+ *  arch_vcpu_state_size() Bytes the core allocates per vCPU state.
+ *  arch_vcpu_save(v, out) On v's own CPU, out of the guest: the whole
+ *                         guest state into *out; 0, or -1 if it cannot
+ *                         be kept (nothing else changes). Fake: RIP,
+ *                         RFLAGS, CR0, CR4, EFER, CS, blocking, halted and
+ *                         the queued event; fails when told to.
+ *  arch_vcpu_load(v, in)  On v's own CPU: the guest state becomes *in;
+ *                         0. The next run continues from it.
+ *  arch_dirty_log_start/collect
+ *                         Declared for dirty tracking: return -1.
  *
  * Host (arch/host.h)
  *  arch_host_init(bi)     Own page tables, GDT, IDT, TSS on the BSP.
@@ -253,8 +260,11 @@ static void contract_error(const char *fmt, ...)
 	fprintf(stderr, "fake_arch: contract error: %s\n", last_contract_error);
 }
 
+static bool save_error; /* fake_set_save_error() */
+
 void fake_reset(void)
 {
+	save_error = false;
 	memset(vcpu_pool, 0, sizeof(vcpu_pool));
 	nvcpu_pool = 0;
 	memset(part_pool, 0, sizeof(part_pool));
@@ -631,18 +641,42 @@ void arch_vcpu_dump(struct vcpu *v, const struct exit_info *e)
 
 /* ---- snapshots --------------------------------------------------------- */
 
+void fake_set_save_error(bool fail)
+{
+	save_error = fail;
+}
+
+size_t arch_vcpu_state_size(void)
+{
+	return sizeof(struct arch_vcpu_state);
+}
+
 int arch_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
 {
-	(void)v;
-	(void)out;
-	return -1;
+	struct arch_vcpu *a = own(v, "arch_vcpu_save");
+	if (save_error)
+		return -1;
+	*out = (struct arch_vcpu_state){a->rip,		 a->rflags, a->cr0,
+					a->cr4,		 a->efer,   a->cs,
+					a->sti_blocking, a->halted, a->event};
+	a->saves++;
+	return 0;
 }
 
 int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 {
-	(void)v;
-	(void)in;
-	return -1;
+	struct arch_vcpu *a = own(v, "arch_vcpu_load");
+	a->rip = in->rip;
+	a->rflags = in->rflags;
+	a->cr0 = in->cr0;
+	a->cr4 = in->cr4;
+	a->efer = in->efer;
+	a->cs = in->cs;
+	a->sti_blocking = in->sti_blocking;
+	a->halted = in->halted;
+	a->event = in->event;
+	a->loads++;
+	return 0;
 }
 
 int arch_dirty_log_start(struct partition *p)

@@ -65,7 +65,7 @@ struct arch_vcpu {
 	unsigned insn_len;	 /* length of the exiting instruction */
 	uint64_t cr4_supported;	 /* CR4 bits the "CPU" accepts */
 	/* records */
-	unsigned skips, starts, dumps, runs, injections;
+	unsigned skips, starts, dumps, runs, injections, saves, loads;
 	struct vcpu_start start; /* last arch_vcpu_start() */
 	struct fake_event last_injected;
 	struct fake_event delivered[FAKE_DELIVERED]; /* at entries, in order */
@@ -79,6 +79,16 @@ struct arch_vcpu {
 struct arch_part {
 	struct partition *p;
 };
+
+/* The guest state above, as arch_vcpu_save() keeps it. */
+struct arch_vcpu_state {
+	uint64_t rip, rflags, cr0, cr4, efer;
+	uint16_t cs;
+	bool sti_blocking, halted;
+	struct fake_event event;
+};
+/* Make arch_vcpu_save() fail (as for an XSAVE area that does not fit). */
+void fake_set_save_error(bool fail);
 
 /* Forget every vCPU/partition backend state, kick, console byte, input
  * byte, CPUID answer and counter; the clock goes back to 0. Call it in

@@ -183,7 +183,8 @@ static int model_machine(const struct bh_config *cfg, unsigned ncpus,
 			if ((cfg->parts[i].cpu_mask >> c & 1) && c >= ncpus)
 				return -1;
 	for (unsigned i = 0; i < cfg->nparts; i++) {
-		total += cfg->parts[i].memory;
+		total += cfg->parts[i].memory *
+			 (cfg->parts[i].snapshot == CFG_SNAPSHOT_NO ? 1 : 2);
 		if (total > avail)
 			return -1;
 	}
@@ -198,7 +199,7 @@ static void check_machine(const struct bh_config *cfg, unsigned lines)
 
 	for (unsigned i = 0; i < cfg->nparts; i++) {
 		all |= cfg->parts[i].cpu_mask;
-		total += cfg->parts[i].memory;
+		total += cfg_memory_need(&cfg->parts[i]);
 	}
 	for (unsigned c = 0; c < 64; c++)
 		if (all >> c & 1)

@@ -9,6 +9,9 @@
 #  - list shows them; stats shows rising exit counts;
 #  - pause counter: its beats stop while the witness beats on; resume: it
 #    goes on from the next number (not from 1);
+#  - snapshot counter (snapshot = yes), let it run on, restore: it goes
+#    on from the number after the snapshot's; restore without snapshot
+#    memory or after drop is refused;
 #  - reset counter: its banner again; stop third, then start it;
 #  - console third shows its output from both boots; console witness
 #    follows its new lines;
@@ -32,10 +35,11 @@ key  = $key
 port = com2
 
 [partition counter]
-cpus    = 0
-memory  = 4M
-kernel  = guests/hello.elf
-cmdline = greeting=counter beats=0 delay=3000000
+cpus     = 0
+memory   = 4M
+kernel   = guests/hello.elf
+cmdline  = greeting=counter beats=0 delay=3000000
+snapshot = yes
 
 [partition witness]
 cpus    = 1
@@ -126,6 +130,31 @@ if wait_for 'management channel on com2' 600 && wait_for '^\[counter\] hello: he
 	io2=$(sed -nE 's/^vcpu0\.io ([0-9]+)$/\1/p' <<<"$st2")
 	echo "    counter vcpu0.io exits: $io1, then $io2"
 	check "exit counts rise" test "${io2:-0}" -gt "${io1:-0}"
+
+	step "snapshot counter, let it run on, restore it"
+	check "snapshot counter" C snapshot counter
+	wait_for 'partition counter: snapshot taken' 60
+	check "list shows the snapshot" grep -qE '^counter +running .* yes$' <<<"$(C list)"
+	snap_at=$(tr -d '\r' <"$log" | awk '/^\[counter\] hello: heartbeat /{ n = $NF }
+		/partition counter: snapshot taken/{ print n; exit }')
+	wait_for "^\[counter\] hello: heartbeat $((snap_at + 3))\$" 120
+	check "restore counter" C restore counter
+	wait_for 'partition counter: restored from its snapshot \(#1' 60
+	first=
+	for _ in $(seq 1 120); do # its first beat after the restore
+		first=$(tr -d '\r' <"$log" | awk '/partition counter: restored from its snapshot/{ r = 1; next }
+			r && /^\[counter\] hello: heartbeat /{ print $NF; exit }')
+		[ -n "$first" ] && break
+		sleep 1
+	done
+	echo "    counter at beat $snap_at when snapshotted, ran to $((snap_at + 3))+, first beat after the restore: $first"
+	check "the counter went on from the snapshot's number" test "$first" = "$((snap_at + 1))"
+	out=$(C restore third 2>&1)
+	check "restore without snapshot memory is refused (exit 1)" test $? -eq 1
+	check "the refusal says why" grep -q 'no snapshot memory' <<<"$out"
+	check "drop counter" C drop counter
+	out=$(C restore counter 2>&1)
+	check "restore after drop is refused" grep -q 'the partition has no snapshot' <<<"$out"
 
 	step "cost of servicing the channel (timer exits per second of uptime)"
 	C --json stats counter >"$d/s1c.json"

@@ -121,7 +121,7 @@ def handle(typ, p):
     if typ == 2 and not p:
         out = bytes([0, len(parts)])
         for n, st, nv, mask, mem, rs, up in parts:
-            out += bytes([len(n)]) + n.encode() + struct.pack("<BBQQIQB", st, nv, mask, mem, rs, up, 0)
+            out += bytes([len(n)]) + n.encode() + struct.pack("<BBQQIQB", st, nv, mask, mem, rs, up, n == "counter")
         return out
     if typ == 9 and not p:
         lines = [b"bulkhead: management channel on com2", b"partition web: started"]
@@ -269,10 +269,10 @@ k=(--key-file "$d/key" --timeout 2)
 
 # list: the aligned table.
 run 0 --connect "$normal" "${k[@]}" list
-has '^NAME +STATE +CPUS +MEMORY +RESETS +UPTIME$'
-has '^web +running +0,2-3 +64M +1 +1m02s$'
-has '^counter +paused +1 +16M +0 +5s$'
-has '^db +stopped +4 +1G +2 +-$'
+has '^NAME +STATE +CPUS +MEMORY +RESETS +UPTIME +SNAPSHOT$'
+has '^web +running +0,2-3 +64M +1 +1m02s +no$'
+has '^counter +paused +1 +16M +0 +5s +yes$'
+has '^db +stopped +4 +1G +2 +- +no$'
 cols=$(awk '{ print index($0, $2) }' <<<"$out" | sort -u | wc -l)
 [ "$cols" -eq 1 ] || bad "list columns not aligned: $out"
 
@@ -291,6 +291,7 @@ assert [p["name"] for p in l] == ["web", "counter", "db"], l
 assert w["state"] == "running" and w["cpus"] == "0,2-3" and w["cpu_mask"] == 13
 assert w["memory"] == 64 << 20 and w["resets"] == 1 and w["uptime_ms"] == 62000
 assert w["vcpus"] == 3 and w["snapshot"] is False
+assert l[1]["snapshot"] is True, l
 ' "$out" || bad "list --json: $out"
 
 # stats: name value lines, per vCPU and totals.

@@ -1123,6 +1123,24 @@ static void test_check_machine(void **state)
 	assert_int_equal(merr.line, 3); /* already 'alpha' does not fit */
 }
 
+/* A partition with a snapshot takes its memory twice at boot. */
+static void test_check_machine_snapshot(void **state)
+{
+	(void)state;
+	struct cfg_error merr;
+
+	EXPECT_OK(PART("alpha", "1") "snapshot = yes\n\n" PART("beta", "2"));
+	assert_int_equal(cfg_memory_need(&cfg.parts[0]), BH_MIB(32));
+	assert_int_equal(cfg_memory_need(&cfg.parts[1]), BH_MIB(16));
+	assert_int_equal(cfg_check_machine(&cfg, 4, BH_MIB(48), &merr), 0);
+	assert_int_equal(cfg_check_machine(&cfg, 4, BH_MIB(40), &merr), -1);
+	assert_non_null(strstr(merr.msg, "need 48M"));
+	assert_int_equal(cfg_check_machine(&cfg, 4, BH_MIB(30), &merr), -1);
+	assert_int_equal(merr.line, 3); /* memory line of 'alpha' */
+	assert_non_null(strstr(merr.msg, "(up to partition 'alpha' and its "
+					 "snapshot)"));
+}
+
 static void test_helpers(void **state)
 {
 	(void)state;
@@ -1251,6 +1269,7 @@ int main(void)
 	    cmocka_unit_test(test_err_snapshot),
 	    cmocka_unit_test(test_parse_key),
 	    cmocka_unit_test(test_check_machine),
+	    cmocka_unit_test(test_check_machine_snapshot),
 	    cmocka_unit_test(test_helpers),
 	    cmocka_unit_test(test_mutations),
 	};
