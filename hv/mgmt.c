@@ -342,7 +342,8 @@ static void on_frame(struct mgmt_link *l, const struct mgmt_frame *f)
 	case MGMT_HELLO: {
 		uint8_t nonce[MGMT_NONCE_LEN];
 		draw_nonce(nonce);
-		mgmt_server_open(&l->sess, f, nonce, 0, payload);
+		mgmt_server_open(&l->sess, f, nonce, MGMT_CAP_SNAPSHOTS,
+				 payload);
 		w.len = MGMT_HELLO_REPLY_LEN;
 		l->sessions++;
 		break;
