@@ -4,12 +4,17 @@
 #include "hv/lib/lib.h"
 
 #ifndef BH_HOSTED
+/* Whole RAM copies (snapshots) and scrubs (resets) go through these, so
+ * they move 8 bytes per step with the string instructions (forward:
+ * the ABI leaves DF clear), then the tail byte by byte. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-	while (n--)
-		*d++ = *s++;
+	void *d = dst;
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep movsq; mov %3, %%rcx; rep movsb"
+			 : "+D"(d), "+S"(src), "+c"(q)
+			 : "r"(r)
+			 : "memory");
 	return dst;
 }
 
@@ -26,9 +31,13 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	uint8_t *d = dst;
-	while (n--)
-		*d++ = (uint8_t)c;
+	void *d = dst;
+	size_t q = n / 8;
+	uint64_t v = 0x0101010101010101ull * (uint8_t)c;
+	__asm__ volatile("rep stosq; mov %3, %%rcx; rep stosb"
+			 : "+D"(d), "+c"(q)
+			 : "a"(v), "r"(n % 8)
+			 : "memory");
 	return dst;
 }
 
