@@ -125,10 +125,28 @@ struct arch_vcpu_state;
 size_t arch_vcpu_state_size(void);
 int arch_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);
 int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in);
-/* Declared for dirty tracking (not implemented yet, nothing calls them):
- * track the guest-physical pages the partition writes from now on, and
- * collect (and clear) them into a bitmap of ram_size / 4096 bits. */
-int arch_dirty_log_start(struct partition *p);
-int arch_dirty_log_collect(struct partition *p, uint64_t *bitmap);
+/* Dirty tracking, so a restore copies back only the pages the guest
+ * wrote (docs/snapshots.md). The backend marks each page the guest writes
+ * in its guest-physical map (VMX: EPT dirty flags with page-modification
+ * logging; SVM: NPT dirty bits) and hands the page addresses to the core
+ * through snapshot_dirty() (hv/snapshot.c) whenever its log fills up and
+ * at arch_dirty_log_flush. The map uses 4 KiB pages for that partition.
+ * Whether it can (decided at arch_partition_init: the partition asked for
+ * snapshots and the CPU has what it takes); if not, restores copy all of
+ * RAM. */
+bool arch_dirty_log_able(const struct partition *p);
+/* On each vCPU's own CPU, in the rendezvous: hand what it logged. */
+void arch_dirty_log_flush(struct vcpu *v);
+/* On vCPU 0 in the rendezvous, every vCPU parked: forget the dirty marks
+ * of the whole map (a take), or of n pages by number (after a restore
+ * copied them back). Before each vCPU next enters the guest, its CPU
+ * drops cached translations, so no stale one hides a later write. */
+void arch_dirty_log_reset(struct partition *p);
+void arch_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n);
+/* Provided by the core: the guest wrote the pages at these addresses. */
+void snapshot_dirty(struct partition *p, const uint64_t *gpa, size_t n);
+/* The guest's TSC is the host's plus the partition's tsc_offset
+ * (hv/partition.h): the backend applies a changed offset before the
+ * vCPU's next entry. */
 
 #endif

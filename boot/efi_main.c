@@ -142,6 +142,19 @@ static EFI_STATUS exit_boot_services(struct boot_info *bi)
 	return EFI_ABORTED;
 }
 
+/* The fixed heap, plus for each partition with snapshots what dirty
+ * tracking takes per 4 KiB page of its RAM: an EPT leaf (8 bytes, 4 KiB
+ * mappings) and a page-set entry (4 bytes and a bit, hv/lib/pageset.h),
+ * with room for the tables above the leaves. */
+static uint64_t heap_size(const struct bh_config *cfg)
+{
+	uint64_t size = HEAP_SIZE;
+	for (unsigned i = 0; i < cfg->nparts; i++)
+		if (cfg->parts[i].snapshot != CFG_SNAPSHOT_NO)
+			size += cfg->parts[i].memory / 4096 * 16;
+	return BH_ALIGN_UP(size, 4096);
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	efi_st = st;
@@ -162,8 +175,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		return fail();
 	bi->console_port = bi->cfg.console == CFG_CONSOLE_COM2 ? 0x2F8 : 0x3F8;
 	bi->tsc_khz = efi_measure_tsc_khz();
-	bi->heap_size = HEAP_SIZE;
-	bi->heap_base = efi_alloc_pages(HEAP_SIZE, MAX_4G);
+	bi->heap_size = heap_size(&bi->cfg);
+	bi->heap_base = efi_alloc_pages(bi->heap_size, MAX_4G);
 	bi->trampoline_pa = efi_alloc_pages(4096, 0x9FFFF);
 	if (!bi->heap_base || !bi->trampoline_pa) {
 		boot_msg("error: out of memory for the hypervisor heap");

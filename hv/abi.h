@@ -27,13 +27,27 @@
  * interrupt is pending for it (with RFLAGS.IF set) or the partition
  * changes state (pause, stop, reset); the caller checks the time and may
  * sleep again. -> 0. For guests with no timer of their own. */
-#define BH_HC_SLEEP    3u
-#define BH_ABI_VERSION 1
+#define BH_HC_SLEEP 3u
+/* Snapshots taken by the guest itself (partition key `snapshot = self`,
+ * docs/snapshots.md). SNAPSHOT keeps the whole partition (RAM, every vCPU,
+ * every device, its TSC) and returns RAX = 0. After every later restore,
+ * execution continues at that same return on the vCPU that took it, with
+ * RAX = 1, RBX = restores since the snapshot was taken, RCX = pages the
+ * restore copied back, RDX = host TSC ticks the restore took (setjmp
+ * style); the other vCPUs continue where they were at the snapshot.
+ * RESTORE rolls the partition back to its snapshot: it does not return,
+ * unless it fails (negative result). Without permission: BH_EPERM. */
+#define BH_HC_SNAPSHOT 4u
+#define BH_HC_RESTORE  5u
+#define BH_ABI_VERSION 2
 
 #define BH_EOK	  0
 #define BH_EINVAL (-1) /* bad argument (length, flags) */
 #define BH_EFAULT (-2) /* pointer outside the caller's RAM */
 #define BH_ENOSYS (-3) /* unknown hypercall number */
+#define BH_EPERM  (-4) /* not allowed by the partition's config */
+#define BH_EBUSY  (-5) /* another snapshot, restore or state change is under way */
+#define BH_ENOENT (-6) /* RESTORE: no snapshot kept */
 
 #define BH_HC_CONSOLE_MAX 4096u
 

@@ -73,10 +73,16 @@ static bool q_get(struct byteq *q, uint8_t *c)
 	return true;
 }
 
-static uint64_t now_ms(void)
+/* Host TSC ticks in milliseconds. */
+static uint64_t ticks_ms(uint64_t ticks)
 {
 	uint64_t khz = hv_tsc_hz / 1000;
-	return arch_now() / (khz ? khz : 1);
+	return ticks / (khz ? khz : 1);
+}
+
+static uint64_t now_ms(void)
+{
+	return ticks_ms(arch_now());
 }
 
 static void link_open(struct mgmt_link *l, const char *name)
@@ -159,8 +165,7 @@ static uint64_t uptime_ms(const struct partition *p)
 {
 	if (part_halted(p))
 		return 0;
-	uint64_t khz = hv_tsc_hz / 1000;
-	return (arch_now() - p->start_tsc) / (khz ? khz : 1);
+	return ticks_ms(arch_now() - p->start_tsc);
 }
 
 static void do_list(struct mgmt_wr *w)
@@ -176,7 +181,12 @@ static void do_list(struct mgmt_wr *w)
 		mgmt_put_u64(w, p->cfg->memory);
 		mgmt_put_u32(w, p->resets);
 		mgmt_put_u64(w, uptime_ms(p));
-		mgmt_put_u8(w, snapshot_exists(p));
+		struct snapshot_stat ss;
+		snapshot_stat(p, &ss);
+		mgmt_put_u8(w, ss.exists);
+		mgmt_put_u64(w, ss.exists ? ticks_ms(ss.age_ticks) : 0);
+		mgmt_put_u64(w, ss.exists ? ss.dirty_pages : 0);
+		mgmt_put_u32(w, ss.exists ? ss.restores : 0);
 	}
 }
 
@@ -193,6 +203,15 @@ static void do_stats(struct mgmt_wr *w, const struct partition *p)
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		for (unsigned k = 0; k < EXIT_KIND_COUNT; k++)
 			mgmt_put_u64(w, p->vcpus[i].exits[k]);
+	struct snapshot_stat ss;
+	snapshot_stat(p, &ss);
+	mgmt_put_u8(w, ss.exists);
+	mgmt_put_u8(w, ss.tracking);
+	mgmt_put_u64(w, ss.exists ? ticks_ms(ss.age_ticks) : 0);
+	mgmt_put_u64(w, ss.exists ? ss.dirty_pages : 0);
+	mgmt_put_u32(w, ss.exists ? ss.restores : 0);
+	/* A new snapshot has had no restore yet. */
+	mgmt_put_u64(w, ss.exists && ss.restores ? ss.last_copied : 0);
 }
 
 /* The newest hypervisor messages that fit one reply, oldest first (each

@@ -74,7 +74,17 @@ struct partition {
 	uint64_t mmio_dropped;	    /* fail-soft MMIO accesses */
 	uint64_t start_tsc;	    /* when it last (re)started */
 	struct part_snapshot *snap; /* snapshot = yes, else NULL */
+	/* Guest TSC = host TSC + tsc_offset (wrapping). 0 until a restore
+	 * sets it so the guest's time continues from the snapshot's. */
+	uint64_t tsc_offset;
 };
+
+/* The partition's own clock: its TSC, in which its virtual timers and
+ * clocks (vLAPIC deadlines, PM timer, RTC) are kept. */
+static inline uint64_t part_now(const struct partition *p)
+{
+	return arch_now() + p->tsc_offset;
+}
 
 extern struct partition partitions[CFG_MAX_PARTS];
 extern unsigned npartitions;

@@ -19,5 +19,22 @@ bool snapshot_exists(const struct partition *p);
 const char *part_snapshot(struct partition *p);
 const char *part_restore(struct partition *p);
 const char *part_drop(struct partition *p);
+/* The SNAPSHOT (restoring = false) and RESTORE hypercalls of v (hv/abi.h):
+ * BH_EOK when started (the rendezvous completes it before v runs again),
+ * else a BH_E* code; BH_EPERM unless the partition has snapshot = self. */
+struct vcpu;
+int64_t snapshot_hypercall(struct vcpu *v, bool restoring);
+
+/* What `list` and `stats` show about a partition's snapshot. */
+struct snapshot_stat {
+	bool exists;
+	bool tracking;	      /* restores copy only the pages written */
+	uint64_t age_ticks;   /* host TSC ticks since it was taken */
+	uint64_t dirty_pages; /* written since it or the last restore, as
+				 logged so far (see docs/snapshots.md) */
+	uint32_t restores;    /* since it was taken */
+	uint64_t last_copied; /* pages the last restore copied back */
+};
+void snapshot_stat(const struct partition *p, struct snapshot_stat *out);
 
 #endif

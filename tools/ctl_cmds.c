@@ -71,7 +71,8 @@ void ctl_mgmt_usage(FILE *f, const char *prog)
 		"      partitions and their state / the hypervisor's recent "
 		"log\n"
 		"  stats NAME\n"
-		"      a partition's counters (exits per vCPU and kind)\n"
+		"      a partition's counters (exits per vCPU and kind) and "
+		"snapshot\n"
 		"  pause | resume | stop | start | reset NAME\n"
 		"      change a partition's state\n"
 		"  snapshot | restore | drop NAME\n"
@@ -148,6 +149,21 @@ static void format_uptime(uint64_t ms, char *buf, size_t n)
 			 (unsigned long)(h % 24), (unsigned long)(m % 60));
 }
 
+/* A snapshot's age, coarse: "12s", "3m", "5h", "2d" (whole units). */
+static void format_age(uint64_t ms, char *buf, size_t n)
+{
+	uint64_t s = ms / 1000, m = s / 60, h = m / 60, d = h / 24;
+
+	if (s < 60)
+		snprintf(buf, n, "%lus", (unsigned long)s);
+	else if (m < 60)
+		snprintf(buf, n, "%lum", (unsigned long)m);
+	else if (h < 24)
+		snprintf(buf, n, "%luh", (unsigned long)h);
+	else
+		snprintf(buf, n, "%lud", (unsigned long)d);
+}
+
 static void json_string(const char *s, size_t n)
 {
 	putchar('"');
@@ -174,8 +190,8 @@ static int bad_reply(const char *what)
 struct part_row {
 	char name[MGMT_NAME_MAX + 1];
 	uint8_t state, vcpus, snapshot;
-	uint64_t mask, memory, uptime_ms;
-	uint32_t resets;
+	uint64_t mask, memory, uptime_ms, snap_age_ms, dirty_pages;
+	uint32_t resets, restores;
 };
 
 enum {
@@ -186,6 +202,7 @@ enum {
 	COL_RESETS,
 	COL_UPTIME,
 	COL_SNAPSHOT,
+	COL_DIRTY,
 	NCOLS
 };
 
@@ -202,7 +219,14 @@ static void row_cells(const struct part_row *p, char cells[NCOLS][72])
 		snprintf(cells[COL_UPTIME], 72, "-");
 	else
 		format_uptime(p->uptime_ms, cells[COL_UPTIME], 72);
-	snprintf(cells[COL_SNAPSHOT], 72, "%s", p->snapshot ? "yes" : "no");
+	if (p->snapshot) {
+		format_age(p->snap_age_ms, cells[COL_SNAPSHOT], 72);
+		snprintf(cells[COL_DIRTY], 72, "%lu",
+			 (unsigned long)p->dirty_pages);
+	} else {
+		snprintf(cells[COL_SNAPSHOT], 72, "-");
+		snprintf(cells[COL_DIRTY], 72, "-");
+	}
 }
 
 static void print_row(const char *const cells[NCOLS], const int width[NCOLS])
@@ -214,8 +238,9 @@ static void print_row(const char *const cells[NCOLS], const int width[NCOLS])
 
 static int print_list(const struct ctl_reply *r, bool json, const char *arg)
 {
-	static const char *const heads[NCOLS] = {
-	    "NAME", "STATE", "CPUS", "MEMORY", "RESETS", "UPTIME", "SNAPSHOT"};
+	static const char *const heads[NCOLS] = {"NAME",     "STATE",  "CPUS",
+						 "MEMORY",   "RESETS", "UPTIME",
+						 "SNAPSHOT", "DIRTY"};
 	struct part_row rows[256];
 	struct mgmt_rd rd;
 	unsigned n;
@@ -234,6 +259,9 @@ static int print_list(const struct ctl_reply *r, bool json, const char *arg)
 		p->resets = mgmt_get_u32(&rd);
 		p->uptime_ms = mgmt_get_u64(&rd);
 		p->snapshot = mgmt_get_u8(&rd);
+		p->snap_age_ms = mgmt_get_u64(&rd);
+		p->dirty_pages = mgmt_get_u64(&rd);
+		p->restores = mgmt_get_u32(&rd);
 	}
 	if (!mgmt_rd_end(&rd))
 		return bad_reply("list");
@@ -247,11 +275,15 @@ static int print_list(const struct ctl_reply *r, bool json, const char *arg)
 			json_string(p->name, strlen(p->name));
 			printf(",\"state\":\"%s\",\"vcpus\":%u,\"cpus\":\"%s\","
 			       "\"cpu_mask\":%lu,\"memory\":%lu,\"resets\":%u,"
-			       "\"uptime_ms\":%lu,\"snapshot\":%s}",
+			       "\"uptime_ms\":%lu,\"snapshot\":%s,"
+			       "\"snapshot_age_ms\":%lu,\"dirty_pages\":%lu,"
+			       "\"restores\":%u}",
 			       state_name(p->state, sbuf), p->vcpus, cpus,
 			       (unsigned long)p->mask, (unsigned long)p->memory,
 			       p->resets, (unsigned long)p->uptime_ms,
-			       p->snapshot ? "true" : "false");
+			       p->snapshot ? "true" : "false",
+			       (unsigned long)p->snap_age_ms,
+			       (unsigned long)p->dirty_pages, p->restores);
 		}
 		printf("]\n");
 		return EXIT_OK;
@@ -286,9 +318,54 @@ static uint64_t counter(const uint8_t *c, unsigned kinds, unsigned v,
 	return (uint64_t)mgmt_rd32(p) | (uint64_t)mgmt_rd32(p + 4) << 32;
 }
 
+/* The snapshot block at the end of a stats reply. */
+struct snap_stats {
+	uint8_t present, tracking;
+	uint64_t age_ms, dirty_pages, last_copied;
+	uint32_t restores;
+};
+
+static void get_snap_stats(struct mgmt_rd *rd, struct snap_stats *s)
+{
+	s->present = mgmt_get_u8(rd);
+	s->tracking = mgmt_get_u8(rd);
+	s->age_ms = mgmt_get_u64(rd);
+	s->dirty_pages = mgmt_get_u64(rd);
+	s->restores = mgmt_get_u32(rd);
+	s->last_copied = mgmt_get_u64(rd);
+}
+
+static void print_snap_stats(const struct snap_stats *s, bool json)
+{
+	char age[32];
+
+	if (json) {
+		printf(",\"snapshot\":%s,\"snapshot_tracking\":%s,"
+		       "\"snapshot_age_ms\":%lu,\"dirty_pages\":%lu,"
+		       "\"restores\":%u,\"last_restore_copied\":%lu",
+		       s->present ? "true" : "false",
+		       s->tracking ? "true" : "false", (unsigned long)s->age_ms,
+		       (unsigned long)s->dirty_pages, s->restores,
+		       (unsigned long)s->last_copied);
+		return;
+	}
+	if (!s->present) {
+		printf("snapshot no\n");
+		return;
+	}
+	format_uptime(s->age_ms, age, sizeof(age));
+	printf("snapshot yes\nsnapshot.tracking %s\nsnapshot.age %s\n"
+	       "snapshot.dirty-pages %lu\nsnapshot.restores %u\n"
+	       "snapshot.last-restore-copied-pages %lu\n",
+	       s->tracking ? "yes" : "no (a restore copies all RAM)", age,
+	       (unsigned long)s->dirty_pages, s->restores,
+	       (unsigned long)s->last_copied);
+}
+
 static int print_stats(const struct ctl_reply *r, bool json, const char *arg)
 {
 	struct mgmt_rd rd;
+	struct snap_stats snap;
 	char sbuf[16], kbuf[16], up[32];
 
 	mgmt_rd_init(&rd, r->data, r->len);
@@ -302,8 +379,9 @@ static int print_stats(const struct ctl_reply *r, bool json, const char *arg)
 	const uint8_t *counters = rd.p + rd.off;
 	uint64_t total[256] = {0};
 
-	if (!mgmt_get_bytes(&rd, NULL, (size_t)nvcpus * kinds * 8) ||
-	    !mgmt_rd_end(&rd))
+	mgmt_get_bytes(&rd, NULL, (size_t)nvcpus * kinds * 8);
+	get_snap_stats(&rd, &snap);
+	if (!mgmt_rd_end(&rd))
 		return bad_reply("stats");
 	for (unsigned v = 0; v < nvcpus; v++)
 		for (unsigned k = 0; k < kinds; k++)
@@ -312,10 +390,12 @@ static int print_stats(const struct ctl_reply *r, bool json, const char *arg)
 		printf("{\"name\":");
 		json_string(arg, strlen(arg));
 		printf(",\"state\":\"%s\",\"uptime_ms\":%lu,\"io_dropped\":%lu,"
-		       "\"mmio_dropped\":%lu,\"resets\":%u,\"vcpus\":[",
+		       "\"mmio_dropped\":%lu,\"resets\":%u",
 		       state_name(state, sbuf), (unsigned long)uptime,
 		       (unsigned long)io_dropped, (unsigned long)mmio_dropped,
 		       resets);
+		print_snap_stats(&snap, true);
+		printf(",\"vcpus\":[");
 		for (unsigned v = 0; v <= nvcpus; v++) {
 			if (v == nvcpus)
 				printf("],\"total\":");
@@ -347,6 +427,7 @@ static int print_stats(const struct ctl_reply *r, bool json, const char *arg)
 	for (unsigned k = 0; k < kinds; k++)
 		printf("total.%s %lu\n", kind_name(k, kbuf),
 		       (unsigned long)total[k]);
+	print_snap_stats(&snap, false);
 	return EXIT_OK;
 }
 

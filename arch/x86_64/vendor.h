@@ -8,6 +8,7 @@
 
 #include "hv/partition.h"
 #include "arch/x86_64/vmx/vmx_types.h"
+#include "arch/x86_64/lib/ept.h"
 
 struct arch_vcpu {
 	union {
@@ -41,8 +42,11 @@ int x86_cpu_state_save(struct x86_cpu_state *s);
 void x86_cpu_state_load(const struct x86_cpu_state *s);
 
 struct arch_part {
-	uint64_t map_root;   /* guest-physical map (EPT pointer) */
-	uint8_t *io_bitmaps; /* per-partition I/O permissions, or NULL */
+	uint64_t map_root;	   /* guest-physical map (EPT pointer) */
+	uint8_t *io_bitmaps;	   /* per-partition I/O permissions, or NULL */
+	struct ept map;		   /* the tables behind map_root */
+	bool track;		   /* dirty tracking (arch_dirty_log_able) */
+	volatile unsigned map_gen; /* bumped when dirty marks are cleared */
 };
 
 /* The guest's code segment and paging state at the exiting instruction:

@@ -3,6 +3,7 @@
 #include "hv/exit.h"
 #include "hv/abi.h"
 #include "hv/lib/hypercall_check.h"
+#include "hv/snapshot.h"
 
 typedef int64_t hc_fn(struct vcpu *v);
 
@@ -37,11 +38,25 @@ static int64_t hc_sleep(struct vcpu *v)
 	return BH_EOK;
 }
 
+/* Started here, completed in the rendezvous before v runs again: the
+ * state a SNAPSHOT keeps already has RIP past the VMCALL and RAX = 0. */
+static int64_t hc_snapshot(struct vcpu *v)
+{
+	return snapshot_hypercall(v, false);
+}
+
+static int64_t hc_restore(struct vcpu *v)
+{
+	return snapshot_hypercall(v, true);
+}
+
 static hc_fn *const hypercalls[] = {
     [BH_HC_VERSION] = hc_version,
     [BH_HC_CONSOLE_WRITE] = hc_console_write,
     [BH_HC_VCPU_INFO] = hc_vcpu_info,
     [BH_HC_SLEEP] = hc_sleep,
+    [BH_HC_SNAPSHOT] = hc_snapshot,
+    [BH_HC_RESTORE] = hc_restore,
 };
 
 void exit_hypercall(struct vcpu *v, const struct exit_info *e)

@@ -29,8 +29,8 @@ enum cfg_on_fault { CFG_FAULT_STOP = 0, CFG_FAULT_RESET = 1 };
 enum cfg_mgmt_port { CFG_MGMT_PORT_NONE = 0, CFG_MGMT_PORT_COM2 = 2 };
 /* Who may snapshot and restore a partition (docs/config.md). It is a config
  * key, not a runtime request, because anything but `no` costs memory: the
- * hypervisor is to reserve one snapshot, the partition's RAM size, at boot.
- * Only parsed so far: the snapshot issue implements the rest. */
+ * hypervisor reserves one snapshot, the partition's RAM size, at boot
+ * (docs/snapshots.md). */
 enum cfg_snapshot {
 	CFG_SNAPSHOT_NO = 0,   /* nobody (default) */
 	CFG_SNAPSHOT_YES = 1,  /* the operator, over the management channel */

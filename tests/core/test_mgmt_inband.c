@@ -6,8 +6,11 @@
  * uses. */
 #include "tests/core/core_test.h"
 #include "hv/cpu.h"
+#include "hv/exit_kinds.h"
+#include "hv/heap.h"
 #include "hv/mgmt.h"
 #include "hv/partition.h"
+#include "hv/snapshot.h"
 #include "hv/vdev/pcmap.h"
 #include "hv/proto/payload.h"
 #include "hv/proto/session.h"
@@ -257,6 +260,175 @@ static void test_reset_starts_the_receiver_over(void **state)
 	(void)n;
 }
 
+/* What list and stats say of a partition's snapshot (docs/management.md,
+ * 0x02 and 0x03), each reply read to its end in the documented layout. */
+struct snap_fields {
+	uint8_t present, tracking;
+	uint64_t age_ms, dirty, last_copied;
+	uint32_t restores;
+};
+
+/* The last reply, a list: the fields of partition `want`. */
+static struct snap_fields list_snapshot(struct client *c, const char *want)
+{
+	struct snap_fields f = {0}, row;
+	struct mgmt_rd r;
+	char name[MGMT_NAME_MAX + 1];
+	bool found = false;
+	mgmt_rd_init(&r, c->reply, c->reply_len);
+	assert_int_equal(mgmt_get_u8(&r), MGMT_ST_OK);
+	unsigned n = mgmt_get_u8(&r);
+	assert_int_equal(n, npartitions);
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(mgmt_get_name(&r, name));
+		assert_int_equal(mgmt_get_u8(&r), partitions[i].state);
+		assert_int_equal(mgmt_get_u8(&r), partitions[i].nvcpus);
+		mgmt_get_u64(&r); /* CPU mask */
+		mgmt_get_u64(&r); /* memory */
+		mgmt_get_u32(&r); /* resets */
+		mgmt_get_u64(&r); /* uptime */
+		row = (struct snap_fields){0};
+		row.present = mgmt_get_u8(&r);
+		row.age_ms = mgmt_get_u64(&r);
+		row.dirty = mgmt_get_u64(&r);
+		row.restores = mgmt_get_u32(&r);
+		if (!strcmp(name, want)) {
+			f = row;
+			found = true;
+		}
+	}
+	assert_true(mgmt_rd_end(&r));
+	assert_true(found);
+	return f;
+}
+
+/* The last reply, a stats: its snapshot block, after the counters. */
+static struct snap_fields stats_snapshot(struct client *c)
+{
+	struct snap_fields f;
+	struct mgmt_rd r;
+	mgmt_rd_init(&r, c->reply, c->reply_len);
+	assert_int_equal(mgmt_get_u8(&r), MGMT_ST_OK);
+	mgmt_get_u8(&r);  /* state */
+	mgmt_get_u64(&r); /* uptime */
+	mgmt_get_u64(&r); /* I/O dropped */
+	mgmt_get_u64(&r); /* MMIO dropped */
+	mgmt_get_u32(&r); /* resets */
+	unsigned kinds = mgmt_get_u8(&r), nvcpus = mgmt_get_u8(&r);
+	assert_int_equal(kinds, EXIT_KIND_COUNT);
+	assert_true(mgmt_get_bytes(&r, NULL, (size_t)kinds * nvcpus * 8));
+	f.present = mgmt_get_u8(&r);
+	f.tracking = mgmt_get_u8(&r);
+	f.age_ms = mgmt_get_u64(&r);
+	f.dirty = mgmt_get_u64(&r);
+	f.restores = mgmt_get_u32(&r);
+	f.last_copied = mgmt_get_u64(&r);
+	assert_true(mgmt_rd_end(&r));
+	return f;
+}
+
+static void assert_no_snapshot(const struct snap_fields *f)
+{
+	assert_int_equal(f->present, 0);
+	assert_int_equal(f->age_ms, 0);
+	assert_int_equal(f->dirty, 0);
+	assert_int_equal(f->restores, 0);
+	assert_int_equal(f->last_copied, 0);
+}
+
+/* Runs vCPU v's loop on its CPU until it would enter the guest: a
+ * rendezvous the management CPU started has run. */
+static void run_vcpu(struct vcpu *v)
+{
+	fake_set_cpu(v->pcpu);
+	assert_int_equal(fake_run_loop(v), FAKE_END_NO_EXIT);
+	fake_set_cpu(0);
+}
+
+/* list and stats show a snapshot: none, then its age, the pages written
+ * since as logged so far (a vCPU's log is handed over when full or at the
+ * next rendezvous), the restores and what the last one copied; gone
+ * after drop. A partition without snapshot memory shows nothing. */
+static void test_list_and_stats_show_the_snapshot(void **state)
+{
+	(void)state;
+	static uint8_t heap[512 * 1024] __attribute__((aligned(4096)));
+	static uint8_t ram_copy[2 << 20] __attribute__((aligned(4096)));
+	struct client c;
+	struct snap_fields f;
+	setup_link(&c, true);
+	struct partition *p = fake_part_create(
+	    2, &(struct fake_part_opts){.name = "snap",
+					.first_pcpu = 2,
+					.snapshot = CFG_SNAPSHOT_YES});
+	assert_int_equal(p->ram_size, sizeof(ram_copy));
+	heap_init((uint64_t)heap, sizeof(heap));
+	assert_int_equal(snapshot_init(p, (uint64_t)ram_copy), 0);
+	fake_set_cpu(0);
+	hello(&c);
+
+	assert_int_equal(request(&c, MGMT_T_LIST, NULL, NULL), MGMT_ST_OK);
+	f = list_snapshot(&c, "snap");
+	assert_no_snapshot(&f);
+	f = list_snapshot(&c, "target");
+	assert_no_snapshot(&f);
+	assert_int_equal(request(&c, MGMT_T_STATS, "target", NULL), MGMT_ST_OK);
+	f = stats_snapshot(&c);
+	assert_no_snapshot(&f);
+	assert_int_equal(f.tracking, 0);
+	assert_int_equal(request(&c, MGMT_T_STATS, "snap", NULL), MGMT_ST_OK);
+	f = stats_snapshot(&c);
+	assert_no_snapshot(&f);
+	assert_int_equal(f.tracking, 1);
+
+	assert_int_equal(request(&c, MGMT_T_SNAPSHOT, "snap", NULL),
+			 MGMT_ST_OK);
+	run_vcpu(&p->vcpus[0]);
+	assert_console_has("partition snap: snapshot taken");
+	fake_advance(hv_tsc_hz * 5 / 2);
+	uint8_t b = 0x5A;
+	for (unsigned i = 0; i < FAKE_PML + 2; i++) /* 10 pages */
+		fake_guest_write(&p->vcpus[0], 0x10000 + i * 4096ull, &b, 1);
+
+	assert_int_equal(request(&c, MGMT_T_LIST, NULL, NULL), MGMT_ST_OK);
+	f = list_snapshot(&c, "snap");
+	assert_int_equal(f.present, 1);
+	assert_in_range(f.age_ms, 2500, 2600);
+	assert_int_equal(f.dirty, FAKE_PML); /* 2 still in the log */
+	assert_int_equal(f.restores, 0);
+	assert_int_equal(request(&c, MGMT_T_STATS, "snap", NULL), MGMT_ST_OK);
+	f = stats_snapshot(&c);
+	assert_int_equal(f.present, 1);
+	assert_int_equal(f.tracking, 1);
+	assert_in_range(f.age_ms, 2500, 2600);
+	assert_int_equal(f.dirty, FAKE_PML);
+	assert_int_equal(f.restores, 0);
+	assert_int_equal(f.last_copied, 0);
+
+	/* The restore hands over the rest of the log and copies all 10. */
+	assert_int_equal(request(&c, MGMT_T_RESTORE, "snap", NULL), MGMT_ST_OK);
+	run_vcpu(&p->vcpus[0]);
+	assert_int_equal(request(&c, MGMT_T_STATS, "snap", NULL), MGMT_ST_OK);
+	f = stats_snapshot(&c);
+	assert_int_equal(f.present, 1);
+	assert_in_range(f.age_ms, 2500, 2600); /* since the take */
+	assert_int_equal(f.dirty, 0);
+	assert_int_equal(f.restores, 1);
+	assert_int_equal(f.last_copied, FAKE_PML + 2);
+	assert_int_equal(request(&c, MGMT_T_LIST, NULL, NULL), MGMT_ST_OK);
+	f = list_snapshot(&c, "snap");
+	assert_int_equal(f.restores, 1);
+
+	assert_int_equal(request(&c, MGMT_T_DROP, "snap", NULL), MGMT_ST_OK);
+	assert_int_equal(request(&c, MGMT_T_LIST, NULL, NULL), MGMT_ST_OK);
+	f = list_snapshot(&c, "snap");
+	assert_no_snapshot(&f);
+	assert_int_equal(request(&c, MGMT_T_STATS, "snap", NULL), MGMT_ST_OK);
+	f = stats_snapshot(&c);
+	assert_no_snapshot(&f);
+	assert_int_equal(f.tracking, 1);
+}
+
 /* Without a key there is no channel: the manager's bytes go nowhere and
  * nothing answers. */
 static void test_no_key_no_channel(void **state)
@@ -278,6 +450,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_manager_lists_pauses_resumes,
 					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_list_and_stats_show_the_snapshot, core_setup,
+		core_teardown),
 	    cmocka_unit_test_setup_teardown(test_manager_cannot_target_itself,
 					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(test_long_reply_and_irq, core_setup,

@@ -151,8 +151,15 @@
  *                         the queued event; fails when told to.
  *  arch_vcpu_load(v, in)  On v's own CPU: the guest state becomes *in;
  *                         0. The next run continues from it.
- *  arch_dirty_log_start/collect
- *                         Declared for dirty tracking: return -1.
+ *  arch_dirty_log_able(p) Can p's writes be tracked (set at
+ *                         arch_partition_init). Fake: snapshot != no and
+ *                         fake_set_dirty_capable() (default true).
+ *  arch_dirty_log_flush(v) On v's own CPU: hand its log to the core
+ *                         (snapshot_dirty). Fake: fake_guest_write() logs
+ *                         like PML, FAKE_PML entries, handed over when
+ *                         full.
+ *  arch_dirty_log_reset(p) / _rearm(p, pfn, n)
+ *                         Clear every dirty flag / those of n pages.
  *
  * Host (arch/host.h)
  *  arch_host_init(bi)     Own page tables, GDT, IDT, TSS on the BSP.
@@ -261,12 +268,16 @@ static void contract_error(const char *fmt, ...)
 }
 
 static bool save_error; /* fake_set_save_error() */
+static bool dirty_capable = true; /* fake_set_dirty_capable() */
 
 void fake_reset(void)
 {
 	save_error = false;
+	dirty_capable = true;
 	memset(vcpu_pool, 0, sizeof(vcpu_pool));
 	nvcpu_pool = 0;
+	for (unsigned i = 0; i < npart_pool; i++)
+		free(part_pool[i].dirty);
 	memset(part_pool, 0, sizeof(part_pool));
 	npart_pool = 0;
 	this_cpu = 0;
@@ -391,8 +402,12 @@ int arch_partition_init(struct partition *p)
 	if (npart_pool == BH_ARRAY_SIZE(part_pool))
 		return -1;
 	struct arch_part *a = &part_pool[npart_pool++];
+	free(a->dirty);
 	memset(a, 0, sizeof(*a));
 	a->p = p;
+	a->track = p->cfg->snapshot != CFG_SNAPSHOT_NO && dirty_capable;
+	if (a->track && !(a->dirty = calloc(1, p->ram_size / 4096)))
+		return -1;
 	p->arch = a;
 	return 0;
 }
@@ -679,17 +694,65 @@ int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 	return 0;
 }
 
-int arch_dirty_log_start(struct partition *p)
+void fake_set_dirty_capable(bool able)
 {
-	(void)p;
-	return -1;
+	dirty_capable = able;
 }
 
-int arch_dirty_log_collect(struct partition *p, uint64_t *bitmap)
+bool arch_dirty_log_able(const struct partition *p)
 {
-	(void)p;
-	(void)bitmap;
-	return -1;
+	return p->arch && p->arch->track;
+}
+
+static void log_hand_over(struct vcpu *v)
+{
+	struct arch_vcpu *a = v->arch;
+	snapshot_dirty(v->part, a->pml, a->npml);
+	a->npml = 0;
+}
+
+void fake_guest_write(struct vcpu *v, uint64_t gpa, const void *src,
+		      size_t n)
+{
+	struct partition *p = v->part;
+	struct arch_part *ap = p->arch;
+	if (gpa > p->ram_size || n > p->ram_size - gpa)
+		abort();
+	memcpy((uint8_t *)p->ram_hpa + gpa, src, n);
+	for (uint64_t pg = gpa / 4096; n && pg <= (gpa + n - 1) / 4096;
+	     pg++) {
+		if (!ap->track || ap->dirty[pg])
+			continue;
+		ap->dirty[pg] = 1;
+		if (v->arch->npml == FAKE_PML) { /* the log-full exit */
+			ap->log_fulls++;
+			log_hand_over(v);
+		}
+		v->arch->pml[v->arch->npml++] = pg * 4096;
+	}
+}
+
+void arch_dirty_log_flush(struct vcpu *v)
+{
+	own(v, "arch_dirty_log_flush");
+	log_hand_over(v);
+}
+
+void arch_dirty_log_reset(struct partition *p)
+{
+	if (!arch_dirty_log_able(p))
+		return;
+	memset(p->arch->dirty, 0, p->ram_size / 4096);
+	p->arch->dirty_resets++;
+}
+
+void arch_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n)
+{
+	if (!arch_dirty_log_able(p))
+		return;
+	for (size_t i = 0; i < n; i++)
+		p->arch->dirty[pfn[i]] = 0;
+	p->arch->rearms++;
 }
 
 /* ---- the host seam ----------------------------------------------------- */

@@ -51,6 +51,9 @@ struct fake_mmio {
 
 /* The fake's struct arch_vcpu: the architectural state a backend keeps
  * outside struct guest_regs, plus records for the tests. */
+/* Entries of the fake page-modification log: small, so tests fill it. */
+#define FAKE_PML 8
+
 struct arch_vcpu {
 	struct vcpu *v;
 	/* guest state */
@@ -74,10 +77,16 @@ struct arch_vcpu {
 	/* exits arch_vcpu_run() returns, in order */
 	struct fake_exit queue[FAKE_EXIT_QUEUE];
 	unsigned qhead, qtail;
+	uint64_t pml[FAKE_PML]; /* its page-modification log */
+	unsigned npml;
 };
 
 struct arch_part {
 	struct partition *p;
+	/* dirty tracking, as EPT dirty flags with PML */
+	bool track;
+	uint8_t *dirty; /* one "dirty flag" per page of RAM */
+	unsigned dirty_resets, rearms, log_fulls;
 };
 
 /* The guest state above, as arch_vcpu_save() keeps it. */
@@ -89,6 +98,14 @@ struct arch_vcpu_state {
 };
 /* Make arch_vcpu_save() fail (as for an XSAVE area that does not fit). */
 void fake_set_save_error(bool fail);
+/* Whether the "CPU" can track writes (default true); read when a
+ * partition with snapshots is created. */
+void fake_set_dirty_capable(bool able);
+/* The guest, on vCPU v, writes n bytes at gpa (within its RAM): as the
+ * CPU would, a page whose dirty flag was clear gets it set and is logged
+ * in v's log, which is handed to the core (snapshot_dirty) when full. */
+void fake_guest_write(struct vcpu *v, uint64_t gpa, const void *src,
+		      size_t n);
 
 /* Forget every vCPU/partition backend state, kick, console byte, input
  * byte, CPUID answer and counter; the clock goes back to 0. Call it in

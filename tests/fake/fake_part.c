@@ -35,6 +35,7 @@ struct partition *fake_part_create(unsigned id, const struct fake_part_opts *o)
 	c->exit_port = o->exit_port;
 	c->on_fault = o->on_fault;
 	c->manage = o->manage;
+	c->snapshot = o->snapshot;
 	for (unsigned i = 0; i < n; i++)
 		c->cpu_mask |= 1ull << (o->first_pcpu + i);
 	imgs[id] = (struct part_images){

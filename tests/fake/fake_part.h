@@ -17,6 +17,7 @@ struct fake_part_opts {
 	uint16_t exit_port;  /* debug-exit port, 0 = none */
 	enum cfg_on_fault on_fault;
 	bool manage; /* the manager partition: COM2 speaks management */
+	enum cfg_snapshot snapshot;
 };
 
 /* Builds partitions[id] (and raises npartitions to id + 1): config, RAM

@@ -244,8 +244,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nrecs = 0;
 	CHECK(ept_init(&e, pool_alloc, &pool) == 0);
 	CHECK(pool.used == 1);
-	CHECK((ept_pointer(&e) & EPT_ADDR_MASK) == (uintptr_t)e.pml4);
-	CHECK((ept_pointer(&e) & 0xFFF) == 0x1E);
+	CHECK((ept_pointer(&e, false) & EPT_ADDR_MASK) == (uintptr_t)e.pml4);
+	CHECK((ept_pointer(&e, false) & 0xFFF) == 0x1E);
 
 	for (unsigned n = 0; n < MAX_OPS && rd.n; n++) {
 		unsigned op = (unsigned)take(&rd, 1);

@@ -94,7 +94,7 @@ expect "$tty" '^bulkhead: .*partition beta exited with status 0$'
 expect "$tty" '^bulkhead: .*all partitions stopped$'
 expect_after "$tty" '^\[alpha\] hello: hello-from-alpha$' 'all partitions stopped$'
 expect "$tty" '^\$ .*bulkhead-ctl --connect 127\.0\.0\.1:[0-9]+ .* list$'
-expect "$tty" '^NAME +STATE +CPUS +MEMORY +RESETS +UPTIME +SNAPSHOT$'
+expect "$tty" '^NAME +STATE +CPUS +MEMORY +RESETS +UPTIME +SNAPSHOT +DIRTY$'
 expect "$tty" '^beta +(running|stopped) +1-2 +32M +0 '
 expect_not "$tty" 'HOST EXCEPTION|FAIL'
 # Live, not all at once at the end: the first console line reached the

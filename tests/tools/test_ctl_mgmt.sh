@@ -4,7 +4,8 @@
 # a pty: output (table, JSON, stats), refusals, a wrong key, no listener,
 # garbage on the line, a lost reply (retried with a new sequence number), a
 # lost session (hello again), --watch, console (kept output, following,
-# lost bytes, bad replies), and usage errors.
+# lost bytes, bad replies), list and stats replies cut short or too long,
+# and usage errors.
 set -u
 BUILD=${BUILD:-build}
 ctl=$BUILD/tools/bulkhead-ctl
@@ -49,6 +50,11 @@ parts = [  # name, state, vcpus, mask, memory, resets, uptime ms
     ["counter", 1, 1, 0b10, 16 << 20, 0, 5000],
     ["db", 2, 1, 0b10000, 1 << 30, 2, 0],
 ]
+SNAPS = {  # name: present, tracking, age ms, pages dirtied, restores, last copied
+    "web": (0, 1, 0, 0, 0, 0),
+    "counter": (1, 1, 125000, 37, 2, 41),
+    "db": (1, 0, 90061000, 123456, 0, 0),
+}
 RULES = {  # type: (allowed states, new state, refusal)
     4: ((0,), 1, "only a running partition can be paused"),
     5: ((1,), 0, "only a paused partition can be resumed"),
@@ -117,11 +123,23 @@ def name_of(p):
         return None
     return p[1:].decode()
 
+def cut(out):
+    """Mode cut: the reply's data cut by the number in LOG.cut (negative:
+    that many zero bytes more), the status byte kept."""
+    c = int(open(logpath + ".cut").read())
+    return out + bytes(-c) if c < 0 else out[:max(1, len(out) - c)]
+
 def handle(typ, p):
+    out = reply(typ, p)
+    return cut(out) if mode == "cut" and typ in (2, 3) and out[0] == 0 else out
+
+def reply(typ, p):
     if typ == 2 and not p:
         out = bytes([0, len(parts)])
         for n, st, nv, mask, mem, rs, up in parts:
-            out += bytes([len(n)]) + n.encode() + struct.pack("<BBQQIQB", st, nv, mask, mem, rs, up, n == "counter")
+            sn = SNAPS[n]
+            out += bytes([len(n)]) + n.encode() + struct.pack("<BBQQIQ", st, nv, mask, mem, rs, up)
+            out += struct.pack("<BQQI", sn[0], sn[2], sn[3], sn[4])
         return out
     if typ == 9 and not p:
         lines = [b"bulkhead: management channel on com2", b"partition web: started"]
@@ -138,7 +156,7 @@ def handle(typ, p):
         out = b"\0" + struct.pack("<BQQQIBB", part[1], part[6], 3, 0, part[5], KINDS, part[2])
         for v in range(part[2]):
             out += b"".join(struct.pack("<Q", (v + 1) * 100 + k) for k in range(KINDS))
-        return out
+        return out + struct.pack("<BBQQIQ", *SNAPS[n])
     ok, new, why = RULES[typ]
     if part[1] not in ok:
         return status(1, why)
@@ -267,14 +285,18 @@ ms() { date +%s%3N; }
 normal=$(start normal)
 k=(--key-file "$d/key" --timeout 2)
 
-# list: the aligned table.
+# list: the aligned table; SNAPSHOT is the snapshot's age (- without
+# one), DIRTY the pages written since.
 run 0 --connect "$normal" "${k[@]}" list
-has '^NAME +STATE +CPUS +MEMORY +RESETS +UPTIME +SNAPSHOT$'
-has '^web +running +0,2-3 +64M +1 +1m02s +no$'
-has '^counter +paused +1 +16M +0 +5s +yes$'
-has '^db +stopped +4 +1G +2 +- +no$'
+has '^NAME +STATE +CPUS +MEMORY +RESETS +UPTIME +SNAPSHOT +DIRTY$'
+has '^web +running +0,2-3 +64M +1 +1m02s +- +-$'
+has '^counter +paused +1 +16M +0 +5s +2m +37$'
+has '^db +stopped +4 +1G +2 +- +1d +123456$'
+[ "$(wc -l <<<"$out")" -eq 4 ] || bad "list: want a header and 3 rows: $out"
 cols=$(awk '{ print index($0, $2) }' <<<"$out" | sort -u | wc -l)
 [ "$cols" -eq 1 ] || bad "list columns not aligned: $out"
+cols=$(awk '{ print length($0) - length($NF) }' <<<"$out" | sort -u | wc -l)
+[ "$cols" -eq 1 ] || bad "list DIRTY column not aligned: $out"
 
 # Options after the command, the key from the environment.
 out=$(BULKHEAD_KEY_FILE="$d/key" "$ctl" list --connect "$normal" 2>&1) ||
@@ -291,7 +313,12 @@ assert [p["name"] for p in l] == ["web", "counter", "db"], l
 assert w["state"] == "running" and w["cpus"] == "0,2-3" and w["cpu_mask"] == 13
 assert w["memory"] == 64 << 20 and w["resets"] == 1 and w["uptime_ms"] == 62000
 assert w["vcpus"] == 3 and w["snapshot"] is False
-assert l[1]["snapshot"] is True, l
+assert w["snapshot_age_ms"] == 0 and w["dirty_pages"] == 0 and w["restores"] == 0
+c, db = l[1], l[2]
+assert c["snapshot"] is True and c["snapshot_age_ms"] == 125000, c
+assert c["dirty_pages"] == 37 and c["restores"] == 2, c
+assert db["snapshot"] is True and db["snapshot_age_ms"] == 90061000, db
+assert db["dirty_pages"] == 123456 and db["restores"] == 0, db
 ' "$out" || bad "list --json: $out"
 
 # stats: name value lines, per vCPU and totals.
@@ -306,6 +333,9 @@ has '^vcpu2\.unhandled 318$'
 has '^vcpu1\.mem-violation 206$'
 has '^total\.io 600$'
 [ "$(grep -c '^vcpu' <<<"$out")" -eq 57 ] || bad "stats: want 3 x 19 vCPU counters: $out"
+has '^snapshot no$'
+[ "$(tail -n1 <<<"$out")" = "snapshot no" ] || bad "stats: the snapshot section comes last: $out"
+[ "$(grep -c '^snapshot' <<<"$out")" -eq 1 ] || bad "stats: no snapshot, one line: $out"
 run 0 --connect "$normal" "${k[@]}" --json stats web
 python3 -c '
 import json, sys
@@ -313,7 +343,42 @@ s = json.loads(sys.argv[1])
 assert s["name"] == "web" and s["state"] == "running" and s["io_dropped"] == 3
 assert len(s["vcpus"]) == 3 and s["vcpus"][1]["cpuid"] == 201
 assert s["total"]["hlt"] == 100 + 200 + 300 + 3 * 5
+assert s["snapshot"] is False and s["snapshot_tracking"] is True
+assert s["snapshot_age_ms"] == 0 and s["dirty_pages"] == 0
+assert s["restores"] == 0 and s["last_restore_copied"] == 0
 ' "$out" || bad "stats --json: $out"
+# stats: the snapshot section.
+run 0 --connect "$normal" "${k[@]}" stats counter
+want='snapshot yes
+snapshot.tracking yes
+snapshot.age 2m05s
+snapshot.dirty-pages 37
+snapshot.restores 2
+snapshot.last-restore-copied-pages 41'
+[ "$(tail -n6 <<<"$out")" = "$want" ] || bad "stats counter: snapshot section: $out"
+[ "$(grep -c '^vcpu' <<<"$out")" -eq 19 ] || bad "stats counter: want 19 vCPU counters: $out"
+run 0 --connect "$normal" "${k[@]}" stats db
+has '^snapshot\.tracking no \(a restore copies all RAM\)$'
+has '^snapshot\.age 1d01h01m$'
+has '^snapshot\.dirty-pages 123456$'
+has '^snapshot\.restores 0$'
+has '^snapshot\.last-restore-copied-pages 0$'
+run 0 --connect "$normal" "${k[@]}" --json stats counter
+python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert s["snapshot"] is True and s["snapshot_tracking"] is True, s
+assert s["snapshot_age_ms"] == 125000 and s["dirty_pages"] == 37, s
+assert s["restores"] == 2 and s["last_restore_copied"] == 41, s
+assert len(s["vcpus"]) == 1 and s["total"]["io"] == 100
+' "$out" || bad "stats --json counter: $out"
+run 0 --connect "$normal" "${k[@]}" --json stats db
+python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert s["snapshot"] is True and s["snapshot_tracking"] is False, s
+assert s["snapshot_age_ms"] == 90061000 and s["dirty_pages"] == 123456, s
+' "$out" || bad "stats --json db: $out"
 
 # State changes, refusals, an unknown partition, the log.
 run 1 --connect "$normal" "${k[@]}" pause counter
@@ -474,6 +539,39 @@ for p in web counter db wrap; do
 	has '^bulkhead-ctl: malformed console reply$'
 	grep -q 'four\|wrap\|xxx' <<<"$out" && bad "console-bad $p printed: $out"
 done
+# list and stats replies cut short by 1 to all of their data bytes, or
+# with bytes to spare: exit 3, the one message, nothing of the reply.
+cutfake=$(start cut)
+printf '0\n' >"$d/log.cut.cut"
+run 0 --connect "$cutfake" "${k[@]}" list
+has '^db +stopped'
+len=$(python3 -c '
+import struct
+n = 0
+for name in ("web", "counter", "db"):
+    n += 1 + len(name) + struct.calcsize("<BBQQIQ") + struct.calcsize("<BQQI")
+print(1 + n)')
+for c in $(seq 1 "$len") -1 -21; do
+	printf '%s\n' "$c" >"$d/log.cut.cut"
+	run 3 --connect "$cutfake" "${k[@]}" list
+	[ "$out" = "bulkhead-ctl: malformed list reply" ] || bad "list cut by $c: $out"
+done
+printf '21\n' >"$d/log.cut.cut" # the new fields of db, as an older list
+run 3 --connect "$cutfake" "${k[@]}" --json list
+[ "$out" = "bulkhead-ctl: malformed list reply" ] || bad "list --json cut by 21: $out"
+printf '0\n' >"$d/log.cut.cut"
+run 0 --connect "$cutfake" "${k[@]}" stats counter
+has '^snapshot\.restores 2$'
+# counter's reply data: 31 bytes, 19 counters (152), the snapshot (30).
+for c in $(seq 1 40) 100 152 182 183 212 213 -1 -8; do
+	printf '%s\n' "$c" >"$d/log.cut.cut"
+	run 3 --connect "$cutfake" "${k[@]}" stats counter
+	[ "$out" = "bulkhead-ctl: malformed stats reply" ] || bad "stats cut by $c: $out"
+done
+printf '30\n' >"$d/log.cut.cut" # no snapshot block, as an older stats
+run 3 --connect "$cutfake" "${k[@]}" --json stats counter
+[ "$out" = "bulkhead-ctl: malformed stats reply" ] || bad "stats --json cut by 30: $out"
+
 # Following: new output shows up as it comes, --for ends it (exit 0).
 grow=$(start console-grow)
 t0=$(ms)

@@ -487,7 +487,7 @@ static void test_pointer(void **state)
 
 	(void)state;
 	setup_ept(&e, &p);
-	uint64_t eptp = ept_pointer(&e);
+	uint64_t eptp = ept_pointer(&e, false);
 	assert_int_equal(eptp & 0xFFF, 0x1E);
 	assert_int_equal(eptp & 7, MT_WB);
 	assert_int_equal((eptp >> 3) & 7, 3); /* walk length - 1 */
@@ -495,7 +495,47 @@ static void test_pointer(void **state)
 	assert_int_equal(eptp & ~(EPT_ADDR_MASK | 0xFFFull), 0);
 	/* Unchanged by mapping. */
 	assert_int_equal(ept_map(&e, 0, 0, BH_MIB(4), EPT_RWX), 0);
-	assert_int_equal(ept_pointer(&e), eptp);
+	assert_int_equal(ept_pointer(&e, false), eptp);
+	pool_free(&p);
+}
+
+/* Dirty tracking: small_only maps 4 KiB pages even where 2 MiB would do,
+ * ept_leaf4k finds each leaf, ept_clear_dirty_all clears exactly the
+ * dirty flags the CPU set, and the EPTP asks for A/D flags on request. */
+static void test_dirty_small_only(void **state)
+{
+	struct ept e;
+	struct pool p;
+
+	(void)state;
+	setup_ept(&e, &p);
+	e.small_only = true;
+	assert_int_equal(ept_map(&e, 0, BH_MIB(4), BH_MIB(4), EPT_RWX), 0);
+	assert_int_equal(e.large_pages, 0);
+	assert_int_equal(e.small_pages, 1024);
+	expect_mapped(&e, BH_MIB(2) + 0x1234, BH_MIB(6) + 0x1234, EPT_RWX);
+	uint64_t *a = ept_leaf4k(&e, 0x5000), *b = ept_leaf4k(&e, BH_MIB(3));
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(*a & EPT_ADDR_MASK, BH_MIB(4) + 0x5000);
+	assert_ptr_equal(ept_leaf4k(&e, 0x5FFF), a);
+	assert_null(ept_leaf4k(&e, BH_MIB(4))); /* unmapped */
+	assert_null(ept_leaf4k(&e, EPT_GPA_LIMIT));
+	assert_int_equal(ept_clear_dirty_all(&e), 0);
+	*a |= EPT_DIRTY | EPT_ACCESSED; /* as the CPU would */
+	*b |= EPT_DIRTY;
+	assert_int_equal(ept_clear_dirty_all(&e), 2);
+	assert_false(*a & EPT_DIRTY);
+	assert_true(*a & EPT_ACCESSED); /* only dirty flags are cleared */
+	assert_int_equal(ept_clear_dirty_all(&e), 0);
+	assert_true(ept_pointer(&e, true) & (1u << 6));
+	assert_false(ept_pointer(&e, false) & (1u << 6));
+	pool_free(&p);
+
+	/* A 2 MiB leaf is not a 4 KiB leaf: NULL, and never cleared. */
+	setup_ept(&e, &p);
+	assert_int_equal(ept_map(&e, 0, 0, BH_MIB(2), EPT_RWX), 0);
+	assert_null(ept_leaf4k(&e, 0x1000));
 	pool_free(&p);
 }
 
@@ -570,6 +610,7 @@ int main(void)
 	    cmocka_unit_test(test_overlap),
 	    cmocka_unit_test(test_alloc_failure),
 	    cmocka_unit_test(test_pointer),
+	    cmocka_unit_test(test_dirty_small_only),
 	    cmocka_unit_test(test_cross_1g),
 	    cmocka_unit_test(test_cross_512g),
 	};

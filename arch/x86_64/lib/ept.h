@@ -6,12 +6,15 @@
 
 #include "hv/lib/lib.h"
 
-#define EPT_R	      (1ull << 0)
-#define EPT_W	      (1ull << 1)
-#define EPT_X	      (1ull << 2)
-#define EPT_RWX	      (EPT_R | EPT_W | EPT_X)
-#define EPT_MT_WB     (6ull << 3) /* leaf memory type, SDM 28.2.6 */
-#define EPT_LARGE     (1ull << 7)
+#define EPT_R	  (1ull << 0)
+#define EPT_W	  (1ull << 1)
+#define EPT_X	  (1ull << 2)
+#define EPT_RWX	  (EPT_R | EPT_W | EPT_X)
+#define EPT_MT_WB (6ull << 3) /* leaf memory type, SDM 28.2.6 */
+#define EPT_LARGE (1ull << 7)
+/* Set by the CPU when EPTP enables accessed/dirty flags (SDM 28.2.4). */
+#define EPT_ACCESSED  (1ull << 8)
+#define EPT_DIRTY     (1ull << 9)
 #define EPT_ADDR_MASK 0x000FFFFFFFFFF000ull
 #define EPT_GPA_LIMIT (1ull << 48) /* 4-level walk */
 
@@ -23,6 +26,7 @@ struct ept {
 	void *ctx;
 	unsigned table_pages; /* tables allocated, for accounting */
 	unsigned large_pages, small_pages;
+	bool small_only; /* map 4 KiB pages only: dirty flags per page */
 };
 
 int ept_init(struct ept *e, ept_alloc_fn *alloc, void *ctx);
@@ -34,7 +38,12 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size,
 /* Walks the tables: 0 (filling hpa and perms) if mapped, -1 if not. */
 int ept_lookup(const struct ept *e, uint64_t gpa, uint64_t *hpa,
 	       uint64_t *perms);
-/* EPTP value: WB paging structures, 4-level walk (SDM 24.6.11). */
-uint64_t ept_pointer(const struct ept *e);
+/* The 4 KiB leaf entry mapping gpa, or NULL (unmapped or a 2 MiB page). */
+uint64_t *ept_leaf4k(const struct ept *e, uint64_t gpa);
+/* Clears the dirty flag of every 4 KiB leaf; returns how many were set. */
+uint64_t ept_clear_dirty_all(struct ept *e);
+/* EPTP value: WB paging structures, 4-level walk (SDM 24.6.11); with
+ * ad, the CPU sets accessed/dirty flags in the entries (bit 6). */
+uint64_t ept_pointer(const struct ept *e, bool ad);
 
 #endif

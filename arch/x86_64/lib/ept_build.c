@@ -69,8 +69,8 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    hend > (EPT_ADDR_MASK | (SZ_4K - 1)) + 1)
 		return -1;
 	while (gpa < gend) {
-		bool large =
-		    !((gpa | hpa) & (SZ_2M - 1)) && gend - gpa >= SZ_2M;
+		bool large = !e->small_only && !((gpa | hpa) & (SZ_2M - 1)) &&
+			     gend - gpa >= SZ_2M;
 		if (map_one(e, gpa, hpa, perms, large))
 			return -1;
 		uint64_t step = large ? SZ_2M : SZ_4K;
@@ -101,7 +101,46 @@ int ept_lookup(const struct ept *e, uint64_t gpa, uint64_t *hpa,
 	}
 }
 
-uint64_t ept_pointer(const struct ept *e)
+uint64_t *ept_leaf4k(const struct ept *e, uint64_t gpa)
 {
-	return ((uint64_t)(uintptr_t)e->pml4 & EPT_ADDR_MASK) | (3ull << 3) | 6;
+	if (gpa >= EPT_GPA_LIMIT)
+		return NULL;
+	uint64_t *t = e->pml4;
+	for (unsigned level = 3; level > 0; level--) {
+		uint64_t ent = t[index_at(gpa, level)];
+		if (!(ent & EPT_RWX) || (ent & EPT_LARGE))
+			return NULL;
+		t = (uint64_t *)(uintptr_t)(ent & EPT_ADDR_MASK);
+	}
+	return &t[index_at(gpa, 0)];
+}
+
+/* Clears dirty flags below table t at `level` (3 = PML4). */
+static uint64_t clear_dirty(uint64_t *t, unsigned level)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < 512; i++) {
+		if (!(t[i] & EPT_RWX) || (level && (t[i] & EPT_LARGE)))
+			continue;
+		if (level) {
+			n += clear_dirty(
+			    (uint64_t *)(uintptr_t)(t[i] & EPT_ADDR_MASK),
+			    level - 1);
+		} else if (t[i] & EPT_DIRTY) {
+			t[i] &= ~EPT_DIRTY;
+			n++;
+		}
+	}
+	return n;
+}
+
+uint64_t ept_clear_dirty_all(struct ept *e)
+{
+	return clear_dirty(e->pml4, 3);
+}
+
+uint64_t ept_pointer(const struct ept *e, bool ad)
+{
+	return ((uint64_t)(uintptr_t)e->pml4 & EPT_ADDR_MASK) |
+	       (ad ? 1ull << 6 : 0) | (3ull << 3) | 6;
 }

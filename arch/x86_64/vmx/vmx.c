@@ -12,6 +12,7 @@
 /* Control bits used (SDM 24.6, 24.7, 24.8). */
 #define PIN_EXTINT_EXIT	   (1u << 0)
 #define PIN_NMI_EXIT	   (1u << 3)
+#define PROC_TSC_OFFSET	   (1u << 3)
 #define PROC_HLT_EXIT	   (1u << 7)
 #define PROC_MWAIT_EXIT	   (1u << 10)
 #define PROC_IO_BITMAPS	   (1u << 25)
@@ -23,6 +24,7 @@
 #define PROC2_VPID	   (1u << 5)
 #define PROC2_UNRESTRICTED (1u << 7)
 #define PROC2_INVPCID	   (1u << 12)
+#define PROC2_PML	   (1u << 17)
 #define PROC2_XSAVES	   (1u << 20)
 #define EXIT_HOST_64	   (1u << 9)
 #define EXIT_ACK_INTR	   (1u << 15)
@@ -167,12 +169,16 @@ static uint8_t *io_bitmaps_for(const struct partition *p)
 
 int arch_partition_init(struct partition *p)
 {
-	struct ept e;
 	struct arch_part *a = heap_alloc_pages(1);
-	if (!a || ept_init(&e, ept_page, NULL) ||
-	    ept_map(&e, 0, p->ram_hpa, p->ram_size, EPT_RWX))
+	_Static_assert(sizeof(*a) <= 4096, "backend partition state fits");
+	if (!a || ept_init(&a->map, ept_page, NULL))
 		return -1;
-	a->map_root = ept_pointer(&e);
+	/* Tracking needs a dirty flag per 4 KiB page (vmx_dirty.c). */
+	a->track = p->cfg->snapshot != CFG_SNAPSHOT_NO && vmx_dirty_capable();
+	a->map.small_only = a->track;
+	if (ept_map(&a->map, 0, p->ram_hpa, p->ram_size, EPT_RWX))
+		return -1;
+	a->map_root = ept_pointer(&a->map, a->track);
 	a->io_bitmaps = p->cfg->nports ? io_bitmaps_for(p) : NULL;
 	p->arch = a;
 	return p->cfg->nports && !a->io_bitmaps ? -1 : 0;
@@ -181,14 +187,17 @@ int arch_partition_init(struct partition *p)
 static int setup_controls(struct vcpu *v)
 {
 	uint32_t pin, proc, proc2, exit, entry;
+	struct arch_part *a = v->part->arch;
 	if (adjust(ctl_msr(MSR_IA32_VMX_PINBASED),
 		   PIN_EXTINT_EXIT | PIN_NMI_EXIT, 0, &pin) ||
 	    adjust(ctl_msr(MSR_IA32_VMX_PROCBASED),
 		   PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
-		       PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_HLT_EXIT,
+		       PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_HLT_EXIT |
+		       PROC_TSC_OFFSET,
 		   0, &proc) ||
 	    adjust(MSR_IA32_VMX_PROCBASED2,
-		   PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
+		   PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED |
+		       (a->track ? PROC2_PML : 0),
 		   PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES, &proc2) ||
 	    adjust(ctl_msr(MSR_IA32_VMX_EXIT),
 		   EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER |
@@ -214,7 +223,13 @@ static int setup_controls(struct vcpu *v)
 	vmwrite32(EXIT_MSR_STORE_COUNT, 0);
 	vmwrite32(EXIT_MSR_LOAD_COUNT, 0);
 	vmwrite32(ENTRY_MSR_LOAD_COUNT, 0);
-	struct arch_part *a = v->part->arch;
+	vmwrite64(TSC_OFFSET, 0); /* vmx_sync_partition applies the core's */
+	if (a->track) {
+		if (!(x->pml = heap_alloc_pages(1)))
+			return -1;
+		vmwrite64(PML_ADDRESS, (uint64_t)x->pml);
+		vmwrite16(GUEST_PML_INDEX, 511);
+	}
 	uint8_t *io = a->io_bitmaps ? a->io_bitmaps : io_bitmaps;
 	vmwrite64(IO_BITMAP_A, (uint64_t)io);
 	vmwrite64(IO_BITMAP_B, (uint64_t)io + 4096);
@@ -296,6 +311,8 @@ void arch_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
 void arch_vcpu_run(struct vcpu *v, struct exit_info *e)
 {
 	struct vmx_vcpu *x = VMX(v);
+again:
+	vmx_sync_partition(v);
 	if (vmx_enter(&v->regs, x->launched)) {
 		x->vm_insn_error = vmread32(VM_INSN_ERROR);
 		memset(e, 0, sizeof(*e));
@@ -305,6 +322,12 @@ void arch_vcpu_run(struct vcpu *v, struct exit_info *e)
 	}
 	x->launched = true;
 	vmx_translate_exit(v, e);
+	/* A full page-modification log is the backend's own business: hand
+	 * it to the core and go on (vmx_dirty.c). */
+	if ((e->raw_reason & 0xFFFF) == VMX_EXIT_PML_FULL) {
+		vmx_pml_drain(v);
+		goto again;
+	}
 }
 
 void arch_vcpu_skip(struct vcpu *v)

@@ -15,6 +15,11 @@ void vmx_exit_point(void);
 void vmx_reinject_vectoring(void);
 /* vmx_exit.c */
 void vmx_translate_exit(struct vcpu *v, struct exit_info *e);
+/* vmx_dirty.c */
+#define VMX_EXIT_PML_FULL 62
+bool vmx_dirty_capable(void);
+void vmx_pml_drain(struct vcpu *v);
+void vmx_sync_partition(struct vcpu *v);
 /* vmx_guest.c */
 void vmx_guest_reset(struct vcpu *v, const struct vcpu_start *s);
 void vmx_write_cr0(struct vcpu *v, uint64_t val);
