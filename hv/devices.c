@@ -141,7 +141,9 @@ static bool plat_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
 		    bool in, uint32_t *val)
 {
 	struct partition *p = dev;
-	struct plat_env env = {.now = arch_now(), .tsc_hz = hv_tsc_hz};
+	/* Partition time: the PM timer and the RTC go on from where they
+	 * were when a snapshot was taken, as the guest's TSC does. */
+	struct plat_env env = {.now = part_now(p), .tsc_hz = hv_tsc_hz};
 	(void)v;
 	bool mine = platform_io(&p->plat, &env, port, size, in, val);
 	if (env.action == PLAT_RESET)
@@ -154,7 +156,7 @@ static bool plat_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
 static void plat_reset(void *dev)
 {
 	struct partition *p = dev;
-	platform_init(&p->plat, arch_now());
+	platform_init(&p->plat, part_now(p));
 }
 
 /* ---- MMIO: the local APIC page answers only in xAPIC mode ------------ */

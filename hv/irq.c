@@ -13,10 +13,9 @@
  * "virtual wire mode"): APIC software-enabled, LINT0 unmasked ExtINT so
  * the 8259 reaches the CPU, LINT1 NMI. Linux keeps ExtINT on LINT0 only if
  * it finds it unmasked at boot. */
-static void bios_virtual_wire(struct vlapic *l)
+static void bios_virtual_wire(struct vlapic *l, uint64_t now)
 {
 	struct vlapic_ipi none;
-	uint64_t now = arch_now();
 	vlapic_mmio_write(l, VLAPIC_SVR, 0x1FF, now, &none);
 	vlapic_mmio_write(l, VLAPIC_LVT_LINT0, 0x700, now, &none);
 	vlapic_mmio_write(l, VLAPIC_LVT_LINT1, 0x400, now, &none);
@@ -30,11 +29,32 @@ void irq_init(struct partition *p)
 		struct vcpu *v = &p->vcpus[i];
 		vlapic_reset(&v->lapic, v->index, v->index == 0);
 		if (v->index == 0 && p->boot.pc_platform)
-			bios_virtual_wire(&v->lapic);
+			bios_virtual_wire(&v->lapic, part_now(p));
 	}
 }
 
 #define TIMER_MIN_TICKS 2000 /* TSC ticks of guest progress per timer exit */
+
+/* The guest's timers are kept in partition time (part_now(), the guest's
+ * TSC), but the backend's timer exit (arch_set_deadline) and the wait
+ * (arch_cpu_wait) compare against the host TSC: a partition deadline must
+ * be turned into host time first. Subtracting tsc_offset from it would
+ * wrap around 2^64 for a deadline that passed longer ago than the host
+ * has been up (centuries away instead of due) or lies further ahead than
+ * the host's TSC can count (due at once instead of never). So go by the
+ * distance from now (both clocks tick at the same rate): a passed
+ * deadline is due now, a remote one saturates, and UINT64_MAX (no timer)
+ * stays as it is. */
+static uint64_t host_deadline(const struct partition *p, uint64_t deadline)
+{
+	if (deadline == UINT64_MAX)
+		return UINT64_MAX;
+	uint64_t host = arch_now(), now = host + p->tsc_offset;
+	if (deadline <= now)
+		return host;
+	uint64_t left = deadline - now;
+	return left < UINT64_MAX - host ? host + left : UINT64_MAX;
+}
 
 static void wake(struct vcpu *v)
 {
@@ -236,7 +256,7 @@ static int next_vector(struct vcpu *v, bool take)
 
 void irq_before_entry(struct vcpu *v)
 {
-	uint64_t now = arch_now();
+	uint64_t now = part_now(v->part);
 	if (v->index == 0)
 		console_poll_input(); /* typed input reaches busy guests too */
 	spin_lock(&v->lapic_lock);
@@ -257,10 +277,11 @@ void irq_before_entry(struct vcpu *v)
 	}
 	/* However short a guest programs its timer, it gets to run between
 	 * two timer exits (a periodic count of 1 would otherwise starve it;
-	 * the interrupts coalesce, as the APIC allows). */
-	if (next != UINT64_MAX && next < now + TIMER_MIN_TICKS)
+	 * the interrupts coalesce, as the APIC allows). By distance: a
+	 * partition's clock may be anywhere, now + TIMER_MIN_TICKS may wrap. */
+	if (next != UINT64_MAX && (next <= now || next - now < TIMER_MIN_TICKS))
 		next = now + TIMER_MIN_TICKS;
-	arch_set_deadline(v, mgmt_poll_deadline(next));
+	arch_set_deadline(v, mgmt_poll_deadline(host_deadline(v->part, next)));
 }
 
 /* ---- HLT ---------------------------------------------------------------- */
@@ -272,17 +293,17 @@ static bool must_wake(struct vcpu *v, bool guest_if)
 		return true;
 	if (!guest_if)
 		return false;
-	uint64_t now = arch_now();
+	uint64_t now = part_now(v->part);
 	spin_lock(&v->lapic_lock);
 	vlapic_timer_update(&v->lapic, now);
 	spin_unlock(&v->lapic_lock);
 	return next_vector(v, false) >= 0;
 }
 
-/* When the halted vCPU's next interrupt can come on its own: its local
- * APIC timer, or typed input, which the boot vCPU of the partition that
- * has the input polls for. IPIs, device interrupts and state changes kick
- * the CPU instead. */
+/* When (host TSC) the halted vCPU's next interrupt can come on its own:
+ * its local APIC timer, or typed input, which the boot vCPU of the
+ * partition that has the input polls for. IPIs, device interrupts and
+ * state changes kick the CPU instead. */
 static uint64_t hlt_deadline(struct vcpu *v, bool guest_if)
 {
 	uint64_t next = UINT64_MAX;
@@ -290,6 +311,7 @@ static uint64_t hlt_deadline(struct vcpu *v, bool guest_if)
 		spin_lock(&v->lapic_lock);
 		next = vlapic_next_event(&v->lapic);
 		spin_unlock(&v->lapic_lock);
+		next = host_deadline(v->part, next);
 	}
 	if (v->index == 0 && console_has_input(v->part->id)) {
 		console_poll_input();
@@ -300,7 +322,7 @@ static uint64_t hlt_deadline(struct vcpu *v, bool guest_if)
 
 /* The CPU is the partition's own, so a waiting vCPU simply sleeps here
  * until its next interrupt (timer, IPI, device), a state change or
- * `until`: an idle partition costs its CPU no work. */
+ * `until` (host TSC): an idle partition costs its CPU no work. */
 static void sleep_until(struct vcpu *v, uint64_t until)
 {
 	bool guest_if = arch_vcpu_reg(v, VREG_RFLAGS) & RFLAGS_IF;
@@ -316,6 +338,8 @@ void irq_hlt(struct vcpu *v)
 	sleep_until(v, UINT64_MAX);
 }
 
+/* `ticks` is a duration, the same in partition and host time (the guest's
+ * TSC runs at the host's rate): no offset to apply. */
 void irq_sleep(struct vcpu *v, uint64_t ticks)
 {
 	uint64_t now = arch_now();
@@ -340,10 +364,10 @@ int irq_apic_mmio(struct vcpu *v, void *dev, uint64_t gpa, unsigned size,
 	int eoi = -1;
 	if (write) {
 		rc = vlapic_mmio_write(&v->lapic, off, (uint32_t)*val,
-				       arch_now(), &ipi);
+				       part_now(v->part), &ipi);
 		eoi = vlapic_level_eoi(&v->lapic);
 	} else {
-		rc = vlapic_mmio_read(&v->lapic, off, &r, arch_now());
+		rc = vlapic_mmio_read(&v->lapic, off, &r, part_now(v->part));
 	}
 	spin_unlock(&v->lapic_lock);
 	if (!write)

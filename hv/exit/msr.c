@@ -32,8 +32,8 @@ static bool wr_apic_base(struct vcpu *v, uint64_t val)
 static bool rd_tsc_deadline(struct vcpu *v, uint64_t *val)
 {
 	spin_lock(&v->lapic_lock);
-	vlapic_timer_update(&v->lapic,
-			    arch_now()); /* a passed deadline reads 0 */
+	/* A passed deadline reads 0. */
+	vlapic_timer_update(&v->lapic, part_now(v->part));
 	*val = vlapic_get_tsc_deadline(&v->lapic);
 	spin_unlock(&v->lapic_lock);
 	return true;
@@ -42,7 +42,7 @@ static bool rd_tsc_deadline(struct vcpu *v, uint64_t *val)
 static bool wr_tsc_deadline(struct vcpu *v, uint64_t val)
 {
 	spin_lock(&v->lapic_lock);
-	vlapic_set_tsc_deadline(&v->lapic, val, arch_now());
+	vlapic_set_tsc_deadline(&v->lapic, val, part_now(v->part));
 	spin_unlock(&v->lapic_lock);
 	return true;
 }
@@ -77,10 +77,12 @@ static bool rd_misc_enable(struct vcpu *v, uint64_t *val)
 	return true;
 }
 
+/* The guest's TSC, the same value RDTSC gives it (the backend adds
+ * tsc_offset too). Writes are refused (#GP): the offset is the
+ * hypervisor's, set by a snapshot restore only. */
 static bool rd_tsc(struct vcpu *v, uint64_t *val)
 {
-	(void)v;
-	*val = arch_now();
+	*val = part_now(v->part);
 	return true;
 }
 
@@ -110,10 +112,10 @@ static bool x2apic_access(struct vcpu *v, uint32_t msr, bool write,
 	int r, eoi = -1;
 	spin_lock(&v->lapic_lock);
 	if (write) {
-		r = vlapic_wrmsr(&v->lapic, msr, *val, arch_now(), &ipi);
+		r = vlapic_wrmsr(&v->lapic, msr, *val, part_now(v->part), &ipi);
 		eoi = vlapic_level_eoi(&v->lapic);
 	} else {
-		r = vlapic_rdmsr(&v->lapic, msr, val, arch_now());
+		r = vlapic_rdmsr(&v->lapic, msr, val, part_now(v->part));
 	}
 	spin_unlock(&v->lapic_lock);
 	irq_lapic_written(v, &ipi, eoi);
