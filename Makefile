@@ -34,7 +34,8 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 TOOLS := $(BUILD)/tools/bulkhead-ctl $(BUILD)/tools/bulkhead-ctl-static
 
-.PHONY: all clean test unit integration fuzz-tests run run-linux bench-linux-boot deps \
+.PHONY: all clean test unit integration fuzz-tests run run-linux bench-linux-boot \
+	bench-snapshot deps \
 	format compile_commands.json
 all: $(BUILD)/bulkhead.efi guests $(TOOLS) $(UNIT_BINS)
 # Without the build packages, `make` stops here with one line saying what
@@ -127,6 +128,10 @@ run-linux: deps
 bench-linux-boot: deps
 	$(MAKE) all linux-guest
 	@bash tests/integration/bench-linux-boot.sh $(BUILD)
+
+bench-snapshot: deps
+	$(MAKE) all
+	@bash tests/integration/test_snapshot_bench.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

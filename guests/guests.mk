@@ -3,6 +3,7 @@
 #   $(BUILD)/guests/{hello,smp,escape,bench}.elf  Multiboot v1 ELF kernels
 #   $(BUILD)/guests/{attack,witness,chaos,churn}.elf  isolation attackers,
 #                                                 the canary witness
+#   $(BUILD)/guests/snaptest.elf                  guest-initiated snapshots
 #   $(BUILD)/guests/realmode.bin                  raw 16-bit image (0x7C00)
 # Each ELF guest links guests/common (Multiboot header, 32-bit entry,
 # support library, exception catcher) with every .c and .asm file in
@@ -10,7 +11,7 @@
 
 GUEST_DIR    := $(BUILD)/guests
 GUEST_OBJDIR := $(GUEST_DIR)/obj
-GUEST_ELFS   := hello smp escape bench attack witness chaos churn
+GUEST_ELFS   := hello smp escape bench attack witness chaos churn snaptest
 GUEST_LDS    := guests/common/guest.ld
 
 GUEST_CFLAGS := -std=c11 $(WARN) -m32 -march=i686 -O2 -g -ffreestanding \

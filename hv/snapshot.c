@@ -118,7 +118,8 @@ static void save_rest(struct vcpu *v, struct part_snapshot *s)
 	s->valid = true;
 	s->self = s->caller;
 	s->taken_at = arch_now();
-	s->guest_tsc = s->taken_at + p->tsc_offset;
+	/* The guest stopped at t0: its clock resumes from there. */
+	s->guest_tsc = t0 + p->tsc_offset;
 	s->resets = p->resets;
 	s->restores = 0;
 	hv_log("partition %s: snapshot taken (%lu MiB copied, %lu ticks)",

@@ -26,12 +26,14 @@
 #define PROC2_INVPCID	   (1u << 12)
 #define PROC2_PML	   (1u << 17)
 #define PROC2_XSAVES	   (1u << 20)
+#define EXIT_SAVE_DEBUG	   (1u << 2)
 #define EXIT_HOST_64	   (1u << 9)
 #define EXIT_ACK_INTR	   (1u << 15)
 #define EXIT_SAVE_PAT	   (1u << 18)
 #define EXIT_LOAD_PAT	   (1u << 19)
 #define EXIT_SAVE_EFER	   (1u << 20)
 #define EXIT_LOAD_EFER	   (1u << 21)
+#define ENTRY_LOAD_DEBUG   (1u << 2)
 #define ENTRY_LOAD_PAT	   (1u << 14)
 #define ENTRY_LOAD_EFER	   (1u << 15)
 
@@ -199,12 +201,16 @@ static int setup_controls(struct vcpu *v)
 		   PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED |
 		       (a->track ? PROC2_PML : 0),
 		   PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES, &proc2) ||
+	    /* Debug controls: without them every exit sets the guest's DR7
+	     * to 0x400 and DEBUGCTL to 0 (SDM Vol. 3C 27.3.1, 26.3.2.1). */
 	    adjust(ctl_msr(MSR_IA32_VMX_EXIT),
 		   EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER |
-		       EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
+		       EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
+		       EXIT_SAVE_DEBUG,
 		   0, &exit) ||
 	    adjust(ctl_msr(MSR_IA32_VMX_ENTRY),
-		   ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, 0, &entry))
+		   ENTRY_LOAD_EFER | ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG, 0,
+		   &entry))
 		return -1;
 	struct vmx_vcpu *x = VMX(v);
 	x->pin = pin;
