@@ -35,7 +35,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS := $(BUILD)/tools/bulkhead-ctl $(BUILD)/tools/bulkhead-ctl-static
 
 .PHONY: all clean test unit integration fuzz-tests run run-linux bench-linux-boot \
-	bench-snapshot deps \
+	bench-snapshot run-ci-demo deps \
 	format compile_commands.json
 all: $(BUILD)/bulkhead.efi guests $(TOOLS) $(UNIT_BINS)
 # Without the build packages, `make` stops here with one line saying what
@@ -128,6 +128,12 @@ run-linux: deps
 bench-linux-boot: deps
 	$(MAKE) all linux-guest
 	@bash tests/integration/bench-linux-boot.sh $(BUILD)
+
+# Linux in Bochs as a CI executor: snapshot after boot, then five jobs,
+# each from the clean snapshot (the test runs 20).
+run-ci-demo: deps
+	$(MAKE) all linux-guest
+	@BUILD=$(BUILD) JOBS=5 bash tests/integration/test_linux_shell.sh
 
 bench-snapshot: deps
 	$(MAKE) all

@@ -103,30 +103,6 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
-static uint32_t read_cr0(void)
-{
-	uint32_t v;
-	__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static void write_cr0(uint32_t v)
-{
-	__asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static uint32_t read_cr4(void)
-{
-	uint32_t v;
-	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-static void write_cr4(uint32_t v)
-{
-	__asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
 static void value(struct result *r, uint64_t v)
 {
 	r->has_value = true;

@@ -437,20 +437,6 @@ static void op_vmcall(void)
 			b, c, (int32_t)o.a, want);
 }
 
-static uint32_t read_cr0(void)
-{
-	uint32_t v;
-	__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static uint32_t read_cr4(void)
-{
-	uint32_t v;
-	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
 enum insn {
 	I_UD2,
 	I_INT3,

@@ -104,6 +104,30 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 }
 
 /* RDTSC ordered against earlier instructions (LFENCE before). */
+static inline uint32_t read_cr0(void)
+{
+	uint32_t v;
+	__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr0(uint32_t v)
+{
+	__asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline uint32_t read_cr4(void)
+{
+	uint32_t v;
+	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(uint32_t v)
+{
+	__asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
 static inline uint64_t rdtsc_ordered(void)
 {
 	uint32_t lo, hi;

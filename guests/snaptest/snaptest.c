@@ -263,30 +263,6 @@ static uint32_t pattern(uint32_t a)
 	return mix32(a ^ 0x5A17E5A1u);
 }
 
-static uint32_t read_cr0(void)
-{
-	uint32_t v;
-	__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static void write_cr0(uint32_t v)
-{
-	__asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static uint32_t read_cr4(void)
-{
-	uint32_t v;
-	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-static void write_cr4(uint32_t v)
-{
-	__asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
 static void xsetbv0(uint64_t v)
 {
 	__asm__ __volatile__("xsetbv"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Minutes: 19 (in Bochs on the 2-core build machine, with another test beside it)
+# Minutes: 12 (in Bochs on the 2-core build machine, with another test beside it)
 # Slow: `reboot -f` inside Linux restarts only that partition, from its
 # pristine images (a second boot banner), while the heartbeat partition
 # never stops.

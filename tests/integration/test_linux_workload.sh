@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Minutes: 23 (in Bochs on the 2-core build machine, with another test beside it)
+# Minutes: 12 (in Bochs on the 2-core build machine, with another test beside it)
 # Slow: Debian's stock Linux 6.1 (2 vCPUs, 128 MiB) boots in a partition
 # and manages the machine from inside it, then reports nproc and MemTotal,
 # compresses and checksums 4 MiB with busybox and powers off (ACPI S5); a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Minutes: 24 (in Bochs on the 2-core build machine, with another test beside it)
+# Minutes: 19 (in Bochs on the 2-core build machine, with another test beside it)
 # Slow: three operating systems at once, each on its own CPU: Debian's
 # Linux runs its workload, Memtest86+ (unmodified, Linux boot protocol)
 # tests its 64 MiB and finds no errors, and a test guest keeps beating.
