@@ -98,12 +98,14 @@ expect "$tty" '^NAME +STATE +CPUS +MEMORY +RESETS +UPTIME +SNAPSHOT +DIRTY$'
 expect "$tty" '^beta +(running|stopped) +1-2 +32M +0 '
 expect_not "$tty" 'HOST EXCEPTION|FAIL'
 # Live, not all at once at the end: the first console line reached the
-# terminal well before the last one (~15 s apart in our runs, most of it the
-# loader stage before the partitions start).
+# terminal well before the last one. Since the loader copies and scrubs with
+# rep movsq/stosq, the whole demo takes about 3 s of wall time in Bochs
+# (loader ~1 s, five heartbeats ~0.3 s apart), so 1 s apart is the bar; a
+# burst delivered at the end arrives within a tenth of a second.
 first=$(awk -F '\t' '$2 ~ /^bulkhead: / { print $1; exit }' "$times")
 last=$(awk -F '\t' '$2 ~ /all partitions stopped$/ { t = $1 } END { print t }' "$times")
 if [ -n "$first" ] && [ -n "$last" ] &&
-	! awk -v a="$first" -v b="$last" 'BEGIN { exit !(b - a >= 3) }'; then
+	! awk -v a="$first" -v b="$last" 'BEGIN { exit !(b - a >= 1) }'; then
 	echo "  console lines reached the terminal in one burst (${first}s, ${last}s), not live"
 	failures=$((failures + 1))
 fi
