@@ -35,7 +35,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS := $(BUILD)/tools/bulkhead-ctl $(BUILD)/tools/bulkhead-ctl-static
 
 .PHONY: all clean test unit integration fuzz-tests run run-linux bench-linux-boot \
-	bench-snapshot run-ci-demo deps \
+	bench bench-snapshot run-ci-demo deps \
 	format compile_commands.json
 all: $(BUILD)/bulkhead.efi guests $(TOOLS) $(UNIT_BINS)
 # Without the build packages, `make` stops here with one line saying what
@@ -137,6 +137,13 @@ run-ci-demo: deps
 
 bench-snapshot: deps
 	$(MAKE) all
+	@bash tests/integration/test_snapshot_bench.sh $(BUILD)
+
+# Every benchmark that runs in minutes: exit round trips, then snapshot
+# restores (Linux boot: bench-linux-boot, about 5 minutes more).
+bench: deps
+	$(MAKE) all
+	@BUILD=$(BUILD) bash tests/integration/test_bench.sh
 	@bash tests/integration/test_snapshot_bench.sh $(BUILD)
 
 format:

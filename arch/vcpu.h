@@ -126,21 +126,28 @@ size_t arch_vcpu_state_size(void);
 int arch_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);
 int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in);
 /* Dirty tracking, so a restore copies back only the pages the guest
- * wrote (docs/snapshots.md). The backend marks each page the guest writes
- * in its guest-physical map (VMX: EPT dirty flags with page-modification
- * logging; SVM: NPT dirty bits) and hands the page addresses to the core
- * through snapshot_dirty() (hv/snapshot.c) whenever its log fills up and
- * at arch_dirty_log_flush. The map uses 4 KiB pages for that partition.
- * Whether it can (decided at arch_partition_init: the partition asked for
- * snapshots and the CPU has what it takes); if not, restores copy all of
- * RAM. */
-bool arch_dirty_log_able(const struct partition *p);
+ * wrote (docs/snapshots.md). The backend notices each page the guest
+ * writes and hands the page addresses to the core through
+ * snapshot_dirty() (hv/snapshot.c): from a log the CPU keeps (VMX: EPT
+ * dirty flags with page-modification logging; SVM: NPT dirty bits) when
+ * it fills up and at arch_dirty_log_flush, or, where the CPU keeps none,
+ * at the first write to each page, which faults because tracked pages are
+ * mapped read-only. The map uses 4 KiB pages for that partition. The mode
+ * is decided at arch_partition_init from the config (dirty_tracking) and
+ * the CPU; with none, restores copy all of RAM. */
+enum arch_dirty_mode {
+	ARCH_DIRTY_NONE = 0,	      /* partition without snapshots */
+	ARCH_DIRTY_LOG = 1,	      /* the CPU logs written pages */
+	ARCH_DIRTY_WRITE_PROTECT = 2, /* first write to a page faults */
+};
+enum arch_dirty_mode arch_dirty_log_mode(const struct partition *p);
 /* On each vCPU's own CPU, in the rendezvous: hand what it logged. */
 void arch_dirty_log_flush(struct vcpu *v);
 /* On vCPU 0 in the rendezvous, every vCPU parked: forget the dirty marks
  * of the whole map (a take), or of n pages by number (after a restore
- * copied them back). Before each vCPU next enters the guest, its CPU
- * drops cached translations, so no stale one hides a later write. */
+ * copied them back), so the next write to each is noticed again. Before
+ * each vCPU next enters the guest, its CPU drops cached translations, so
+ * no stale one hides a later write. */
 void arch_dirty_log_reset(struct partition *p);
 void arch_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n);
 /* Provided by the core: the guest wrote the pages at these addresses. */

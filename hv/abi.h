@@ -46,7 +46,8 @@
 #define BH_EFAULT (-2) /* pointer outside the caller's RAM */
 #define BH_ENOSYS (-3) /* unknown hypercall number */
 #define BH_EPERM  (-4) /* not allowed by the partition's config */
-#define BH_EBUSY  (-5) /* another snapshot, restore or state change is under way */
+#define BH_EBUSY                                                               \
+	(-5) /* another snapshot, restore or state change is under way */
 #define BH_ENOENT (-6) /* RESTORE: no snapshot kept */
 
 #define BH_HC_CONSOLE_MAX 4096u

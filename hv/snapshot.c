@@ -98,6 +98,13 @@ static void save_vcpu(struct vcpu *v, struct part_snapshot *s)
 	s->sipi_vector[v->index] = v->sipi_vector;
 }
 
+/* Indexed by enum arch_dirty_mode. */
+static const char *const tracking_text[] = {
+    "writes not tracked: restores copy all RAM",
+    "writes tracked by the CPU's dirty log",
+    "writes tracked by write protection",
+};
+
 static void save_rest(struct vcpu *v, struct part_snapshot *s)
 {
 	struct partition *p = v->part;
@@ -122,9 +129,10 @@ static void save_rest(struct vcpu *v, struct part_snapshot *s)
 	s->guest_tsc = t0 + p->tsc_offset;
 	s->resets = p->resets;
 	s->restores = 0;
-	hv_log("partition %s: snapshot taken (%lu MiB copied, %lu ticks)",
+	hv_log("partition %s: snapshot taken (%lu MiB copied, %lu ticks; %s)",
 	       p->name, (unsigned long)(p->ram_size >> 20),
-	       (unsigned long)(s->taken_at - t0));
+	       (unsigned long)(s->taken_at - t0),
+	       tracking_text[arch_dirty_log_mode(p)]);
 }
 
 /* ---- restore: each vCPU loads its own state, vCPU 0 then RAM and
@@ -145,7 +153,8 @@ static void load_vcpu(struct vcpu *v, struct part_snapshot *s)
 static uint64_t copy_back(struct partition *p, struct part_snapshot *s)
 {
 	uint8_t *ram = (uint8_t *)p->ram_hpa;
-	if (!arch_dirty_log_able(p) || p->resets != s->resets) {
+	if (arch_dirty_log_mode(p) == ARCH_DIRTY_NONE ||
+	    p->resets != s->resets) {
 		memcpy(ram, s->ram, p->ram_size);
 		arch_dirty_log_reset(p);
 		pageset_clear(&s->dirty);
@@ -310,7 +319,7 @@ void snapshot_stat(const struct partition *p, struct snapshot_stat *out)
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return;
-	out->tracking = arch_dirty_log_able(p);
+	out->tracking = (uint8_t)arch_dirty_log_mode(p);
 	if (!(out->exists = s->valid))
 		return;
 	out->age_ticks = arch_now() - s->taken_at;

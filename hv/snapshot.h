@@ -28,7 +28,8 @@ int64_t snapshot_hypercall(struct vcpu *v, bool restoring);
 /* What `list` and `stats` show about a partition's snapshot. */
 struct snapshot_stat {
 	bool exists;
-	bool tracking;	      /* restores copy only the pages written */
+	uint8_t tracking;     /* enum arch_dirty_mode: how written pages are
+				 found (NONE: restores copy all of RAM) */
 	uint64_t age_ticks;   /* host TSC ticks since it was taken */
 	uint64_t dirty_pages; /* written since it or the last restore, as
 				 logged so far (see docs/snapshots.md) */

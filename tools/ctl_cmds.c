@@ -335,18 +335,32 @@ static void get_snap_stats(struct mgmt_rd *rd, struct snap_stats *s)
 	s->last_copied = mgmt_get_u64(rd);
 }
 
+/* The tracking byte: how the hypervisor finds the pages a guest wrote
+ * (docs/management.md). */
+static const char *tracking_name(uint8_t t, bool json)
+{
+	static const char *const text[] = {"no (a restore copies all RAM)",
+					   "yes (the CPU logs writes)",
+					   "yes (write protection)"};
+	static const char *const word[] = {"none", "dirty-log",
+					   "write-protect"};
+	if (t >= BH_ARRAY_SIZE(word))
+		return json ? "unknown" : "unknown mode";
+	return json ? word[t] : text[t];
+}
+
 static void print_snap_stats(const struct snap_stats *s, bool json)
 {
 	char age[32];
 
 	if (json) {
-		printf(",\"snapshot\":%s,\"snapshot_tracking\":%s,"
+		printf(",\"snapshot\":%s,\"snapshot_tracking\":\"%s\","
 		       "\"snapshot_age_ms\":%lu,\"dirty_pages\":%lu,"
 		       "\"restores\":%u,\"last_restore_copied\":%lu",
 		       s->present ? "true" : "false",
-		       s->tracking ? "true" : "false", (unsigned long)s->age_ms,
-		       (unsigned long)s->dirty_pages, s->restores,
-		       (unsigned long)s->last_copied);
+		       tracking_name(s->tracking, true),
+		       (unsigned long)s->age_ms, (unsigned long)s->dirty_pages,
+		       s->restores, (unsigned long)s->last_copied);
 		return;
 	}
 	if (!s->present) {
@@ -357,7 +371,7 @@ static void print_snap_stats(const struct snap_stats *s, bool json)
 	printf("snapshot yes\nsnapshot.tracking %s\nsnapshot.age %s\n"
 	       "snapshot.dirty-pages %lu\nsnapshot.restores %u\n"
 	       "snapshot.last-restore-copied-pages %lu\n",
-	       s->tracking ? "yes" : "no (a restore copies all RAM)", age,
+	       tracking_name(s->tracking, false), age,
 	       (unsigned long)s->dirty_pages, s->restores,
 	       (unsigned long)s->last_copied);
 }

@@ -10,7 +10,7 @@
 # both lists (for testing the check with a package that does not exist).
 set -euo pipefail
 build_pkgs=(gnu-efi nasm libcmocka-dev make gcc binutils)
-pkgs=("${build_pkgs[@]}" ovmf bochs bochs-x bochsbios vgabios qemu-system-x86)
+pkgs=("${build_pkgs[@]}" ovmf bochs bochs-x bochsbios vgabios qemu-system-x86 clang-format)
 # shellcheck disable=SC2206 # a list of names, split on purpose
 extra=(${SETUP_DEPS_EXTRA:-})
 build_pkgs+=("${extra[@]}")

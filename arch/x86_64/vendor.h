@@ -42,11 +42,11 @@ int x86_cpu_state_save(struct x86_cpu_state *s);
 void x86_cpu_state_load(const struct x86_cpu_state *s);
 
 struct arch_part {
-	uint64_t map_root;	   /* guest-physical map (EPT pointer) */
-	uint8_t *io_bitmaps;	   /* per-partition I/O permissions, or NULL */
-	struct ept map;		   /* the tables behind map_root */
-	bool track;		   /* dirty tracking (arch_dirty_log_able) */
-	volatile unsigned map_gen; /* bumped when dirty marks are cleared */
+	uint64_t map_root;	    /* guest-physical map (EPT pointer) */
+	uint8_t *io_bitmaps;	    /* per-partition I/O permissions, or NULL */
+	struct ept map;		    /* the tables behind map_root */
+	enum arch_dirty_mode dirty; /* arch_dirty_log_mode */
+	volatile unsigned map_gen;  /* bumped when dirty marks are cleared */
 };
 
 /* The guest's code segment and paging state at the exiting instruction:

@@ -51,12 +51,9 @@ static int64_t hc_restore(struct vcpu *v)
 }
 
 static hc_fn *const hypercalls[] = {
-    [BH_HC_VERSION] = hc_version,
-    [BH_HC_CONSOLE_WRITE] = hc_console_write,
-    [BH_HC_VCPU_INFO] = hc_vcpu_info,
-    [BH_HC_SLEEP] = hc_sleep,
-    [BH_HC_SNAPSHOT] = hc_snapshot,
-    [BH_HC_RESTORE] = hc_restore,
+    [BH_HC_VERSION] = hc_version,     [BH_HC_CONSOLE_WRITE] = hc_console_write,
+    [BH_HC_VCPU_INFO] = hc_vcpu_info, [BH_HC_SLEEP] = hc_sleep,
+    [BH_HC_SNAPSHOT] = hc_snapshot,   [BH_HC_RESTORE] = hc_restore,
 };
 
 void exit_hypercall(struct vcpu *v, const struct exit_info *e)

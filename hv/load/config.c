@@ -36,6 +36,7 @@ enum key_id {
 	KEY_MANAGE,
 	KEY_PART_CONSOLE,
 	KEY_SNAPSHOT,
+	KEY_DIRTY_TRACKING,
 	KEY_MGMT_KEY,
 	KEY_MGMT_KEY_FILE,
 	KEY_MGMT_PORT,
@@ -724,6 +725,16 @@ static int set_snapshot(struct parser *ps, struct span v)
 	return 0;
 }
 
+static int set_dirty_tracking(struct parser *ps, struct span v)
+{
+	int c = choose(ps, v, "dirty_tracking", "auto", "write-protect");
+
+	if (c < 0)
+		return -1;
+	ps->part->dirty_tracking = c ? CFG_DIRTY_WRITE_PROTECT : CFG_DIRTY_AUTO;
+	return 0;
+}
+
 /* ---- [management] ------------------------------------------------------ */
 
 /* Exactly CFG_KEY_HEX hex digits into out; out untouched on failure.
@@ -867,6 +878,8 @@ static const struct key_def keys[KEY_COUNT] = {
     [KEY_PART_CONSOLE] = {"console", SEC_PARTITION, false, false,
 			  set_part_console},
     [KEY_SNAPSHOT] = {"snapshot", SEC_PARTITION, false, false, set_snapshot},
+    [KEY_DIRTY_TRACKING] = {"dirty_tracking", SEC_PARTITION, false, false,
+			    set_dirty_tracking},
     [KEY_MGMT_KEY] = {"key", SEC_MANAGEMENT, false, false, set_mgmt_key},
     [KEY_MGMT_KEY_FILE] = {"key_file", SEC_MANAGEMENT, false, false,
 			   set_mgmt_key_file},
@@ -906,6 +919,11 @@ static int close_section(struct parser *ps)
 				       "[partition %s] is missing the required "
 				       "key '%s'",
 				       ps->part->name, keys[required[i]].name);
+	if (ps->key_line[KEY_DIRTY_TRACKING] &&
+	    ps->part->snapshot == CFG_SNAPSHOT_NO)
+		return fail_at(ps, ps->key_line[KEY_DIRTY_TRACKING],
+			       "dirty_tracking applies only to a partition "
+			       "with snapshot = yes or self");
 	return 0;
 }
 

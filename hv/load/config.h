@@ -37,6 +37,14 @@ enum cfg_snapshot {
 	CFG_SNAPSHOT_SELF = 2, /* also the guest, by hypercall */
 };
 
+/* How a snapshot partition's writes are tracked (docs/config.md): as the
+ * CPU allows (its dirty log, else write protection), or always by write
+ * protection (to use or test the fallback on a CPU that has a log). */
+enum cfg_dirty_tracking {
+	CFG_DIRTY_AUTO = 0,
+	CFG_DIRTY_WRITE_PROTECT = 1,
+};
+
 struct cfg_partition {
 	char name[CFG_NAME_MAX];
 	unsigned line;	   /* line of the [partition NAME] header */
@@ -69,6 +77,7 @@ struct cfg_partition {
 	bool console_raw;     /* console = raw (default tagged) */
 	enum cfg_snapshot snapshot;
 	unsigned snapshot_line; /* line of snapshot = yes|self, 0 if no */
+	enum cfg_dirty_tracking dirty_tracking;
 };
 
 /* The [management] section (docs/management.md). */

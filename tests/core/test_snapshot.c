@@ -21,11 +21,11 @@ static void *heap_mem, *ram_copy;
  * the first tests had it: no dirty tracking then). */
 static struct partition *snap_part_for(unsigned n, enum cfg_snapshot who)
 {
-	struct partition *p = fake_part_create(
-	    0, &(struct fake_part_opts){.nvcpus = n,
-					.first_pcpu = 1,
-					.pc_platform = true,
-					.snapshot = who});
+	struct partition *p =
+	    fake_part_create(0, &(struct fake_part_opts){.nvcpus = n,
+							 .first_pcpu = 1,
+							 .pc_platform = true,
+							 .snapshot = who});
 	for (unsigned i = 1; i < n; i++)
 		p->vcpus[i].state = VCPU_RUNNING; /* as if started by a SIPI */
 	free(heap_mem);
@@ -227,8 +227,8 @@ static void test_no_reservation(void **state)
 /* What the guest writes in round r: page numbers (distinct). */
 static const uint32_t round_pages[][24] = {
     {3, 7, 100},
-    {7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-     25, 26, 300, 301, 302, 511},
+    {7,	 8,  9,	 10, 11, 12, 13, 14, 15,  16,  17,  18,
+     19, 20, 21, 22, 23, 24, 25, 26, 300, 301, 302, 511},
     {3},
 };
 static const unsigned round_count[] = {3, 24, 1};
@@ -261,7 +261,7 @@ static void test_dirty_restore(void **state)
 	(void)state;
 	struct partition *p = snap_part_for(1, CFG_SNAPSHOT_YES);
 	struct vcpu *v = &p->vcpus[0];
-	assert_true(arch_dirty_log_able(p));
+	assert_int_equal(arch_dirty_log_mode(p), ARCH_DIRTY_LOG);
 	fill(p, 1);
 	assert_null(part_snapshot(p));
 	run(v);
@@ -272,7 +272,8 @@ static void test_dirty_restore(void **state)
 		fake_set_cpu(0);
 		struct snapshot_stat st;
 		snapshot_stat(p, &st);
-		assert_true(st.exists && st.tracking);
+		assert_true(st.exists);
+		assert_int_equal(st.tracking, ARCH_DIRTY_LOG);
 		assert_null(part_restore(p));
 		run(v);
 		assert_int_equal(last_copied(p), round_count[r]);
@@ -293,7 +294,7 @@ static void test_dirty_fallbacks(void **state)
 	fake_set_dirty_capable(false);
 	struct partition *p = snap_part_for(1, CFG_SNAPSHOT_YES);
 	struct vcpu *v = &p->vcpus[0];
-	assert_false(arch_dirty_log_able(p));
+	assert_int_equal(arch_dirty_log_mode(p), ARCH_DIRTY_NONE);
 	assert_null(part_snapshot(p));
 	run(v);
 	assert_null(part_restore(p));

@@ -151,9 +151,10 @@
  *                         the queued event; fails when told to.
  *  arch_vcpu_load(v, in)  On v's own CPU: the guest state becomes *in;
  *                         0. The next run continues from it.
- *  arch_dirty_log_able(p) Can p's writes be tracked (set at
- *                         arch_partition_init). Fake: snapshot != no and
- *                         fake_set_dirty_capable() (default true).
+ *  arch_dirty_log_mode(p) How p's writes are tracked (set at
+ *                         arch_partition_init). Fake: a log when
+ *                         snapshot != no and fake_set_dirty_capable()
+ *                         (default true), else none.
  *  arch_dirty_log_flush(v) On v's own CPU: hand its log to the core
  *                         (snapshot_dirty). Fake: fake_guest_write() logs
  *                         like PML, FAKE_PML entries, handed over when
@@ -267,7 +268,7 @@ static void contract_error(const char *fmt, ...)
 	fprintf(stderr, "fake_arch: contract error: %s\n", last_contract_error);
 }
 
-static bool save_error; /* fake_set_save_error() */
+static bool save_error;		  /* fake_set_save_error() */
 static bool dirty_capable = true; /* fake_set_dirty_capable() */
 
 void fake_reset(void)
@@ -699,9 +700,9 @@ void fake_set_dirty_capable(bool able)
 	dirty_capable = able;
 }
 
-bool arch_dirty_log_able(const struct partition *p)
+enum arch_dirty_mode arch_dirty_log_mode(const struct partition *p)
 {
-	return p->arch && p->arch->track;
+	return p->arch && p->arch->track ? ARCH_DIRTY_LOG : ARCH_DIRTY_NONE;
 }
 
 static void log_hand_over(struct vcpu *v)
@@ -711,16 +712,14 @@ static void log_hand_over(struct vcpu *v)
 	a->npml = 0;
 }
 
-void fake_guest_write(struct vcpu *v, uint64_t gpa, const void *src,
-		      size_t n)
+void fake_guest_write(struct vcpu *v, uint64_t gpa, const void *src, size_t n)
 {
 	struct partition *p = v->part;
 	struct arch_part *ap = p->arch;
 	if (gpa > p->ram_size || n > p->ram_size - gpa)
 		abort();
 	memcpy((uint8_t *)p->ram_hpa + gpa, src, n);
-	for (uint64_t pg = gpa / 4096; n && pg <= (gpa + n - 1) / 4096;
-	     pg++) {
+	for (uint64_t pg = gpa / 4096; n && pg <= (gpa + n - 1) / 4096; pg++) {
 		if (!ap->track || ap->dirty[pg])
 			continue;
 		ap->dirty[pg] = 1;
@@ -740,7 +739,7 @@ void arch_dirty_log_flush(struct vcpu *v)
 
 void arch_dirty_log_reset(struct partition *p)
 {
-	if (!arch_dirty_log_able(p))
+	if (arch_dirty_log_mode(p) == ARCH_DIRTY_NONE)
 		return;
 	memset(p->arch->dirty, 0, p->ram_size / 4096);
 	p->arch->dirty_resets++;
@@ -748,7 +747,7 @@ void arch_dirty_log_reset(struct partition *p)
 
 void arch_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n)
 {
-	if (!arch_dirty_log_able(p))
+	if (arch_dirty_log_mode(p) == ARCH_DIRTY_NONE)
 		return;
 	for (size_t i = 0; i < n; i++)
 		p->arch->dirty[pfn[i]] = 0;

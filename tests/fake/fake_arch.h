@@ -104,8 +104,7 @@ void fake_set_dirty_capable(bool able);
 /* The guest, on vCPU v, writes n bytes at gpa (within its RAM): as the
  * CPU would, a page whose dirty flag was clear gets it set and is logged
  * in v's log, which is handed to the core (snapshot_dirty) when full. */
-void fake_guest_write(struct vcpu *v, uint64_t gpa, const void *src,
-		      size_t n);
+void fake_guest_write(struct vcpu *v, uint64_t gpa, const void *src, size_t n);
 
 /* Forget every vCPU/partition backend state, kick, console byte, input
  * byte, CPUID answer and counter; the clock goes back to 0. Call it in

@@ -115,7 +115,7 @@ def main():
     time.sleep(2)
     mark = len(line.text)
     ctl_run("snapshot", "linux")
-    m = line.wait(r"partition linux: snapshot taken \(([0-9]+) MiB copied, ([0-9]+) ticks\)",
+    m = line.wait(r"partition linux: snapshot taken \(([0-9]+) MiB copied, ([0-9]+) ticks;",
                   mark, 120)
     print("  snapshot taken: %s MiB copied in %s ticks" % m.groups())
     if re.search(r"^\[linux\] .*worker [01] done$", line.text[:m.start()], re.M):

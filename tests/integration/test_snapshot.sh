@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Minutes: 3 (in Bochs on the 2-core build machine, with another test beside it)
-# Slow: 1000 snapshot/restore cycles in Bochs (4 CPUs).
+# Slow: 1000 + 300 snapshot/restore cycles in Bochs (5 CPUs).
 # Snapshots the guest takes itself (snapshot = self; BH_HC_SNAPSHOT and
 # BH_HC_RESTORE, docs/snapshots.md), in Bochs with four partitions:
 #  - snaptest (mode=exact): RESTORE before any SNAPSHOT -> BH_ENOENT; then
@@ -9,6 +9,10 @@
 #    MSRs, its x2APIC and timer), each rolled back by RESTORE and checked
 #    bit for bit; every restore must copy back exactly the pages written
 #    (ECX) and the guest's TSC and timer must go on from the snapshot;
+#  - snapwp: the same checks for 300 cycles with dirty_tracking =
+#    write-protect, the fallback for CPUs without a dirty log (Bochs has
+#    one, so the config forces it): pages copied == pages written must
+#    hold there too;
 #  - witness: its canary and heartbeat untouched, beating after the end;
 #  - noperm (no snapshot key) and operonly (snapshot = yes: the operator
 #    may, the guest may not): SNAPSHOT and RESTORE both give BH_EPERM.
@@ -39,14 +43,22 @@ cpus     = 3
 memory   = 4M
 kernel   = guests/snaptest.elf
 cmdline  = mode=noperm
-snapshot = yes'
+snapshot = yes
+
+[partition snapwp]
+cpus           = 4
+memory         = 4M
+kernel         = guests/snaptest.elf
+cmdline        = mode=exact cycles=300
+snapshot       = self
+dirty_tracking = write-protect'
 start=$(date +%s)
 END_AFTER='^\[witness\] witness: beat [0-9]+ ' \
-	run_bochs "$d" 4 480 'partition snaptest (exited|stopped)|boot aborted|HOST EXCEPTION'
+	run_bochs "$d" 5 600 'partition snaptest (exited|stopped)|boot aborted|HOST EXCEPTION'
 booted=$?
 log=$d/serial.log
 echo "  Bochs run: $(($(date +%s) - start)) s"
-grep -E '^\[(snaptest|noperm|operonly)\] snaptest: ' "$log" | sed 's/^/  /'
+grep -E '^\[(snaptest|snapwp|noperm|operonly)\] snaptest: ' "$log" | sed 's/^/  /'
 grep -E 'partition snaptest (exits|exited)' "$log" | sed 's/^/  /'
 # The guest checks its TSC bound every cycle; the largest delta among the
 # cycles it printed:
@@ -72,6 +84,16 @@ if [ -z "$h1" ] || [ "$h1" != "$h1000" ]; then
 	echo "  the heap changed between restore 1 and 1000"
 	failures=$((failures + 1))
 fi
+
+# The write-protection fallback: the same guest, 300 cycles.
+expect "$log" 'partition snapwp: snapshot taken \(4 MiB copied, [0-9]+ ticks; writes tracked by write protection\)$'
+expect "$log" 'partition snaptest: snapshot taken \(4 MiB copied, [0-9]+ ticks; writes tracked by the CPU.s dirty log\)$'
+for k in 1 100 300; do
+	expect "$log" "^\\[snapwp\\] snaptest: cycle $k ok: tsc delta [0-9]+, timer count [0-9]+, pages copied ([0-9]+) == written \\1, restore [0-9]+ ticks, all RAM checked\$"
+done
+expect "$log" '^\[snapwp\] snaptest: 300 cycles bit-exact, tsc delta < [0-9]+ every cycle, pages copied == pages written$'
+expect "$log" 'partition snapwp exited with status 0$'
+expect_not "$log" 'partition snapwp (stopped|restarted)|partition snapwp: .*restarting it'
 
 for p in noperm operonly; do
 	expect "$log" "^\\[$p\\] snaptest: noperm snapshot -> -4 restore -> -4 \\(BH_EPERM\\) ok\$"

@@ -51,7 +51,7 @@ parts = [  # name, state, vcpus, mask, memory, resets, uptime ms
     ["db", 2, 1, 0b10000, 1 << 30, 2, 0],
 ]
 SNAPS = {  # name: present, tracking, age ms, pages dirtied, restores, last copied
-    "web": (0, 1, 0, 0, 0, 0),
+    "web": (0, 2, 0, 0, 0, 0),
     "counter": (1, 1, 125000, 37, 2, 41),
     "db": (1, 0, 90061000, 123456, 0, 0),
 }
@@ -343,14 +343,14 @@ s = json.loads(sys.argv[1])
 assert s["name"] == "web" and s["state"] == "running" and s["io_dropped"] == 3
 assert len(s["vcpus"]) == 3 and s["vcpus"][1]["cpuid"] == 201
 assert s["total"]["hlt"] == 100 + 200 + 300 + 3 * 5
-assert s["snapshot"] is False and s["snapshot_tracking"] is True
+assert s["snapshot"] is False and s["snapshot_tracking"] == "write-protect"
 assert s["snapshot_age_ms"] == 0 and s["dirty_pages"] == 0
 assert s["restores"] == 0 and s["last_restore_copied"] == 0
 ' "$out" || bad "stats --json: $out"
 # stats: the snapshot section.
 run 0 --connect "$normal" "${k[@]}" stats counter
 want='snapshot yes
-snapshot.tracking yes
+snapshot.tracking yes (the CPU logs writes)
 snapshot.age 2m05s
 snapshot.dirty-pages 37
 snapshot.restores 2
@@ -367,7 +367,7 @@ run 0 --connect "$normal" "${k[@]}" --json stats counter
 python3 -c '
 import json, sys
 s = json.loads(sys.argv[1])
-assert s["snapshot"] is True and s["snapshot_tracking"] is True, s
+assert s["snapshot"] is True and s["snapshot_tracking"] == "dirty-log", s
 assert s["snapshot_age_ms"] == 125000 and s["dirty_pages"] == 37, s
 assert s["restores"] == 2 and s["last_restore_copied"] == 41, s
 assert len(s["vcpus"]) == 1 and s["total"]["io"] == 100
@@ -376,7 +376,7 @@ run 0 --connect "$normal" "${k[@]}" --json stats db
 python3 -c '
 import json, sys
 s = json.loads(sys.argv[1])
-assert s["snapshot"] is True and s["snapshot_tracking"] is False, s
+assert s["snapshot"] is True and s["snapshot_tracking"] == "none", s
 assert s["snapshot_age_ms"] == 90061000 and s["dirty_pages"] == 123456, s
 ' "$out" || bad "stats --json db: $out"
 

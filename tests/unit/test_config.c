@@ -987,6 +987,40 @@ static void test_snapshot(void **state)
 	assert_int_equal(cfg.parts[2].snapshot_line, 15);
 }
 
+/* dirty_tracking: auto by default, write-protect on request, only with
+ * snapshot = yes|self (in either order within the section). */
+static void test_dirty_tracking(void **state)
+{
+	(void)state;
+	EXPECT_OK(PART("p", "1") "snapshot = yes\n");
+	assert_int_equal(cfg.parts[0].dirty_tracking, CFG_DIRTY_AUTO);
+	EXPECT_OK(PART("p", "1") "snapshot = self\ndirty_tracking = auto\n");
+	assert_int_equal(cfg.parts[0].dirty_tracking, CFG_DIRTY_AUTO);
+	EXPECT_OK(PART("p", "1") "dirty_tracking = write-protect\n"
+				 "snapshot = yes\n" PART("q", "2"));
+	assert_int_equal(cfg.parts[0].dirty_tracking, CFG_DIRTY_WRITE_PROTECT);
+	assert_int_equal(cfg.parts[1].dirty_tracking, CFG_DIRTY_AUTO);
+
+	EXPECT_ERROR(PART("p", "1") "dirty_tracking = write-protect\n"
+				    "snapshot = no\n" PART("q", "2"),
+		     5,
+		     "dirty_tracking applies only to a partition with "
+		     "snapshot = yes or self");
+	EXPECT_ERROR(PART("p", "1") "\ndirty_tracking = auto\n", 6,
+		     "dirty_tracking applies only to a partition with "
+		     "snapshot = yes or self");
+	EXPECT_ERROR(PART("p", "1") "snapshot = yes\ndirty_tracking = pml\n", 6,
+		     "bad dirty_tracking 'pml' (expected auto or "
+		     "write-protect)");
+	EXPECT_ERROR(PART("p", "1") "snapshot = yes\ndirty_tracking = auto\n"
+				    "dirty_tracking = auto\n",
+		     7,
+		     "duplicate key 'dirty_tracking' in [partition p] (first "
+		     "set on line 6)");
+	EXPECT_ERROR("[hypervisor]\ndirty_tracking = auto\n", 2,
+		     "unknown key 'dirty_tracking' in [hypervisor]");
+}
+
 static void test_err_snapshot(void **state)
 {
 	(void)state;
@@ -1267,6 +1301,7 @@ int main(void)
 	    cmocka_unit_test(test_part_console),
 	    cmocka_unit_test(test_snapshot),
 	    cmocka_unit_test(test_err_snapshot),
+	    cmocka_unit_test(test_dirty_tracking),
 	    cmocka_unit_test(test_parse_key),
 	    cmocka_unit_test(test_check_machine),
 	    cmocka_unit_test(test_check_machine_snapshot),

@@ -500,8 +500,9 @@ static void test_pointer(void **state)
 }
 
 /* Dirty tracking: small_only maps 4 KiB pages even where 2 MiB would do,
- * ept_leaf4k finds each leaf, ept_clear_dirty_all clears exactly the
- * dirty flags the CPU set, and the EPTP asks for A/D flags on request. */
+ * ept_leaf4k finds each leaf, ept_clear_leaf_bits clears exactly the
+ * dirty flags the CPU set (or the write permissions write protection
+ * takes away), and the EPTP asks for A/D flags on request. */
 static void test_dirty_small_only(void **state)
 {
 	struct ept e;
@@ -521,15 +522,25 @@ static void test_dirty_small_only(void **state)
 	assert_ptr_equal(ept_leaf4k(&e, 0x5FFF), a);
 	assert_null(ept_leaf4k(&e, BH_MIB(4))); /* unmapped */
 	assert_null(ept_leaf4k(&e, EPT_GPA_LIMIT));
-	assert_int_equal(ept_clear_dirty_all(&e), 0);
+	assert_int_equal(ept_clear_leaf_bits(&e, EPT_DIRTY), 0);
 	*a |= EPT_DIRTY | EPT_ACCESSED; /* as the CPU would */
 	*b |= EPT_DIRTY;
-	assert_int_equal(ept_clear_dirty_all(&e), 2);
+	assert_int_equal(ept_clear_leaf_bits(&e, EPT_DIRTY), 2);
 	assert_false(*a & EPT_DIRTY);
 	assert_true(*a & EPT_ACCESSED); /* only dirty flags are cleared */
-	assert_int_equal(ept_clear_dirty_all(&e), 0);
+	assert_int_equal(ept_clear_leaf_bits(&e, EPT_DIRTY), 0);
 	assert_true(ept_pointer(&e, true) & (1u << 6));
 	assert_false(ept_pointer(&e, false) & (1u << 6));
+	/* Write protection: every leaf loses W and keeps R, X and its
+	 * address; one given back is counted at the next protect-all. */
+	assert_int_equal(ept_clear_leaf_bits(&e, EPT_W), 1024);
+	assert_int_equal(*a & (EPT_RWX | EPT_ADDR_MASK),
+			 EPT_R | EPT_X | (BH_MIB(4) + 0x5000));
+	expect_mapped(&e, BH_MIB(3), BH_MIB(7), EPT_R | EPT_X);
+	assert_int_equal(ept_clear_leaf_bits(&e, EPT_W), 0);
+	*b |= EPT_W;
+	assert_int_equal(ept_clear_leaf_bits(&e, EPT_W | EPT_DIRTY), 1);
+	assert_false(*b & EPT_W);
 	pool_free(&p);
 
 	/* A 2 MiB leaf is not a 4 KiB leaf: NULL, and never cleared. */

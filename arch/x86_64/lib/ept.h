@@ -40,8 +40,9 @@ int ept_lookup(const struct ept *e, uint64_t gpa, uint64_t *hpa,
 	       uint64_t *perms);
 /* The 4 KiB leaf entry mapping gpa, or NULL (unmapped or a 2 MiB page). */
 uint64_t *ept_leaf4k(const struct ept *e, uint64_t gpa);
-/* Clears the dirty flag of every 4 KiB leaf; returns how many were set. */
-uint64_t ept_clear_dirty_all(struct ept *e);
+/* Clears `bits` (EPT_DIRTY, EPT_W, ...) in every 4 KiB leaf; returns how
+ * many leaves had any of them set. */
+uint64_t ept_clear_leaf_bits(struct ept *e, uint64_t bits);
 /* EPTP value: WB paging structures, 4-level walk (SDM 24.6.11); with
  * ad, the CPU sets accessed/dirty flags in the entries (bit 6). */
 uint64_t ept_pointer(const struct ept *e, bool ad);

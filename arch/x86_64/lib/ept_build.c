@@ -115,28 +115,28 @@ uint64_t *ept_leaf4k(const struct ept *e, uint64_t gpa)
 	return &t[index_at(gpa, 0)];
 }
 
-/* Clears dirty flags below table t at `level` (3 = PML4). */
-static uint64_t clear_dirty(uint64_t *t, unsigned level)
+/* Clears bits in the 4 KiB leaves below table t at `level` (3 = PML4). */
+static uint64_t clear_bits(uint64_t *t, unsigned level, uint64_t bits)
 {
 	uint64_t n = 0;
 	for (unsigned i = 0; i < 512; i++) {
 		if (!(t[i] & EPT_RWX) || (level && (t[i] & EPT_LARGE)))
 			continue;
 		if (level) {
-			n += clear_dirty(
+			n += clear_bits(
 			    (uint64_t *)(uintptr_t)(t[i] & EPT_ADDR_MASK),
-			    level - 1);
-		} else if (t[i] & EPT_DIRTY) {
-			t[i] &= ~EPT_DIRTY;
+			    level - 1, bits);
+		} else if (t[i] & bits) {
+			t[i] &= ~bits;
 			n++;
 		}
 	}
 	return n;
 }
 
-uint64_t ept_clear_dirty_all(struct ept *e)
+uint64_t ept_clear_leaf_bits(struct ept *e, uint64_t bits)
 {
-	return clear_dirty(e->pml4, 3);
+	return clear_bits(e->pml4, 3, bits);
 }
 
 uint64_t ept_pointer(const struct ept *e, bool ad)

@@ -175,12 +175,13 @@ int arch_partition_init(struct partition *p)
 	_Static_assert(sizeof(*a) <= 4096, "backend partition state fits");
 	if (!a || ept_init(&a->map, ept_page, NULL))
 		return -1;
-	/* Tracking needs a dirty flag per 4 KiB page (vmx_dirty.c). */
-	a->track = p->cfg->snapshot != CFG_SNAPSHOT_NO && vmx_dirty_capable();
-	a->map.small_only = a->track;
+	/* Tracking needs a dirty flag or a write permission per 4 KiB page
+	 * (vmx_dirty.c). */
+	a->dirty = vmx_dirty_mode(p->cfg);
+	a->map.small_only = a->dirty != ARCH_DIRTY_NONE;
 	if (ept_map(&a->map, 0, p->ram_hpa, p->ram_size, EPT_RWX))
 		return -1;
-	a->map_root = ept_pointer(&a->map, a->track);
+	a->map_root = ept_pointer(&a->map, a->dirty == ARCH_DIRTY_LOG);
 	a->io_bitmaps = p->cfg->nports ? io_bitmaps_for(p) : NULL;
 	p->arch = a;
 	return p->cfg->nports && !a->io_bitmaps ? -1 : 0;
@@ -199,7 +200,7 @@ static int setup_controls(struct vcpu *v)
 		   0, &proc) ||
 	    adjust(MSR_IA32_VMX_PROCBASED2,
 		   PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED |
-		       (a->track ? PROC2_PML : 0),
+		       (a->dirty == ARCH_DIRTY_LOG ? PROC2_PML : 0),
 		   PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES, &proc2) ||
 	    /* Debug controls: without them every exit sets the guest's DR7
 	     * to 0x400 and DEBUGCTL to 0 (SDM Vol. 3C 27.3.1, 26.3.2.1). */
@@ -230,7 +231,7 @@ static int setup_controls(struct vcpu *v)
 	vmwrite32(EXIT_MSR_LOAD_COUNT, 0);
 	vmwrite32(ENTRY_MSR_LOAD_COUNT, 0);
 	vmwrite64(TSC_OFFSET, 0); /* vmx_sync_partition applies the core's */
-	if (a->track) {
+	if (a->dirty == ARCH_DIRTY_LOG) {
 		if (!(x->pml = heap_alloc_pages(1)))
 			return -1;
 		vmwrite64(PML_ADDRESS, (uint64_t)x->pml);
@@ -328,12 +329,15 @@ again:
 	}
 	x->launched = true;
 	vmx_translate_exit(v, e);
-	/* A full page-modification log is the backend's own business: hand
-	 * it to the core and go on (vmx_dirty.c). */
+	/* A full page-modification log, or the first write to a page that
+	 * write protection tracks, is the backend's own business: hand the
+	 * page(s) to the core and go on (vmx_dirty.c). */
 	if ((e->raw_reason & 0xFFFF) == VMX_EXIT_PML_FULL) {
 		vmx_pml_drain(v);
 		goto again;
 	}
+	if (vmx_wp_fault(v, e))
+		goto again;
 }
 
 void arch_vcpu_skip(struct vcpu *v)

@@ -17,8 +17,9 @@ void vmx_reinject_vectoring(void);
 void vmx_translate_exit(struct vcpu *v, struct exit_info *e);
 /* vmx_dirty.c */
 #define VMX_EXIT_PML_FULL 62
-bool vmx_dirty_capable(void);
+enum arch_dirty_mode vmx_dirty_mode(const struct cfg_partition *c);
 void vmx_pml_drain(struct vcpu *v);
+bool vmx_wp_fault(struct vcpu *v, const struct exit_info *e);
 void vmx_sync_partition(struct vcpu *v);
 /* vmx_guest.c */
 void vmx_guest_reset(struct vcpu *v, const struct vcpu_start *s);
