@@ -27,8 +27,9 @@ uint64_t efi_alloc_aligned(uint64_t bytes, uint64_t align);
 const char *efi_find_cpus(struct boot_info *bi);
 /* Compares the CPUs with the ACPI MADT when the firmware has one. */
 void efi_crosscheck_madt(const struct boot_info *bi);
-/* Checks VMX is usable on the BSP; returns NULL or a reason. */
-const char *efi_check_vmx(void);
+/* What the BSP offers for virtualization (arch/x86_64/lib/virt_pick.h). */
+struct virt_facts;
+void efi_virt_facts(struct virt_facts *f);
 /* Measures the TSC rate with the firmware's Stall(). */
 uint64_t efi_measure_tsc_khz(void);
 

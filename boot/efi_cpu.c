@@ -2,6 +2,7 @@
 #include "boot/efi.h"
 #include "hv/lib/lib.h"
 #include "arch/x86_64/x86.h"
+#include "arch/x86_64/lib/virt_pick.h"
 #include "drivers/acpi/madt.h"
 
 /* UEFI PI specification, volume 2: EFI_MP_SERVICES_PROTOCOL. */
@@ -114,26 +115,54 @@ void efi_crosscheck_madt(const struct boot_info *bi)
 		boot_msg("ACPI MADT agrees with MP Services: %u CPUs", n);
 }
 
-/* SDM Vol. 3C 23.6/23.7: VMX support and IA32_FEATURE_CONTROL. Also the
- * secondary controls Bulkhead cannot run without (Appendix A.3.3). */
-const char *efi_check_vmx(void)
+/* SDM Vol. 3C 23.6/23.7 and Appendix A.3.3: VMX, IA32_FEATURE_CONTROL and
+ * the secondary controls Bulkhead cannot run without. The VMX MSRs exist
+ * only when CPUID says VMX (reading them otherwise is a #GP). */
+static void vmx_facts(struct virt_facts *f)
 {
 	struct cpuid_regs r;
 	cpuid(1, 0, &r);
-	if (!(r.ecx & (1u << 5)))
-		return "this CPU has no VMX (Intel VT-x)";
-	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-	if ((fc & 1) && !(fc & 4))
-		return "VMX is disabled and locked by the firmware "
-		       "(IA32_FEATURE_CONTROL); enable VT-x in the setup";
+	if (!(f->vmx = r.ecx & (1u << 5)))
+		return;
+	f->feature_ctl = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	uint64_t basic = rdmsr(0x480);
 	uint64_t proc = rdmsr((basic >> 55) & 1 ? 0x48E : 0x482);
-	if (!((proc >> 32) & (1u << 31)))
-		return "VMX lacks secondary processor controls";
+	if (!(f->vmx_secondary = (proc >> 32) & (1u << 31)))
+		return;
 	uint64_t sec = rdmsr(0x48B) >> 32;
-	if (!(sec & (1u << 1)) || !(sec & (1u << 7)) || !(sec & (1u << 5)))
-		return "VMX lacks EPT, VPID or unrestricted guest";
-	return NULL;
+	f->ept = sec & (1u << 1);
+	f->vpid = sec & (1u << 5);
+	f->ug = sec & (1u << 7);
+}
+
+/* AMD APM Vol. 2 15.4 (SVM in CPUID 8000_0001h:ECX[2], VM_CR) and CPUID
+ * Fn8000_000A (nested paging, next-RIP save, ASIDs). */
+static void svm_facts(struct virt_facts *f)
+{
+	struct cpuid_regs r;
+	cpuid(0x80000000u, 0, &r);
+	if (r.eax < 0x8000000Au)
+		return;
+	cpuid(0x80000001u, 0, &r);
+	if (!(f->svm = r.ecx & (1u << 2)))
+		return;
+	cpuid(0x8000000Au, 0, &r);
+	f->npt = r.edx & 1;
+	f->nrips = r.edx & (1u << 3);
+	f->asids = r.ebx;
+	f->vm_cr = rdmsr(0xC0010114u);
+}
+
+void efi_virt_facts(struct virt_facts *f)
+{
+	struct cpuid_regs r;
+	memset(f, 0, sizeof(*f));
+	cpuid(0, 0, &r);
+	memcpy(f->vendor, &r.ebx, 4);
+	memcpy(f->vendor + 4, &r.edx, 4);
+	memcpy(f->vendor + 8, &r.ecx, 4);
+	vmx_facts(f);
+	svm_facts(f);
 }
 
 uint64_t efi_measure_tsc_khz(void)

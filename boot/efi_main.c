@@ -6,6 +6,7 @@
 #include "hv/console.h"
 #include "hv/lib/lib.h"
 #include "arch/x86_64/x86.h"
+#include "arch/x86_64/lib/virt_pick.h"
 
 EFI_SYSTEM_TABLE *efi_st;
 EFI_HANDLE efi_image;
@@ -87,13 +88,33 @@ static int load_config(struct boot_info *bi)
 	return 0;
 }
 
+/* Picks the backend from what the CPU offers and says which. Only the
+ * VMX backend exists yet: a CPU that can only do SVM is refused, saying
+ * so. */
+static const char *check_virt(char *why, size_t len)
+{
+	struct virt_facts f;
+	char what[96];
+	efi_virt_facts(&f);
+	enum virt_backend b = virt_pick(&f, why, len);
+	if (b == VIRT_NONE)
+		return why;
+	virt_describe(&f, b, what, sizeof(what));
+	boot_msg("CPU %s: %s", f.vendor, what);
+	if (b == VIRT_SVM)
+		return "this bulkhead.efi has no AMD-V (SVM) backend yet; it "
+		       "runs on Intel VT-x only";
+	return NULL;
+}
+
 static int check_machine(struct boot_info *bi)
 {
+	char buf[160];
 	const char *why = efi_find_cpus(bi);
 	if (!why)
 		efi_crosscheck_madt(bi);
 	if (!why)
-		why = efi_check_vmx();
+		why = check_virt(buf, sizeof(buf));
 	if (why) {
 		boot_msg("error: %s", why);
 		return -1;

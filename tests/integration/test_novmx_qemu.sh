@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # On a machine without VMX (QEMU's TCG emulates AMD-V, not VT-x) the loader
-# refuses cleanly and returns to the firmware; on the way it cross-checks
-# the CPUs from MP Services with the ACPI MADT that OVMF publishes here.
+# says what the CPU offers (the backend it would pick: SVM with nested
+# paging), refuses cleanly because there is no SVM backend yet, and
+# returns to the firmware; on the way it cross-checks the CPUs from MP
+# Services with the ACPI MADT that OVMF publishes here. (The choice and
+# every refusal reason are unit-tested: tests/unit/test_virt_pick.c.)
 . "$(dirname "$0")/lib.sh"
 d=$BUILD/it/novmx_qemu
 make_esp "$d" '[partition a]
@@ -26,7 +29,8 @@ wait $qpid 2>/dev/null
 tr -d '\r' <"$d/com1.txt" >"$d/serial.log"
 log=$d/serial.log
 expect "$log" '^bulkhead: ACPI MADT agrees with MP Services: 2 CPUs$'
-expect "$log" '^bulkhead: error: this CPU has no VMX \(Intel VT-x\)$'
+expect "$log" '^bulkhead: CPU AuthenticAMD: SVM with nested paging \(16 ASIDs, next-RIP save no\)$'
+expect "$log" '^bulkhead: error: this bulkhead.efi has no AMD-V \(SVM\) backend yet; it runs on Intel VT-x only$'
 expect "$log" '^bulkhead: boot aborted; returning to firmware$'
 expect_not "$log" 'exiting boot services'
 finish novmx_qemu "$d" $booted
