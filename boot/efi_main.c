@@ -91,7 +91,7 @@ static int load_config(struct boot_info *bi)
 /* Picks the backend from what the CPU offers and says which. Only the
  * VMX backend exists yet: a CPU that can only do SVM is refused, saying
  * so. */
-static const char *check_virt(char *why, size_t len)
+static const char *check_virt(struct boot_info *bi, char *why, size_t len)
 {
 	struct virt_facts f;
 	char what[96];
@@ -101,6 +101,7 @@ static const char *check_virt(char *why, size_t len)
 		return why;
 	virt_describe(&f, b, what, sizeof(what));
 	boot_msg("CPU %s: %s", f.vendor, what);
+	bi->backend = (uint8_t)b;
 	if (b == VIRT_SVM)
 		return "this bulkhead.efi has no AMD-V (SVM) backend yet; it "
 		       "runs on Intel VT-x only";
@@ -114,7 +115,7 @@ static int check_machine(struct boot_info *bi)
 	if (!why)
 		efi_crosscheck_madt(bi);
 	if (!why)
-		why = check_virt(buf, sizeof(buf));
+		why = check_virt(bi, buf, sizeof(buf));
 	if (why) {
 		boot_msg("error: %s", why);
 		return -1;

@@ -27,6 +27,8 @@ struct boot_info {
 	uint64_t trampoline_pa; /* one 4 KiB page below 1 MiB for AP start */
 	uint64_t phys_top;	/* identity-map [0, phys_top) */
 	uint16_t console_port;
+	uint8_t backend; /* the loader's pick: 1 VMX, 2 SVM (arch/x86_64/lib/
+			    virt_pick.h, enum virt_backend) */
 	struct bh_config cfg;
 	struct bi_partition parts[CFG_MAX_PARTS];
 };

@@ -1,6 +1,7 @@
 /* Host bring-up on the BSP: the core's own identity-mapped page tables
  * (2 MiB pages, SDM Vol. 3A 4.5) and per-CPU descriptor tables. */
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/vendor.h"
 #include "arch/x86_64/x86.h"
 #include "arch/host.h"
 #include "hv/boot_info.h"
@@ -33,6 +34,9 @@ static uint64_t build_identity_map(uint64_t top)
 
 void arch_host_init(const struct boot_info *bi)
 {
+	/* The loader refused a CPU it had no backend for; nothing to say
+	 * here yet (no console), arch_virt_enable reports it. */
+	(void)vendor_select(bi->backend);
 	host_cr3 = build_identity_map(bi->phys_top);
 	write_cr3(host_cr3);
 	percpu_setup(0, bi->apic_id[0]);

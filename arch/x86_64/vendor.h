@@ -63,6 +63,47 @@ void vendor_set_rip(struct vcpu *v, uint64_t rip);
 uint64_t vendor_get_rsp(struct vcpu *v);
 void vendor_set_rsp(struct vcpu *v, uint64_t rsp);
 
+/* A vendor backend: the vCPU seam of arch/vcpu.h (same meanings, same
+ * order) and the questions above. One bulkhead.efi holds every backend;
+ * the loader picks one from CPUID (arch/x86_64/lib/virt_pick.c) and
+ * arch_host_init installs it before any CPU enables virtualization
+ * (arch/x86_64/backend.c forwards each seam call). */
+struct vendor_ops {
+	const char *name; /* "vmx", "svm" */
+	const char *(*virt_enable)(void);
+	int (*partition_init)(struct partition *p);
+	int (*vcpu_create)(struct vcpu *v);
+	void (*vcpu_start)(struct vcpu *v, const struct vcpu_start *s);
+	void (*vcpu_run)(struct vcpu *v, struct exit_info *e);
+	void (*vcpu_skip)(struct vcpu *v);
+	uint64_t (*vcpu_reg)(struct vcpu *v, enum vcpu_reg r);
+	bool (*vcpu_set_cr)(struct vcpu *v, unsigned cr, uint64_t val);
+	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_err,
+				 uint32_t err);
+	bool (*irq_injectable)(struct vcpu *v);
+	void (*inject_irq)(struct vcpu *v, uint8_t vector);
+	void (*irq_window)(struct vcpu *v, bool on);
+	void (*set_deadline)(struct vcpu *v, uint64_t deadline);
+	void (*vcpu_dump)(struct vcpu *v, const struct exit_info *e);
+	size_t (*vcpu_state_size)(void);
+	int (*vcpu_save)(struct vcpu *v, struct arch_vcpu_state *out);
+	int (*vcpu_load)(struct vcpu *v, const struct arch_vcpu_state *in);
+	enum arch_dirty_mode (*dirty_log_mode)(const struct partition *p);
+	void (*dirty_log_flush)(struct vcpu *v);
+	void (*dirty_log_reset)(struct partition *p);
+	void (*dirty_log_rearm)(struct partition *p, const uint32_t *pfn,
+				size_t n);
+	void (*code_view)(struct vcpu *v, struct x86_code_view *out);
+	void (*set_rip)(struct vcpu *v, uint64_t rip);
+	uint64_t (*get_rsp)(struct vcpu *v);
+	void (*set_rsp)(struct vcpu *v, uint64_t rsp);
+};
+
+extern const struct vendor_ops vmx_ops;
+/* Installs the backend boot_info names (arch/x86_64/backend.c); false if
+ * this build has none for it. */
+bool vendor_select(unsigned backend);
+
 /* Guest GPR by the SDM's register number (Table 27-3 order; 4 = RSP,
  * kept by the vendor's control structure). arch/x86_64/emulate.c */
 uint64_t x86_get_gpr(struct vcpu *v, unsigned n);

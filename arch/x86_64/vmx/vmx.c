@@ -112,7 +112,7 @@ static int shared_pages_init(void)
 	return msr_bitmap ? 0 : -1;
 }
 
-const char *arch_virt_enable(void)
+const char *vmx_virt_enable(void)
 {
 	struct percpu *pc = this_cpu();
 	struct cpuid_regs r;
@@ -169,7 +169,7 @@ static uint8_t *io_bitmaps_for(const struct partition *p)
 	return bm;
 }
 
-int arch_partition_init(struct partition *p)
+int vmx_partition_init(struct partition *p)
 {
 	struct arch_part *a = heap_alloc_pages(1);
 	_Static_assert(sizeof(*a) <= 4096, "backend partition state fits");
@@ -278,7 +278,7 @@ static void setup_host_state(void)
 	vmwriten(HOST_RIP, (uint64_t)vmx_exit_point);
 }
 
-int arch_vcpu_create(struct vcpu *v)
+int vmx_vcpu_create(struct vcpu *v)
 {
 	struct arch_vcpu *av = heap_alloc_pages(1);
 	uint32_t *vmcs = heap_alloc_pages(1);
@@ -310,12 +310,12 @@ int arch_vcpu_create(struct vcpu *v)
 	return 0;
 }
 
-void arch_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
+void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
 {
 	vmx_guest_reset(v, s);
 }
 
-void arch_vcpu_run(struct vcpu *v, struct exit_info *e)
+void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
 {
 	struct vmx_vcpu *x = VMX(v);
 again:
@@ -336,11 +336,11 @@ again:
 		vmx_pml_drain(v);
 		goto again;
 	}
-	if (vmx_wp_fault(v, e))
+	if (e->kind == EXIT_MEM_VIOLATION && vmx_wp_fault(v, e))
 		goto again;
 }
 
-void arch_vcpu_skip(struct vcpu *v)
+void vmx_vcpu_skip(struct vcpu *v)
 {
 	(void)v;
 	vmwriten(GUEST_RIP, vmreadn(GUEST_RIP) + vmread32(EXIT_INSN_LEN));
@@ -349,8 +349,8 @@ void arch_vcpu_skip(struct vcpu *v)
 		  vmread32(GUEST_INTERRUPTIBILITY) & ~3u);
 }
 
-void arch_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
-			   uint32_t err)
+void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
+			  uint32_t err)
 {
 	(void)v;
 	/* No error code can be delivered in real mode (SDM 26.2.1.3). */
@@ -374,3 +374,32 @@ _Static_assert(offsetof(struct guest_regs, rax) == 0 &&
 		   sizeof(struct guest_regs) == 120,
 	       "struct guest_regs layout as vmx_entry.asm expects");
 _Static_assert(HOST_RSP == 0x6C14, "HOST_RSP as vmx_entry.asm encodes it");
+
+const struct vendor_ops vmx_ops = {
+    .name = "vmx",
+    .virt_enable = vmx_virt_enable,
+    .partition_init = vmx_partition_init,
+    .vcpu_create = vmx_vcpu_create,
+    .vcpu_start = vmx_vcpu_start,
+    .vcpu_run = vmx_vcpu_run,
+    .vcpu_skip = vmx_vcpu_skip,
+    .vcpu_reg = vmx_vcpu_reg,
+    .vcpu_set_cr = vmx_vcpu_set_cr,
+    .inject_exception = vmx_inject_exception,
+    .irq_injectable = vmx_irq_injectable,
+    .inject_irq = vmx_inject_irq,
+    .irq_window = vmx_irq_window,
+    .set_deadline = vmx_set_deadline,
+    .vcpu_dump = vmx_vcpu_dump,
+    .vcpu_state_size = vmx_vcpu_state_size,
+    .vcpu_save = vmx_vcpu_save,
+    .vcpu_load = vmx_vcpu_load,
+    .dirty_log_mode = vmx_dirty_log_mode,
+    .dirty_log_flush = vmx_dirty_log_flush,
+    .dirty_log_reset = vmx_dirty_log_reset,
+    .dirty_log_rearm = vmx_dirty_log_rearm,
+    .code_view = vmx_code_view,
+    .set_rip = vmx_set_rip,
+    .get_rsp = vmx_get_rsp,
+    .set_rsp = vmx_set_rsp,
+};

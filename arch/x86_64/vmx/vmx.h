@@ -11,6 +11,39 @@
 int vmx_enter(struct guest_regs *regs, int launched);
 void vmx_exit_point(void);
 
+/* The backend's entries (struct vendor_ops, arch/x86_64/vendor.h), one
+ * file each as named. vmx.c */
+const char *vmx_virt_enable(void);
+int vmx_partition_init(struct partition *p);
+int vmx_vcpu_create(struct vcpu *v);
+void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *s);
+void vmx_vcpu_run(struct vcpu *v, struct exit_info *e);
+void vmx_vcpu_skip(struct vcpu *v);
+void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
+			  uint32_t err);
+/* vmx_guest.c */
+uint64_t vmx_vcpu_reg(struct vcpu *v, enum vcpu_reg r);
+bool vmx_vcpu_set_cr(struct vcpu *v, unsigned cr, uint64_t val);
+void vmx_code_view(struct vcpu *v, struct x86_code_view *out);
+void vmx_set_rip(struct vcpu *v, uint64_t rip);
+uint64_t vmx_get_rsp(struct vcpu *v);
+void vmx_set_rsp(struct vcpu *v, uint64_t rsp);
+/* vmx_irq.c */
+bool vmx_irq_injectable(struct vcpu *v);
+void vmx_inject_irq(struct vcpu *v, uint8_t vector);
+void vmx_irq_window(struct vcpu *v, bool on);
+void vmx_set_deadline(struct vcpu *v, uint64_t deadline);
+/* vmx_state.c */
+size_t vmx_vcpu_state_size(void);
+int vmx_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);
+int vmx_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in);
+/* vmx_dirty.c */
+enum arch_dirty_mode vmx_dirty_log_mode(const struct partition *p);
+void vmx_dirty_log_flush(struct vcpu *v);
+void vmx_dirty_log_reset(struct partition *p);
+void vmx_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n);
+/* vmx_exit.c */
+void vmx_vcpu_dump(struct vcpu *v, const struct exit_info *e);
 /* vmx_irq.c */
 void vmx_reinject_vectoring(void);
 /* vmx_exit.c */

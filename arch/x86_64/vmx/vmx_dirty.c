@@ -36,7 +36,7 @@ enum arch_dirty_mode vmx_dirty_mode(const struct cfg_partition *c)
 	return ARCH_DIRTY_WRITE_PROTECT;
 }
 
-enum arch_dirty_mode arch_dirty_log_mode(const struct partition *p)
+enum arch_dirty_mode vmx_dirty_log_mode(const struct partition *p)
 {
 	return p->arch ? p->arch->dirty : ARCH_DIRTY_NONE;
 }
@@ -56,7 +56,7 @@ void vmx_pml_drain(struct vcpu *v)
 	vmwrite16(GUEST_PML_INDEX, PML_ENTRIES - 1);
 }
 
-void arch_dirty_log_flush(struct vcpu *v)
+void vmx_dirty_log_flush(struct vcpu *v)
 {
 	vmx_pml_drain(v);
 }
@@ -68,19 +68,19 @@ static uint64_t mark_bit(const struct arch_part *a)
 	return a->dirty == ARCH_DIRTY_LOG ? EPT_DIRTY : EPT_W;
 }
 
-void arch_dirty_log_reset(struct partition *p)
+void vmx_dirty_log_reset(struct partition *p)
 {
 	struct arch_part *a = p->arch;
-	if (arch_dirty_log_mode(p) == ARCH_DIRTY_NONE)
+	if (vmx_dirty_log_mode(p) == ARCH_DIRTY_NONE)
 		return;
 	ept_clear_leaf_bits(&a->map, mark_bit(a));
 	__atomic_add_fetch(&a->map_gen, 1, __ATOMIC_RELEASE);
 }
 
-void arch_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n)
+void vmx_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n)
 {
 	struct arch_part *a = p->arch;
-	if (arch_dirty_log_mode(p) == ARCH_DIRTY_NONE)
+	if (vmx_dirty_log_mode(p) == ARCH_DIRTY_NONE)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t *leaf = ept_leaf4k(&a->map, (uint64_t)pfn[i] << 12);

@@ -99,7 +99,7 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e)
 	}
 }
 
-void arch_vcpu_dump(struct vcpu *v, const struct exit_info *e)
+void vmx_vcpu_dump(struct vcpu *v, const struct exit_info *e)
 {
 	struct vmx_vcpu *x = VMX(v);
 	hv_log("vCPU %u of %s: exit reason 0x%x qual 0x%lx insn-error %u",

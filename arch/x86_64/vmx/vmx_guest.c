@@ -140,7 +140,7 @@ void vmx_guest_reset(struct vcpu *v, const struct vcpu_start *s)
 #define AR_L  (1u << 13) /* CS.L: 64-bit code */
 #define AR_DB (1u << 14) /* CS.D: 32-bit default operand size */
 
-uint64_t arch_vcpu_reg(struct vcpu *v, enum vcpu_reg r)
+uint64_t vmx_vcpu_reg(struct vcpu *v, enum vcpu_reg r)
 {
 	switch (r) {
 	case VREG_RIP:
@@ -158,7 +158,7 @@ uint64_t arch_vcpu_reg(struct vcpu *v, enum vcpu_reg r)
 	return 0;
 }
 
-bool arch_vcpu_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
+bool vmx_vcpu_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
 {
 	if (cr == 0) {
 		vmx_write_cr0(v, val);
@@ -167,7 +167,7 @@ bool arch_vcpu_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
 	return cr == 4 && vmx_write_cr4(v, val);
 }
 
-void vendor_code_view(struct vcpu *v, struct x86_code_view *out)
+void vmx_code_view(struct vcpu *v, struct x86_code_view *out)
 {
 	(void)v;
 	uint32_t ar = vmread32(GUEST_CS_AR);
@@ -181,19 +181,19 @@ void vendor_code_view(struct vcpu *v, struct x86_code_view *out)
 	out->efer = vmread64(GUEST_IA32_EFER);
 }
 
-void vendor_set_rip(struct vcpu *v, uint64_t rip)
+void vmx_set_rip(struct vcpu *v, uint64_t rip)
 {
 	(void)v;
 	vmwriten(GUEST_RIP, rip);
 }
 
-uint64_t vendor_get_rsp(struct vcpu *v)
+uint64_t vmx_get_rsp(struct vcpu *v)
 {
 	(void)v;
 	return vmreadn(GUEST_RSP);
 }
 
-void vendor_set_rsp(struct vcpu *v, uint64_t rsp)
+void vmx_set_rsp(struct vcpu *v, uint64_t rsp)
 {
 	(void)v;
 	vmwriten(GUEST_RSP, rsp);

@@ -11,7 +11,7 @@
 #define PROC_IRQ_WINDOW	  (1u << 2)
 #define PIN_PREEMPT_TIMER (1u << 6)
 
-bool arch_irq_injectable(struct vcpu *v)
+bool vmx_irq_injectable(struct vcpu *v)
 {
 	(void)v;
 	return !(vmread32(ENTRY_INTR_INFO) & INTR_VALID) &&
@@ -19,7 +19,7 @@ bool arch_irq_injectable(struct vcpu *v)
 	       !(vmread32(GUEST_INTERRUPTIBILITY) & BLOCK_STI_MOVSS);
 }
 
-void arch_inject_irq(struct vcpu *v, uint8_t vector)
+void vmx_inject_irq(struct vcpu *v, uint8_t vector)
 {
 	(void)v;
 	vmwrite32(ENTRY_INTR_INFO, INTR_VALID | INTR_TYPE_EXTINT | vector);
@@ -28,7 +28,7 @@ void arch_inject_irq(struct vcpu *v, uint8_t vector)
 		vmwrite32(GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 }
 
-void arch_irq_window(struct vcpu *v, bool on)
+void vmx_irq_window(struct vcpu *v, bool on)
 {
 	struct vmx_vcpu *x = VMX(v);
 	uint32_t proc =
@@ -40,7 +40,7 @@ void arch_irq_window(struct vcpu *v, bool on)
 }
 
 /* The preemption timer counts down at TSC >> IA32_VMX_MISC[4:0]. */
-void arch_set_deadline(struct vcpu *v, uint64_t deadline)
+void vmx_set_deadline(struct vcpu *v, uint64_t deadline)
 {
 	struct vmx_vcpu *x = VMX(v);
 	uint32_t pin = x->pin & ~PIN_PREEMPT_TIMER;

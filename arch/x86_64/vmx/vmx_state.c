@@ -85,7 +85,7 @@ static const uint32_t state_fields[] = {
 _Static_assert(BH_ARRAY_SIZE(state_fields) <= VMX_STATE_FIELDS,
 	       "room for every field");
 
-int arch_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
+int vmx_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
 {
 	(void)v; /* its VMCS is the current one on this CPU */
 	for (unsigned i = 0; i < BH_ARRAY_SIZE(state_fields); i++)
@@ -108,7 +108,7 @@ static void flush_vpid(void)
 			 : "cc", "memory");
 }
 
-int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
+int vmx_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 {
 	(void)v;
 	for (unsigned i = 0; i < BH_ARRAY_SIZE(state_fields); i++)
@@ -118,7 +118,7 @@ int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 	return 0;
 }
 
-size_t arch_vcpu_state_size(void)
+size_t vmx_vcpu_state_size(void)
 {
 	return sizeof(struct arch_vcpu_state);
 }
