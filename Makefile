@@ -1,6 +1,7 @@
 # Bulkhead build. `make` builds bulkhead.efi, the test guests and the host
 # tools; `make test` installs what is missing and runs the whole suite.
 BUILD   ?= build
+BACKEND ?= vmx
 CC      ?= gcc
 NASM    ?= nasm
 WARN    := -Wall -Wextra -Werror
@@ -13,7 +14,7 @@ CORE_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
 	-mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
 	-DGNU_EFI_USE_MS_ABI -fno-tree-loop-distribute-patterns -MMD -MP
 CORE_DIRS := boot hv hv/exit hv/lib hv/load hv/proto hv/vdev arch/x86_64 \
-	arch/x86_64/lib arch/x86_64/vmx drivers drivers/acpi
+	arch/x86_64/lib arch/x86_64/vmx arch/x86_64/svm drivers drivers/acpi
 CORE_SRCS := $(sort $(wildcard $(CORE_DIRS:%=%/*.c)))
 CORE_ASM  := $(sort $(wildcard $(CORE_DIRS:%=%/*.asm)))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/core/%.o) $(CORE_ASM:%.asm=$(BUILD)/core/%.o)
@@ -114,9 +115,10 @@ unit: all
 integration: all linux-guest memtest-guest
 	@bash tests/run-all.sh $(BUILD) integration
 
+# BACKEND=svm: the same demo in QEMU with AMD-V (vmx: Bochs, Intel VT-x).
 run: deps
 	$(MAKE) all
-	@bash tests/integration/demo.sh $(BUILD)
+	@BACKEND=$(BACKEND) bash tests/integration/demo.sh $(BUILD)
 
 fuzz-tests: all
 	@bash tests/run-all.sh $(BUILD) fuzz

@@ -45,7 +45,8 @@ struct exit_info {
 };
 
 /* Guest general-purpose registers, saved and loaded around every run
- * (arch/x86_64/vmx/vmx_entry.asm checks the offsets at build time). */
+ * (arch/x86_64/guest_regs.inc has the offsets; vmx.c checks them at
+ * build time). */
 struct guest_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;

@@ -88,9 +88,7 @@ static int load_config(struct boot_info *bi)
 	return 0;
 }
 
-/* Picks the backend from what the CPU offers and says which. Only the
- * VMX backend exists yet: a CPU that can only do SVM is refused, saying
- * so. */
+/* Picks the backend from what the CPU offers and says which. */
 static const char *check_virt(struct boot_info *bi, char *why, size_t len)
 {
 	struct virt_facts f;
@@ -102,9 +100,6 @@ static const char *check_virt(struct boot_info *bi, char *why, size_t len)
 	virt_describe(&f, b, what, sizeof(what));
 	boot_msg("CPU %s: %s", f.vendor, what);
 	bi->backend = (uint8_t)b;
-	if (b == VIRT_SVM)
-		return "this bulkhead.efi has no AMD-V (SVM) backend yet; it "
-		       "runs on Intel VT-x only";
 	return NULL;
 }
 

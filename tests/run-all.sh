@@ -51,12 +51,17 @@ run_integration() {
 	# Each test runs in its own directory. Slow tests (marked "# Slow:")
 	# start first, longest first by their "# Minutes: N" estimate, so the
 	# two lanes finish together.
+	# A test marked "# Backends: vmx svm" runs twice: in Bochs (VMX) and
+	# in QEMU (SVM, job "svm:PATH"; results NAME.svm).
 	{ for t in $(grep -l '^# Slow' tests/integration/test_*.sh); do
 		m=$(sed -n 's/^# Minutes: *\([0-9]*\).*/\1/p' "$t" | head -n1)
 		echo "${m:-5} $t"
 	  done | sort -rn | cut -d' ' -f2
-	  grep -L '^# Slow' tests/integration/test_*.sh; } | xargs -P 2 -I{} sh -c \
-		'n=$(basename {} .sh); bash {} >"'"$results"'/$n.out" 2>&1; echo $? >"'"$results"'/$n.rc"'
+	  grep -L '^# Slow' tests/integration/test_*.sh
+	  grep -l '^# Backends:.*svm' tests/integration/test_*.sh | sed 's/^/svm:/'; } |
+		xargs -P 2 -I{} sh -c 'j={}; b=vmx; case $j in svm:*) b=svm; j=${j#svm:} ;; esac
+		n=$(basename "$j" .sh); [ $b = vmx ] || n=$n.$b
+		BACKEND=$b bash "$j" >"'"$results"'/$n.out" 2>&1; echo $? >"'"$results"'/$n.rc"'
 	for r in "$results"/*.out; do
 		cat "$r"
 		p=$(grep -c '^PASS: ' "$r")

@@ -13,6 +13,7 @@ bool vendor_select(unsigned backend)
 		const struct vendor_ops *ops;
 	} table[] = {
 	    {VIRT_VMX, &vmx_ops},
+	    {VIRT_SVM, &svm_ops},
 	};
 	for (size_t i = 0; i < BH_ARRAY_SIZE(table); i++)
 		if (table[i].backend == backend) {
@@ -146,4 +147,9 @@ uint64_t vendor_get_rsp(struct vcpu *v)
 void vendor_set_rsp(struct vcpu *v, uint64_t rsp)
 {
 	ops->set_rsp(v, rsp);
+}
+
+void arch_host_irq(const struct exit_info *e)
+{
+	ops->host_irq(e);
 }

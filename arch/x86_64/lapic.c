@@ -48,14 +48,6 @@ void host_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 		cpu_relax();
 }
 
-/* The backend acknowledged the interrupt on exit (VMX "acknowledge
- * interrupt on exit", SDM 24.7.1): the host owns it and ends it here. */
-void arch_host_irq(const struct exit_info *e)
-{
-	(void)e;
-	host_lapic_eoi();
-}
-
 /* The wake-up timer in TSC-deadline mode (SDM 10.5.4.1), on CPUs that
  * have it (CPUID.01H:ECX[24]); the spurious vector is set where
  * isr_common expects it. Returns false if the CPU has no such mode. */

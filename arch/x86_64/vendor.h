@@ -8,11 +8,13 @@
 
 #include "hv/partition.h"
 #include "arch/x86_64/vmx/vmx_types.h"
+#include "arch/x86_64/svm/svm_types.h"
 #include "arch/x86_64/lib/ept.h"
 
 struct arch_vcpu {
 	union {
 		struct vmx_vcpu vmx;
+		struct svm_vcpu svm;
 	};
 };
 
@@ -97,9 +99,12 @@ struct vendor_ops {
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
 	uint64_t (*get_rsp)(struct vcpu *v);
 	void (*set_rsp)(struct vcpu *v, uint64_t rsp);
+	/* arch_host_irq (arch/host.h): end the host interrupt that made the
+	 * guest exit, as the vendor left it (acknowledged or pending). */
+	void (*host_irq)(const struct exit_info *e);
 };
 
-extern const struct vendor_ops vmx_ops;
+extern const struct vendor_ops vmx_ops, svm_ops;
 /* Installs the backend boot_info names (arch/x86_64/backend.c); false if
  * this build has none for it. */
 bool vendor_select(unsigned backend);

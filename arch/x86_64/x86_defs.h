@@ -61,8 +61,10 @@
 #define CR4_VMXE    (1ull << 13)
 #define CR4_OSXSAVE (1ull << 18)
 #define CR4_PKE	    (1ull << 22)
+#define EFER_SCE    (1ull << 0)
 #define EFER_LME    (1ull << 8)
 #define EFER_LMA    (1ull << 10)
+#define EFER_NXE    (1ull << 11)
 #define RFLAGS_IF   (1ull << 9)
 
 /* ---- exception vectors (SDM 6.3.1) -------------------------------------- */

@@ -85,14 +85,11 @@ static const char hc_text[] = "attack: console_write reached the console\n";
 /* Changed before the first reset; a reset reloads the pristine image. */
 static volatile uint32_t data_marker = DATA_PRISTINE;
 
-/* VMCALL with every argument register in/out (the hypervisor may return
- * values in them). */
+/* VMCALL (VMMCALL on AMD) with every argument register in/out (the
+ * hypervisor may return values in them). */
 static int32_t vmcall(uint32_t nr, uint32_t a0, uint32_t a1, uint32_t a2)
 {
-	__asm__ __volatile__("vmcall"
-			     : "+a"(nr), "+b"(a0), "+c"(a1), "+d"(a2)
-			     :
-			     : "memory");
+	bh_hypercall_regs(&nr, &a0, &a1, &a2);
 	return (int32_t)nr;
 }
 

@@ -76,7 +76,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 			kprintf("bench: warning: BH_HC_VERSION returned %d, "
 				"expected %d\n",
 				v, BH_ABI_VERSION);
-		row("vmcall", iters, OP_VMCALL);
+		row(bh_vmmcall ? "vmmcall" : "vmcall", iters, OP_VMCALL);
 	} else {
 		/* VMCALL would #UD (and triple-fault) elsewhere */
 		kprintf("bench: %-10s%-8u%s\n", "vmcall", iters, "skipped");

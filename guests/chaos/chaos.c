@@ -333,10 +333,7 @@ static void op_cpuid(void)
 static void run_vmcall(void *ctx)
 {
 	struct op *o = ctx;
-	__asm__ __volatile__("vmcall"
-			     : "+a"(o->a), "+b"(o->b), "+c"(o->c), "+d"(o->d)
-			     :
-			     : "memory");
+	bh_hypercall_regs(&o->a, &o->b, &o->c, &o->d);
 }
 
 /* BH_HC_CONSOLE_WRITE operands: in RAM or not, short or too long. A range

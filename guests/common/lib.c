@@ -28,6 +28,16 @@ void guest_exit(uint32_t status)
 	halt_forever();
 }
 
+int bh_vmmcall = -1;
+
+void bh_hypercall_detect(void)
+{
+	struct cpuid_regs r = cpuid(0, 0);
+	/* "AuthenticAMD": EBX "Auth", EDX "enti", ECX "cAMD" */
+	bh_vmmcall =
+	    r.ebx == 0x68747541 && r.edx == 0x69746E65 && r.ecx == 0x444D4163;
+}
+
 bool bh_present(void)
 {
 	struct cpuid_regs r = cpuid(BH_CPUID_BASE, 0);

@@ -156,16 +156,49 @@ __attribute__((noreturn)) void halt_forever(void);
 /* True if CPUID 0x40000000 carries the "BulkheadHV" signature. */
 bool bh_present(void);
 
-/* VMCALL with EAX = nr, EBX/ECX/EDX = a0..a2; returns EAX. */
+/* Which instruction calls the hypervisor: VMCALL on Intel, VMMCALL on
+ * AMD (each is #UD on the other vendor's CPUs). -1 until the first call
+ * asks CPUID's vendor string. */
+extern int bh_vmmcall;
+void bh_hypercall_detect(void);
+
+/* VMCALL (or VMMCALL) with EAX = nr, EBX/ECX/EDX = a0..a2; returns EAX. */
 static inline uint32_t bh_vmcall(uint32_t nr, uint32_t a0, uint32_t a1,
 				 uint32_t a2)
 {
 	uint32_t ret;
-	__asm__ __volatile__("vmcall"
-			     : "=a"(ret)
-			     : "a"(nr), "b"(a0), "c"(a1), "d"(a2)
-			     : "memory");
+	if (bh_vmmcall < 0)
+		bh_hypercall_detect();
+	if (bh_vmmcall)
+		__asm__ __volatile__("vmmcall"
+				     : "=a"(ret)
+				     : "a"(nr), "b"(a0), "c"(a1), "d"(a2)
+				     : "memory");
+	else
+		__asm__ __volatile__("vmcall"
+				     : "=a"(ret)
+				     : "a"(nr), "b"(a0), "c"(a1), "d"(a2)
+				     : "memory");
 	return ret;
+}
+
+/* The same with every argument register in and out (EAX..EDX), for
+ * probes that look at what the hypervisor leaves in them. */
+static inline void bh_hypercall_regs(uint32_t *a, uint32_t *b, uint32_t *c,
+				     uint32_t *d)
+{
+	if (bh_vmmcall < 0)
+		bh_hypercall_detect();
+	if (bh_vmmcall)
+		__asm__ __volatile__("vmmcall"
+				     : "+a"(*a), "+b"(*b), "+c"(*c), "+d"(*d)
+				     :
+				     : "memory");
+	else
+		__asm__ __volatile__("vmcall"
+				     : "+a"(*a), "+b"(*b), "+c"(*c), "+d"(*d)
+				     :
+				     : "memory");
 }
 
 /* Sleeps `ticks` of TSC time through BH_HC_SLEEP (again after an early

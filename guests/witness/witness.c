@@ -56,10 +56,7 @@ static uint32_t check(uint32_t *bad_value)
 static int32_t hv_version(void)
 {
 	uint32_t a = BH_HC_VERSION, b = 0, c = 0, d = 0;
-	__asm__ __volatile__("vmcall"
-			     : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
-			     :
-			     : "memory");
+	bh_hypercall_regs(&a, &b, &c, &d);
 	return (int32_t)a;
 }
 

@@ -33,6 +33,9 @@ enum { A, B, C, D };
 #define CPUID1_ECX_OSXSAVE	  (1u << 27)
 #define CPUID7_ECX_OSPKE	  (1u << 4)
 #define CPUID_80000007_EDX_INVTSC (1u << 8)
+/* AMD's SVM and SKINIT (APM Vol. 3, CPUID Fn8000_0001_ECX bits 2 and 12):
+ * no nested virtualization and no secure init, as VMX and SMX on Intel. */
+#define CPUID_80000001_ECX_HIDE ((1u << 2) | (1u << 12))
 
 static void leaf_1(struct vcpu *v, uint32_t r[4])
 {
@@ -140,8 +143,14 @@ static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	case 0x16:
 		leaf_tsc(leaf, r);
 		break;
+	case 0x80000001:
+		r[C] &= ~CPUID_80000001_ECX_HIDE;
+		break;
 	case 0x80000007:
 		r[D] = CPUID_80000007_EDX_INVTSC;
+		break;
+	case 0x8000000A: /* SVM features: none offered */
+		r[A] = r[B] = r[C] = r[D] = 0;
 		break;
 	default:
 		break;

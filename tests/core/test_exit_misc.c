@@ -82,6 +82,26 @@ static void test_cpuid_leaf1_filtered(void **state)
 	assert_true(v->regs.rcx & CPUID1_ECX_OSXSAVE);
 }
 
+/* AMD's SVM and SKINIT bits and its SVM leaf are hidden like VMX: the
+ * guest sees no nested virtualization on either vendor. */
+static void test_cpuid_svm_hidden(void **state)
+{
+	(void)state;
+	struct partition *p = part2();
+	struct vcpu *v = &p->vcpus[1];
+	fake_set_cpu(v->pcpu);
+	const uint32_t ext1[4] = {0, 0, (1u << 2) | (1u << 12) | 1, 0x2C100800};
+	const uint32_t svm[4] = {1, 16, 0, 0x1};
+	fake_set_cpuid(0x80000001, 0, ext1);
+	fake_set_cpuid(0x8000000A, 0, svm);
+	cpuid(v, 0x80000001, 0);
+	assert_int_equal(v->regs.rcx, 1); /* LAHF/SAHF passes */
+	assert_int_equal(v->regs.rdx, 0x2C100800);
+	cpuid(v, 0x8000000A, 0);
+	assert_int_equal(v->regs.rax | v->regs.rbx | v->regs.rcx | v->regs.rdx,
+			 0);
+}
+
 static void cr_write(struct vcpu *v, enum cr_op op, uint8_t cr, uint64_t val)
 {
 	struct exit_info e = {.kind = EXIT_CR_ACCESS};
@@ -261,6 +281,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_cpuid_hypervisor_leaves,
 					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_cpuid_svm_hidden, core_setup,
+					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_cpuid_leaf1_filtered,
 					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(test_cr_writes, core_setup,

@@ -1,10 +1,19 @@
 # Helpers for integration tests: build an ESP directory and boot the real
-# bulkhead.efi under OVMF in Bochs (Intel VT-x emulation), see
-# ../shared/guide/EMULATORS.md. Sourced by the test scripts.
+# bulkhead.efi under OVMF in Bochs (Intel VT-x emulation) or, with
+# BACKEND=svm, in QEMU's TCG (AMD-V emulation), see
+# ../shared/guide/EMULATORS.md. Sourced by the test scripts. A test that
+# holds on both backends says "# Backends: vmx svm", boots with run_vm and
+# keeps its files under $IT; tests/run-all.sh then runs it on both.
 
 BUILD=${BUILD:-build}
 OVMF=${OVMF:-/usr/share/ovmf/OVMF.fd}
 BOCHS_IPS=${BOCHS_IPS:-50000000}
+BACKEND=${BACKEND:-vmx}
+case $BACKEND in
+vmx) IT=$BUILD/it ;;
+svm) IT=$BUILD/it-svm ;;
+*) echo "BACKEND must be vmx or svm, not '$BACKEND'" >&2; exit 2 ;;
+esac
 
 # make_esp DIR CONFIG-TEXT: bulkhead.efi as the removable-media boot path,
 # the config beside it, and the test guests under guests/.
@@ -115,7 +124,14 @@ RC
 	fi
 	"${ns[@]}" bochs -f "$dir/bochsrc" -q -rc "$dir/dbg.rc" \
 		>"$dir/bochs.out" 2>&1 </dev/null &
-	local pid=$! t=0 rc=1
+	wait_end $! "$dir" "$timeout" "$endre"
+}
+
+# wait_end PID DIR TIMEOUT END-REGEX: polls DIR/com1.txt until END-REGEX
+# (0), the emulator PID exits or TIMEOUT seconds pass (1); then stops it
+# and writes DIR/serial.log.
+wait_end() {
+	local pid=$1 dir=$2 timeout=$3 endre=$4 t=0 rc=1
 	while [ "$t" -lt "$timeout" ]; do
 		if end_reached "$dir/com1.txt" "$endre"; then
 			rc=0
@@ -130,6 +146,26 @@ RC
 	wait "$pid" 2>/dev/null
 	tr -d '\r' <"$dir/com1.txt" >"$dir/serial.log"
 	return $rc
+}
+
+# run_qemu DIR NCPUS TIMEOUT-SECONDS END-REGEX [MEGS]: as run_bochs, in
+# QEMU's TCG with -cpu max (SVM with nested paging, no VMX). COM2 is a
+# file, or with COM2_SOCKET=PORT a TCP server on localhost, as in Bochs.
+run_qemu() {
+	local dir=$1 ncpus=$2 timeout=$3 endre=$4 megs=${5:-256}
+	local com2=file:$dir/com2.txt
+	[ -z "${COM2_SOCKET:-}" ] || com2=tcp:127.0.0.1:$COM2_SOCKET,server=on,wait=off
+	: >"$dir/com1.txt"
+	qemu-system-x86_64 -machine q35 -cpu max -smp "$ncpus" -m "$megs" \
+		-bios "$OVMF" -drive format=raw,file=fat:rw:"$dir/esp" \
+		-display none -serial file:"$dir/com1.txt" -serial "$com2" \
+		-no-reboot -nic none >"$dir/qemu.out" 2>&1 </dev/null &
+	wait_end $! "$dir" "$timeout" "$endre"
+}
+
+# run_vm DIR NCPUS TIMEOUT-SECONDS END-REGEX [MEGS]: on $BACKEND's machine.
+run_vm() {
+	if [ "$BACKEND" = svm ]; then run_qemu "$@"; else run_bochs "$@"; fi
 }
 
 # ---- assertions on a serial log ------------------------------------------
@@ -153,8 +189,18 @@ expect_after() { # FILE FIRST-REGEX LATER-REGEX: LATER appears after FIRST
 	fi
 }
 # finish NAME DIR [BOOTED]: report; keep the logs as artefacts on failure.
+# expect_backend FILE: the loader named the backend this run is about.
+expect_backend() {
+	if [ "$BACKEND" = svm ]; then
+		expect "$1" '^bulkhead: CPU AuthenticAMD: SVM with nested paging'
+	else
+		expect "$1" '^bulkhead: CPU GenuineIntel: VMX with EPT, VPID and unrestricted guest$'
+	fi
+}
+
 finish() {
 	local name=$1 dir=$2 booted=${3:-0}
+	[ "$BACKEND" = vmx ] || name=$name.$BACKEND
 	[ "$booted" -eq 0 ] || { echo "  emulator run did not reach its end marker (timeout)"; failures=$((failures + 1)); }
 	if [ "$failures" -eq 0 ]; then
 		echo "PASS: $name"
@@ -162,7 +208,7 @@ finish() {
 	fi
 	local art="$BUILD/artifacts/$name"
 	mkdir -p "$art"
-	cp "$dir"/serial.log "$dir"/bochs.log "$dir"/bochsrc "$art/" 2>/dev/null
+	cp "$dir"/serial.log "$dir"/bochs.log "$dir"/bochsrc "$dir"/qemu.out "$art/" 2>/dev/null
 	echo "  serial log kept in $art/serial.log; its tail:"
 	tail -n 25 "$dir/serial.log" 2>/dev/null | sed 's/^/  | /'
 	echo "FAIL: $name"

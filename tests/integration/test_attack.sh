@@ -7,7 +7,7 @@
 # that the hypervisor answers: it must beat on, untouched, after the
 # attacker is gone.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/attack
+d=$IT/attack
 make_esp "$d" '[partition attack]
 cpus     = 0
 memory   = 4M
@@ -22,7 +22,7 @@ cmdline = beats=0 delay=400000'
 # Ends once the attacker is stopped (or the hypervisor died) and the
 # witness has beaten once more after that.
 END_AFTER='^\[witness\] witness: beat [0-9]+ ' \
-	run_bochs "$d" 2 600 'partition attack stopped|boot aborted|HOST EXCEPTION'
+	run_vm "$d" 2 600 'partition attack stopped|boot aborted|HOST EXCEPTION'
 booted=$?
 log=$d/serial.log
 

@@ -6,7 +6,7 @@
 # does may stop its partition, fail a VM entry or hurt the hypervisor. The
 # witness (guests/witness) beside it must stay untouched.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/chaos
+d=$IT/chaos
 make_esp "$d" '[partition chaos]
 cpus    = 0
 memory  = 4M
@@ -21,7 +21,7 @@ cmdline = beats=0 delay=400000'
 # Ends once chaos is gone (or the hypervisor died) and the witness has
 # beaten once more after that.
 END_AFTER='^\[witness\] witness: beat [0-9]+ ' \
-	run_bochs "$d" 2 600 'partition chaos (exited|stopped)|boot aborted|HOST EXCEPTION'
+	run_vm "$d" 2 600 'partition chaos (exited|stopped)|boot aborted|HOST EXCEPTION'
 booted=$?
 log=$d/serial.log
 grep -m1 -E '^\[chaos\] chaos: done' "$log" | sed 's/^\[chaos\] /  /'

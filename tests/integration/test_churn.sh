@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # The churn guest (guests/churn) triple-faults at once on every boot until
 # its partition has been reset 200 times (on_fault = reset), then reports
 # and exits. Every reset must restart it, and resets must not leak: the
 # hypervisor's free heap after the last reset equals the one after the
 # first.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/churn
+d=$IT/churn
 resets=200
 make_esp "$d" "[partition churn]
 cpus     = 0
@@ -13,7 +14,7 @@ memory   = 2M
 kernel   = guests/churn.elf
 cmdline  = resets=$resets
 on_fault = reset"
-run_bochs "$d" 1 900 "$END_RE"
+run_vm "$d" 1 900 "$END_RE"
 booted=$?
 log=$d/serial.log
 

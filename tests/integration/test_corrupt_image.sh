@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # A kernel file that is there but corrupt (a truncated bzImage) is refused
 # for its partition with the reason; the other partition still boots.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/corrupt_image
+d=$IT/corrupt_image
 make_esp "$d" '[partition good]
 cpus   = 0
 memory = 4M
@@ -21,7 +22,7 @@ printf '\x08' | dd of="$img" bs=1 seek=$((0x1F1)) conv=notrunc status=none
 printf '\x55\xaa' | dd of="$img" bs=1 seek=$((0x1FE)) conv=notrunc status=none
 printf 'HdrS\x0f\x02' | dd of="$img" bs=1 seek=$((0x202)) conv=notrunc status=none
 printf '\x01' | dd of="$img" bs=1 seek=$((0x211)) conv=notrunc status=none
-run_bochs "$d" 2 180 "$END_RE"
+run_vm "$d" 2 180 "$END_RE"
 booted=$?
 log=$d/serial.log
 expect "$log" "^bulkhead: error: bulkhead.conf:[0-9]+: partition bad: 'guests/truncated.bzimage': .*; this partition will not start$"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # The escape guest reads outside its RAM: it must be stopped by the EPT
 # violation while a second partition keeps printing its heartbeat.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/escape
+d=$IT/escape
 make_esp "$d" '[partition esc]
 cpus   = 0
 memory = 2M
@@ -13,7 +14,7 @@ cpus   = 1
 memory = 4M
 kernel = guests/hello.elf
 cmdline = greeting=witness beats=6 delay=400000'
-run_bochs "$d" 2 240 "$END_RE"
+run_vm "$d" 2 240 "$END_RE"
 booted=$?
 log=$d/serial.log
 expect "$log" '^\[esc\] escape: trying to read outside RAM$'

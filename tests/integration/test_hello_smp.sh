@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
+# Backends: vmx
+# (Not yet on AMD: in QEMU the AP fails to start in about 1 of 6 runs,
+# see docs/trap-policy.md "On AMD".)
 # Two partitions side by side on 3 CPUs: hello on CPU 0, smp (2 vCPUs,
 # started by the guest itself with INIT/SIPI) on CPUs 1-2.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/hello_smp
+d=$IT/hello_smp
 make_esp "$d" '[hypervisor]
 console = com1
 
@@ -16,9 +19,10 @@ cmdline = greeting=alpha beats=3
 cpus   = 1-2
 memory = 32M
 kernel = guests/smp.elf'
-run_bochs "$d" 3 240 "$END_RE"
+run_vm "$d" 3 240 "$END_RE"
 booted=$?
 log=$d/serial.log
+expect_backend "$log"
 expect "$log" '^\[alpha\] hello: alpha$'
 expect "$log" '^\[alpha\] hello: cpus=1 mem=16MiB$'
 expect "$log" '^\[alpha\] hello: heartbeat 3$'

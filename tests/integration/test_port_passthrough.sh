@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # I/O port passthrough: the partition whose config owns COM2 (ports =
 # 0x2F8-0x2FF) writes to the physical UART; another partition trying the
 # same ports is refused (writes dropped and counted), nothing of it
 # reaches the device.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/port_passthrough
+d=$IT/port_passthrough
 make_esp "$d" '[partition owner]
 cpus   = 0
 memory = 4M
@@ -17,7 +18,7 @@ cpus   = 1
 memory = 4M
 kernel = guests/hello.elf
 cmdline = greeting=intruder-line beats=1 rawport=0x2F8'
-run_bochs "$d" 2 180 "$END_RE"
+run_vm "$d" 2 180 "$END_RE"
 booted=$?
 log=$d/serial.log
 tr -d '\r' <"$d/com2.txt" >"$d/com2.log" 2>/dev/null

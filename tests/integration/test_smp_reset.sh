@@ -7,7 +7,7 @@
 # answers the next INIT/SIPI and the guest reports FAIL. A witness on its
 # own CPU beats throughout.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/smp_reset
+d=$IT/smp_reset
 resets=3
 make_esp "$d" "[partition smp]
 cpus     = 0-1
@@ -21,7 +21,7 @@ cpus     = 2
 memory   = 4M
 kernel   = guests/witness.elf
 cmdline  = beats=6"
-run_bochs "$d" 3 600 'partition smp exited with status|HOST EXCEPTION'
+run_vm "$d" 3 600 'partition smp exited with status|HOST EXCEPTION'
 booted=$?
 log=$d/serial.log
 

@@ -6,8 +6,9 @@
 #  2. A file in a pure folder (PURE_DIRS in the Makefile) includes only
 #     pure headers, hv/abi.h and arch/x86_64/x86_defs.h: pure code compiles
 #     on the host unchanged.
-#  3. Vendor code stays in its folder: outside arch/x86_64/vmx/ only
-#     arch/x86_64/vendor.h (the backend-state union) includes from it.
+#  3. Vendor code stays in its folder: outside arch/x86_64/vmx/ (or svm/)
+#     only arch/x86_64/vendor.h (the backend-state union) includes from
+#     it; one vendor's folder does not include the other's.
 #  4. Nothing includes boot/ but boot/ itself.
 # The checker runs on a scratch tree with one violation of each rule
 # first, so the test fails if a rule stops biting.
@@ -40,9 +41,10 @@ check_tree() { # ROOT: prints violations, returns 1 if any
 				esac
 			fi
 			case "$inc" in
-			arch/x86_64/vmx/*)
+			arch/x86_64/vmx/* | arch/x86_64/svm/*)
+				vdir=${inc%/*}
 				case "$f" in
-				arch/x86_64/vmx/* | arch/x86_64/vendor.h) ;;
+				"$vdir"/* | arch/x86_64/vendor.h) ;;
 				*) echo "$f: includes vendor header $inc"; bad=1 ;;
 				esac ;;
 			boot/*)
@@ -56,14 +58,15 @@ check_tree() { # ROOT: prints violations, returns 1 if any
 # Self-test: one planted violation per rule must be reported.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch"/{hv/lib,hv/exit,arch/x86_64/vmx,drivers,boot,tools}
+mkdir -p "$scratch"/{hv/lib,hv/exit,arch/x86_64/vmx,arch/x86_64/svm,drivers,boot,tools}
 echo '#include "arch/x86_64/vmx/vmcs.h"' >"$scratch/hv/exit/a.c"
 echo '#include "hv/partition.h"' >"$scratch/hv/lib/b.c"
 echo '#include "arch/x86_64/vmx/vmx.h"' >"$scratch/arch/x86_64/c.c"
 echo '#include "boot/efi.h"' >"$scratch/drivers/d.c"
+echo '#include "arch/x86_64/vmx/vmcs.h"' >"$scratch/arch/x86_64/svm/e.c"
 planted=$(check_tree "$scratch" | wc -l)
-if [ "$planted" -lt 5 ]; then
-	echo "self-test: expected 5 violations in the planted tree, saw $planted"
+if [ "$planted" -lt 6 ]; then
+	echo "self-test: expected 6 violations in the planted tree, saw $planted"
 	check_tree "$scratch"
 	exit 1
 fi

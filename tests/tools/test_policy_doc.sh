@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs/trap-policy.md and the code must name the same MSRs: every MSR in
 # the allowlist (hv/exit/msr.c msr_table) and the passthrough list
-# (arch/x86_64/vmx/vmx.c msr_passthrough) appears in the document's MSR table,
+# (arch/x86_64/vmx/vmx.c and arch/x86_64/svm/svm.c msr_passthrough)
+# appears in the document's MSR table,
 # and every MSR number in that table is in one of the two code lists.
 set -u
 cd "$(dirname "$0")/../.."
@@ -10,7 +11,8 @@ table() { # FILE ARRAY: hex numbers inside "ARRAY[] = { ... };"
 	awk -v a="$2" 'index($0, a "[] = {") { on = 1; next } on && /^};/ { on = 0 } on' "$1" |
 		sed 's,/\*.*\*/,,' | grep -oE '0x[0-9A-Fa-f]+' | norm
 }
-code=$( { table hv/exit/msr.c msr_table; table arch/x86_64/vmx/vmx.c msr_passthrough; } | sort -u)
+code=$( { table hv/exit/msr.c msr_table; table arch/x86_64/vmx/vmx.c msr_passthrough
+	table arch/x86_64/svm/svm.c msr_passthrough; } | sort -u)
 doc=$(awk '/^## MSRs/ { on = 1; next } /^## / { on = 0 } on && /^\|/' docs/trap-policy.md |
 	cut -d'|' -f2 | grep -oE '0x[0-9A-Fa-f]+' | norm | grep -v '^0x800$\|^0x8ff$' | sort -u)
 fail=0

@@ -550,6 +550,28 @@ static void test_dirty_small_only(void **state)
 	pool_free(&p);
 }
 
+/* Nested page tables: the same tree, leaves without EPT's memory type
+ * (bits 5:3 are PWT, PCD, A there), so a 2 MiB leaf is hpa | P | RW | US
+ * | PS and a 4 KiB one hpa | P | RW | US. */
+static void test_npt(void **state)
+{
+	struct ept e;
+	struct pool p;
+	unsigned level;
+
+	(void)state;
+	setup_ept(&e, &p);
+	e.npt = true;
+	assert_int_equal(ept_map(&e, 0, BH_MIB(8), BH_MIB(2), EPT_RWX), 0);
+	assert_int_equal(ept_map(&e, BH_MIB(2), BH_MIB(16), SZ_4K, EPT_RWX), 0);
+	assert_int_equal(raw_leaf(&e, 0x1234, &level), BH_MIB(8) | 0x7 | 0x80);
+	assert_int_equal(level, 1);
+	assert_int_equal(raw_leaf(&e, BH_MIB(2), &level), BH_MIB(16) | 0x7);
+	assert_int_equal(level, 0);
+	expect_mapped(&e, 0x1234, BH_MIB(8) + 0x1234, EPT_RWX);
+	pool_free(&p);
+}
+
 static void test_cross_1g(void **state)
 {
 	struct ept e;
@@ -622,6 +644,7 @@ int main(void)
 	    cmocka_unit_test(test_alloc_failure),
 	    cmocka_unit_test(test_pointer),
 	    cmocka_unit_test(test_dirty_small_only),
+	    cmocka_unit_test(test_npt),
 	    cmocka_unit_test(test_cross_1g),
 	    cmocka_unit_test(test_cross_512g),
 	};

@@ -27,6 +27,12 @@ struct ept {
 	unsigned table_pages; /* tables allocated, for accounting */
 	unsigned large_pages, small_pages;
 	bool small_only; /* map 4 KiB pages only: dirty flags per page */
+	/* AMD nested page tables (APM Vol. 2 15.25.5) instead: the same
+	 * tree in the long-mode format, where EPT's R, W, X bits read as P,
+	 * R/W, U/S (guest accesses count as user accesses, so U/S must be
+	 * set) and bit 7 is PS in both; only EPT's leaf memory type (bits
+	 * 5:3, PWT/PCD/A there) is left out: the guest's PAT decides. */
+	bool npt;
 };
 
 int ept_init(struct ept *e, ept_alloc_fn *alloc, void *ctx);

@@ -49,7 +49,8 @@ static int map_one(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t perms,
 	uint64_t *slot = &t[index_at(gpa, leaf_level)];
 	if (*slot & EPT_RWX)
 		return -1; /* overlap */
-	*slot = hpa | perms | EPT_MT_WB | (large ? EPT_LARGE : 0);
+	*slot =
+	    hpa | perms | (e->npt ? 0 : EPT_MT_WB) | (large ? EPT_LARGE : 0);
 	if (large)
 		e->large_pages++;
 	else

@@ -361,7 +361,8 @@ void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 	vmwrite32(ENTRY_EXCEPTION_ERROR, err);
 }
 
-/* vmx_entry.asm hand-codes these offsets and the HOST_RSP encoding. */
+/* guest_regs.inc (the entry stubs) hand-codes these offsets, and
+ * vmx_entry.asm the HOST_RSP encoding. */
 _Static_assert(offsetof(struct guest_regs, rax) == 0 &&
 		   offsetof(struct guest_regs, rbx) == 8 &&
 		   offsetof(struct guest_regs, rcx) == 16 &&
@@ -402,4 +403,5 @@ const struct vendor_ops vmx_ops = {
     .set_rip = vmx_set_rip,
     .get_rsp = vmx_get_rsp,
     .set_rsp = vmx_set_rsp,
+    .host_irq = vmx_host_irq,
 };

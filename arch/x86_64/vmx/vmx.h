@@ -33,6 +33,7 @@ bool vmx_irq_injectable(struct vcpu *v);
 void vmx_inject_irq(struct vcpu *v, uint8_t vector);
 void vmx_irq_window(struct vcpu *v, bool on);
 void vmx_set_deadline(struct vcpu *v, uint64_t deadline);
+void vmx_host_irq(const struct exit_info *e);
 /* vmx_state.c */
 size_t vmx_vcpu_state_size(void);
 int vmx_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);

@@ -59,6 +59,14 @@ void vmx_set_deadline(struct vcpu *v, uint64_t deadline)
 	}
 }
 
+/* The CPU acknowledged the interrupt on exit ("acknowledge interrupt on
+ * exit", SDM 24.7.1): the host owns it and ends it here. */
+void vmx_host_irq(const struct exit_info *e)
+{
+	(void)e;
+	host_lapic_eoi();
+}
+
 /* An exit during event delivery leaves the event in the IDT-vectoring
  * fields; it must be delivered again on the next entry (SDM 27.2.4). */
 void vmx_reinject_vectoring(void)

@@ -1,0 +1,292 @@
+/* AMD-V backend: SVM on, VMCB set-up, running the guest.
+ * AMD64 APM Vol. 2 chapter 15. */
+#include "arch/x86_64/svm/svm.h"
+#include "arch/x86_64/lib/svm_maps.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/x86.h"
+#include "hv/boot_info.h"
+#include "hv/console.h"
+#include "hv/heap.h"
+
+#define MSR_VM_CR    0xC0010114u /* APM 15.30.1 */
+#define MSR_VM_HSAVE 0xC0010117u /* APM 15.30.4 */
+#define VM_CR_SVMDIS (1ull << 4)
+#define EFER_SVME    (1ull << 12)
+#define EVENT_VALID  (1ull << 31) /* EVENTINJ, APM 15.20 */
+#define EVENT_ERR    (1ull << 11)
+#define EVENT_EXC    (3ull << 8)
+#define PAT_POWER_ON 0x0007040600070406ull
+
+/* Per CPU: the host save area VMRUN uses (VM_HSAVE_PA) and the area
+ * svm_enter keeps the host's VMSAVE share in. */
+static uint8_t *hsave[BI_MAX_CPUS], *host_area[BI_MAX_CPUS];
+static uint8_t *iopm;  /* three pages: every port intercepts */
+static uint8_t *msrpm; /* two pages: the allowlist below */
+static struct spinlock svm_init_lock;
+
+/* MSRs a guest reaches without an exit: per-CPU state that VMRUN or
+ * VMLOAD/VMSAVE switch (APM 15.5.1, 15.5.2) or that the host never uses.
+ * EFER is not among them: the guest's EFER.SVME must stay set and hidden
+ * (svm_exit.c). */
+static const uint32_t msr_passthrough[] = {
+    0x174,	0x175,	    0x176, /* SYSENTER_CS/ESP/EIP: VMLOAD */
+    0x277,			   /* PAT: G_PAT with nested paging */
+    0xC0000081, 0xC0000082,	   /* STAR, LSTAR: VMLOAD */
+    0xC0000083, 0xC0000084,	   /* CSTAR, SFMASK */
+    0xC0000100, 0xC0000101,	   /* FS/GS base: VMLOAD */
+    0xC0000102, 0xC0000103,	   /* KERNEL_GS_BASE: VMLOAD; TSC_AUX */
+};
+
+static int shared_maps_init(void)
+{
+	spin_lock(&svm_init_lock);
+	if (!msrpm) {
+		uint8_t *io = heap_alloc_pages(3), *m = heap_alloc_pages(2);
+		if (io && m) {
+			svm_iopm_init(io);
+			svm_msrpm_init(m);
+			for (size_t i = 0; i < BH_ARRAY_SIZE(msr_passthrough);
+			     i++)
+				svm_msrpm_allow(m, msr_passthrough[i], true,
+						true);
+			iopm = io;
+			msrpm = m;
+		}
+	}
+	spin_unlock(&svm_init_lock);
+	return msrpm ? 0 : -1;
+}
+
+const char *svm_virt_enable(void)
+{
+	unsigned cpu = arch_this_cpu();
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
+		return "SVM disabled by the firmware (VM_CR.SVMDIS)";
+	if (!hsave[cpu]) {
+		hsave[cpu] = heap_alloc_pages(1);
+		host_area[cpu] = heap_alloc_pages(1);
+	}
+	if (!hsave[cpu] || !host_area[cpu] || shared_maps_init())
+		return "out of memory for SVM's host areas";
+	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE, (uint64_t)hsave[cpu]);
+	return NULL;
+}
+
+static void *npt_page(void *ctx)
+{
+	(void)ctx;
+	return heap_alloc_pages(1);
+}
+
+static uint8_t *iopm_for(const struct partition *p)
+{
+	uint8_t *m = heap_alloc_pages(3);
+	if (!m)
+		return NULL;
+	svm_iopm_init(m);
+	for (unsigned i = 0; i < p->cfg->nports; i++)
+		svm_iopm_allow(m, p->cfg->ports[i].first,
+			       p->cfg->ports[i].last);
+	return m;
+}
+
+/* Nested page tables from the EPT builder in its NPT format; no dirty
+ * tracking yet (restores copy all of RAM). */
+int svm_partition_init(struct partition *p)
+{
+	struct arch_part *a = heap_alloc_pages(1);
+	if (!a || ept_init(&a->map, npt_page, NULL))
+		return -1;
+	a->map.npt = true;
+	a->dirty = ARCH_DIRTY_NONE;
+	if (ept_map(&a->map, 0, p->ram_hpa, p->ram_size, EPT_RWX))
+		return -1;
+	a->map_root = (uint64_t)a->map.pml4;
+	a->io_bitmaps = p->cfg->nports ? iopm_for(p) : NULL;
+	p->arch = a;
+	return p->cfg->nports && !a->io_bitmaps ? -1 : 0;
+}
+
+/* What the guest may not do without the hypervisor (docs/trap-policy.md,
+ * SVM column): the same events and instructions VMX exits on, and every
+ * SVM instruction (the guest gets #UD, as for VMX instructions). */
+static void setup_intercepts(struct vmcb_control *c)
+{
+	c->intercept_exceptions = 1u << X86_EXC_MC;
+	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI |
+			     SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID |
+			     SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVD |
+			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
+			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN;
+	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL |
+			     SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
+			     SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
+			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR |
+			     SVM_INTERCEPT_MWAIT | SVM_INTERCEPT_XSETBV;
+}
+
+int svm_vcpu_create(struct vcpu *v)
+{
+	struct arch_vcpu *av = heap_alloc_pages(1);
+	struct vmcb *vm = heap_alloc_pages(1);
+	if (!av || !vm)
+		return -1;
+	_Static_assert(sizeof(*av) <= 4096, "backend vCPU state fits a page");
+	struct arch_part *a = v->part->arch;
+	struct vmcb_control *c = &vm->control;
+	setup_intercepts(c);
+	uint8_t *io = a->io_bitmaps ? a->io_bitmaps : iopm;
+	c->iopm_base_pa = (uint64_t)io;
+	c->msrpm_base_pa = (uint64_t)msrpm;
+	/* ASID 0 is the host's; one per partition (its vCPUs share its
+	 * nested tables). */
+	c->asid = 1 + v->part->id;
+	c->misc_ctl = SVM_MISC_CTL_NP_ENABLE;
+	c->n_cr3 = a->map_root;
+	/* The guest's RFLAGS.IF masks only virtual interrupts; physical ones
+	 * always exit (APM 15.21.1). */
+	c->int_ctl = SVM_INT_CTL_V_INTR_MASKING;
+	vm->save.g_pat = PAT_POWER_ON;
+	av->svm.vmcb = vm;
+	av->svm.flush = true;
+	av->svm.deadline = UINT64_MAX;
+	v->arch = av;
+	return 0;
+}
+
+void svm_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
+{
+	svm_guest_reset(v, s);
+	SVM(v)->flush = true;
+}
+
+/* Before each run: what the core changed for the whole partition. */
+static void sync_partition(struct vcpu *v)
+{
+	struct svm_vcpu *s = SVM(v);
+	struct arch_part *a = v->part->arch;
+	unsigned gen = __atomic_load_n(&a->map_gen, __ATOMIC_ACQUIRE);
+	if (s->map_gen != gen) {
+		s->map_gen = gen;
+		s->flush = true;
+	}
+	if (s->tsc_offset != v->part->tsc_offset) {
+		s->tsc_offset = v->part->tsc_offset;
+		s->vmcb->control.tsc_offset = s->tsc_offset;
+	}
+	/* Without flush-by-ASID (QEMU's TCG has none), flushing means the
+	 * whole TLB (TLB_CONTROL 1, APM 15.16.1). */
+	s->vmcb->control.tlb_control = s->flush ? SVM_TLB_CONTROL_FLUSH_ALL : 0;
+	s->flush = false;
+}
+
+void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
+{
+	struct svm_vcpu *s = SVM(v);
+	unsigned cpu = arch_this_cpu();
+again:
+	sync_partition(v);
+	s->vmcb->save.rax = v->regs.rax;
+	svm_enter(&v->regs, (uint64_t)s->vmcb, (uint64_t)host_area[cpu]);
+	v->regs.rax = s->vmcb->save.rax;
+	svm_translate_exit(v, e);
+	/* Exits the backend answers itself (EFER, host interrupts). */
+	if (svm_own_exit(v, e))
+		goto again;
+}
+
+void svm_vcpu_skip(struct vcpu *v)
+{
+	struct svm_vcpu *s = SVM(v);
+	s->vmcb->save.rip = s->next_rip;
+	/* Skipping an instruction ends STI/MOV-SS blocking. */
+	s->vmcb->control.int_state = 0;
+}
+
+void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
+			  uint32_t err)
+{
+	struct vmcb *vm = VMCB(v);
+	/* No error code can be delivered in real mode. */
+	if (!(vm->save.cr0 & CR0_PE))
+		has_err = false;
+	vm->control.event_inj = EVENT_VALID | EVENT_EXC | vector |
+				(has_err ? EVENT_ERR | (uint64_t)err << 32 : 0);
+}
+
+/* ---- not yet on SVM: snapshots of the vCPU state, dirty tracking ---- */
+
+static size_t svm_vcpu_state_size(void)
+{
+	return sizeof(struct arch_vcpu_state);
+}
+
+static int svm_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
+{
+	(void)v;
+	(void)out;
+	hv_log("snapshots of SVM vCPUs are not implemented yet");
+	return -1;
+}
+
+static int svm_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
+{
+	(void)v;
+	(void)in;
+	return -1;
+}
+
+static enum arch_dirty_mode svm_dirty_log_mode(const struct partition *p)
+{
+	(void)p;
+	return ARCH_DIRTY_NONE;
+}
+
+static void svm_dirty_log_flush(struct vcpu *v)
+{
+	(void)v;
+}
+
+static void svm_dirty_log_reset(struct partition *p)
+{
+	(void)p;
+}
+
+static void svm_dirty_log_rearm(struct partition *p, const uint32_t *pfn,
+				size_t n)
+{
+	(void)p;
+	(void)pfn;
+	(void)n;
+}
+
+const struct vendor_ops svm_ops = {
+    .name = "svm",
+    .virt_enable = svm_virt_enable,
+    .partition_init = svm_partition_init,
+    .vcpu_create = svm_vcpu_create,
+    .vcpu_start = svm_vcpu_start,
+    .vcpu_run = svm_vcpu_run,
+    .vcpu_skip = svm_vcpu_skip,
+    .vcpu_reg = svm_vcpu_reg,
+    .vcpu_set_cr = svm_vcpu_set_cr,
+    .inject_exception = svm_inject_exception,
+    .irq_injectable = svm_irq_injectable,
+    .inject_irq = svm_inject_irq,
+    .irq_window = svm_irq_window,
+    .set_deadline = svm_set_deadline,
+    .vcpu_dump = svm_vcpu_dump,
+    .vcpu_state_size = svm_vcpu_state_size,
+    .vcpu_save = svm_vcpu_save,
+    .vcpu_load = svm_vcpu_load,
+    .dirty_log_mode = svm_dirty_log_mode,
+    .dirty_log_flush = svm_dirty_log_flush,
+    .dirty_log_reset = svm_dirty_log_reset,
+    .dirty_log_rearm = svm_dirty_log_rearm,
+    .code_view = svm_code_view,
+    .set_rip = svm_set_rip,
+    .get_rsp = svm_get_rsp,
+    .set_rsp = svm_set_rsp,
+    .host_irq = svm_host_irq,
+};

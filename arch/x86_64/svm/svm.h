@@ -1,0 +1,43 @@
+/* SVM backend internals shared by the svm*.c files. */
+#ifndef BH_SVM_H
+#define BH_SVM_H
+
+#include "arch/x86_64/vendor.h"
+#include "arch/x86_64/svm/vmcb.h"
+
+#define SVM(v)	(&(v)->arch->svm)
+#define VMCB(v) ((v)->arch->svm.vmcb)
+
+/* svm_entry.asm: one guest run, from VMRUN to #VMEXIT. */
+void svm_enter(struct guest_regs *regs, uint64_t vmcb_pa, uint64_t host_pa);
+
+/* svm.c */
+const char *svm_virt_enable(void);
+int svm_partition_init(struct partition *p);
+int svm_vcpu_create(struct vcpu *v);
+void svm_vcpu_start(struct vcpu *v, const struct vcpu_start *s);
+void svm_vcpu_run(struct vcpu *v, struct exit_info *e);
+void svm_vcpu_skip(struct vcpu *v);
+void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
+			  uint32_t err);
+/* svm_guest.c */
+void svm_guest_reset(struct vcpu *v, const struct vcpu_start *s);
+uint64_t svm_vcpu_reg(struct vcpu *v, enum vcpu_reg r);
+bool svm_vcpu_set_cr(struct vcpu *v, unsigned cr, uint64_t val);
+void svm_code_view(struct vcpu *v, struct x86_code_view *out);
+void svm_set_rip(struct vcpu *v, uint64_t rip);
+uint64_t svm_get_rsp(struct vcpu *v);
+void svm_set_rsp(struct vcpu *v, uint64_t rsp);
+/* svm_irq.c */
+bool svm_irq_injectable(struct vcpu *v);
+void svm_inject_irq(struct vcpu *v, uint8_t vector);
+void svm_irq_window(struct vcpu *v, bool on);
+void svm_set_deadline(struct vcpu *v, uint64_t deadline);
+void svm_reinject_vectoring(struct vcpu *v);
+void svm_host_irq(const struct exit_info *e);
+/* svm_exit.c */
+void svm_translate_exit(struct vcpu *v, struct exit_info *e);
+bool svm_own_exit(struct vcpu *v, const struct exit_info *e);
+void svm_vcpu_dump(struct vcpu *v, const struct exit_info *e);
+
+#endif

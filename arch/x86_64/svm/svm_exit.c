@@ -1,0 +1,158 @@
+/* Translating SVM exits into the core's neutral exit_info (exit codes:
+ * AMD APM Vol. 2 Appendix C), and the few the backend answers itself. */
+#include "arch/x86_64/svm/svm.h"
+#include "arch/x86_64/x86.h"
+#include "hv/console.h"
+
+#define EFER_SVME	(1ull << 12)
+#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_NXE)
+
+/* Exit code -> the core's kind and, for instructions the core skips, the
+ * instruction's length (QEMU's TCG has no next-RIP save; these encodings
+ * have no prefixes in what guests emit; I/O gives the next RIP itself). */
+struct exit_map {
+	uint16_t code;
+	uint8_t kind;
+	uint8_t len;
+};
+
+static const struct exit_map exit_map[] = {
+    {SVM_EXIT_INTR, EXIT_INTERRUPT, 0},
+    {SVM_EXIT_NMI, EXIT_NMI, 0},
+    {SVM_EXIT_INIT, EXIT_NMI, 0}, /* a kick too: re-check, re-enter */
+    {SVM_EXIT_VINTR, EXIT_IRQ_WINDOW, 0},
+    {SVM_EXIT_CPUID, EXIT_CPUID, 2},
+    {SVM_EXIT_INVD, EXIT_INVD, 2},
+    {SVM_EXIT_HLT, EXIT_HLT, 1},
+    {SVM_EXIT_INVLPGA, EXIT_PRIV_INSN, 0},
+    {SVM_EXIT_IOIO, EXIT_IO, 0},
+    {SVM_EXIT_MSR, EXIT_RDMSR, 2}, /* or WRMSR: EXITINFO1 */
+    {SVM_EXIT_SHUTDOWN, EXIT_TRIPLE_FAULT, 0},
+    {SVM_EXIT_VMRUN, EXIT_PRIV_INSN, 0},
+    {SVM_EXIT_VMMCALL, EXIT_HYPERCALL, 3},
+    {SVM_EXIT_VMLOAD, EXIT_PRIV_INSN, 0},
+    {SVM_EXIT_VMSAVE, EXIT_PRIV_INSN, 0},
+    {SVM_EXIT_STGI, EXIT_PRIV_INSN, 0},
+    {SVM_EXIT_CLGI, EXIT_PRIV_INSN, 0},
+    {SVM_EXIT_SKINIT, EXIT_PRIV_INSN, 0},
+    {SVM_EXIT_MONITOR, EXIT_PRIV_INSN, 0},
+    {SVM_EXIT_MWAIT, EXIT_PRIV_INSN, 0},
+    {SVM_EXIT_XSETBV, EXIT_XSETBV, 3},
+    {SVM_EXIT_EXCP_BASE + X86_EXC_MC, EXIT_EXCEPTION, 0},
+    {SVM_EXIT_NPF, EXIT_MEM_VIOLATION, 0},
+};
+
+static const struct exit_map *map_of(uint64_t code)
+{
+	for (size_t i = 0; i < BH_ARRAY_SIZE(exit_map); i++)
+		if (exit_map[i].code == code)
+			return &exit_map[i];
+	return NULL;
+}
+
+/* APM 15.10.2: EXITINFO1 of an IOIO intercept. */
+static void decode_io(uint64_t info1, struct exit_info *e)
+{
+	e->io.in = info1 & 1;
+	e->io.string = info1 & (1u << 2);
+	e->io.size = info1 & (1u << 4) ? 1 : info1 & (1u << 5) ? 2 : 4;
+	e->io.port = (uint16_t)(info1 >> 16);
+}
+
+/* APM 15.25.6: EXITINFO1 of a nested page fault is a #PF error code. */
+static void decode_npf(const struct vmcb_control *c, struct exit_info *e)
+{
+	e->mem.gpa = c->exit_info2;
+	e->mem.gla = 0;
+	e->mem.write = c->exit_info1 & 2;
+	e->mem.fetch = c->exit_info1 & 16;
+	e->mem.read = !e->mem.write && !e->mem.fetch;
+}
+
+void svm_translate_exit(struct vcpu *v, struct exit_info *e)
+{
+	struct svm_vcpu *s = SVM(v);
+	const struct vmcb_control *c = &s->vmcb->control;
+	const struct exit_map *m = map_of(c->exit_code);
+	memset(e, 0, sizeof(*e));
+	svm_reinject_vectoring(v);
+	e->raw_reason = (uint32_t)c->exit_code;
+	e->qual = c->exit_info1;
+	e->kind = m ? (enum exit_kind)m->kind : EXIT_UNHANDLED;
+	/* VMRUN refused the guest state. The APM says -1 in 64 bits; QEMU's
+	 * TCG (7.2) stores it as a 32-bit -1. */
+	if (c->exit_code == SVM_EXIT_INVALID ||
+	    c->exit_code == (uint32_t)SVM_EXIT_INVALID)
+		e->kind = EXIT_ENTRY_FAILED;
+	s->next_rip = s->vmcb->save.rip + (m ? m->len : 0);
+	switch (e->kind) {
+	case EXIT_IO:
+		decode_io(c->exit_info1, e);
+		s->next_rip = c->exit_info2;
+		break;
+	case EXIT_RDMSR:
+		if (c->exit_info1 & 1)
+			e->kind = EXIT_WRMSR;
+		break;
+	case EXIT_MEM_VIOLATION:
+		decode_npf(c, e);
+		break;
+	default:
+		break;
+	}
+}
+
+/* EFER is the guest's except SVME, which VMRUN needs set and the guest
+ * must not see or clear: reads hide it, writes keep it. Bits a guest may
+ * not set raise #GP as on hardware. */
+static bool efer_access(struct vcpu *v, const struct exit_info *e)
+{
+	struct vmcb_save *g = &VMCB(v)->save;
+	if ((uint32_t)v->regs.rcx != MSR_IA32_EFER)
+		return false;
+	if (e->kind == EXIT_RDMSR) {
+		uint64_t val = g->efer & ~EFER_SVME;
+		v->regs.rax = (uint32_t)val;
+		v->regs.rdx = val >> 32;
+	} else {
+		uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+		if (val & ~(EFER_GUEST_BITS | EFER_LMA)) {
+			svm_inject_exception(v, X86_EXC_GP, true, 0);
+			return true;
+		}
+		g->efer =
+		    (val & EFER_GUEST_BITS) | (g->efer & EFER_LMA) | EFER_SVME;
+	}
+	svm_vcpu_skip(v);
+	return true;
+}
+
+bool svm_own_exit(struct vcpu *v, const struct exit_info *e)
+{
+	if (e->kind == EXIT_RDMSR || e->kind == EXIT_WRMSR)
+		return efer_access(v, e);
+	return false;
+}
+
+void svm_vcpu_dump(struct vcpu *v, const struct exit_info *e)
+{
+	const struct vmcb *vm = VMCB(v);
+	const struct vmcb_save *g = &vm->save;
+	hv_log("vCPU %u of %s: exit code 0x%x info1 0x%lx info2 0x%lx",
+	       v->index, v->part->name, e->raw_reason,
+	       (unsigned long)vm->control.exit_info1,
+	       (unsigned long)vm->control.exit_info2);
+	hv_log("  rip %lx rsp %lx rflags %lx cr0 %lx cr3 %lx cr4 %lx efer %lx",
+	       (unsigned long)g->rip, (unsigned long)g->rsp,
+	       (unsigned long)g->rflags, (unsigned long)g->cr0,
+	       (unsigned long)g->cr3, (unsigned long)g->cr4,
+	       (unsigned long)g->efer);
+	hv_log("  cs %x base %lx attr %x event-inj %lx exit-int-info %lx",
+	       g->cs.selector, (unsigned long)g->cs.base, g->cs.attrib,
+	       (unsigned long)vm->control.event_inj,
+	       (unsigned long)vm->control.exit_int_info);
+	hv_log("  rax %lx rbx %lx rcx %lx rdx %lx rsi %lx rdi %lx",
+	       (unsigned long)v->regs.rax, (unsigned long)v->regs.rbx,
+	       (unsigned long)v->regs.rcx, (unsigned long)v->regs.rdx,
+	       (unsigned long)v->regs.rsi, (unsigned long)v->regs.rdi);
+}
