@@ -15,12 +15,6 @@ static void wait_for_sipi(struct vcpu *v)
 	struct vcpu_start s = {.mode = VCPU_REAL16,
 			       .cs = (uint16_t)(v->sipi_vector << 8)};
 	v->sipi_vector = -1;
-	/* An INIT still pending here came before this SIPI (an INIT voids
-	 * older SIPIs, hv/irq.c) and is what put the vCPU in wait-for-SIPI;
-	 * the guest's INIT, SIPI, SIPI may all arrive while it waits, and
-	 * the stale INIT must not send it back to wait after the start (it
-	 * would wait for a SIPI that already came: the AP never starts). */
-	v->init_pending = false;
 	memset(&v->regs, 0, sizeof(v->regs));
 	arch_vcpu_start(v, &s);
 	v->state = VCPU_RUNNING;
