@@ -109,6 +109,9 @@ static void deliver(struct vcpu *from, struct vcpu *to,
 		if (!ipi->assert && ipi->level)
 			break; /* level de-assert: no effect */
 		if (to != from) {
+			/* A SIPI recorded before this INIT is void: the
+			 * vCPU now waits for the next one (SDM 8.4.4.1). */
+			to->sipi_vector = -1;
 			to->init_pending = true;
 			wake(to);
 		}

@@ -6,15 +6,23 @@
 
 static void wait_for_sipi(struct vcpu *v)
 {
-	while (v->sipi_vector < 0 && v->part->state == PART_RUNNING &&
+	/* Read once: another CPU's INIT may void the vector meanwhile. */
+	int vec;
+	while ((vec = v->sipi_vector) < 0 && v->part->state == PART_RUNNING &&
 	       !quiesce_pending(v->part))
 		mgmt_wait(UINT64_MAX); /* a SIPI or a state change kicks */
-	if (v->part->state != PART_RUNNING || quiesce_pending(v->part))
+	if (vec < 0 || v->part->state != PART_RUNNING ||
+	    quiesce_pending(v->part))
 		return;
 	/* SDM Vol. 3A 8.4.4.1: the AP starts in real mode at vector:0000. */
-	struct vcpu_start s = {.mode = VCPU_REAL16,
-			       .cs = (uint16_t)(v->sipi_vector << 8)};
+	struct vcpu_start s = {.mode = VCPU_REAL16, .cs = (uint16_t)(vec << 8)};
 	v->sipi_vector = -1;
+	/* An INIT still pending here came before this SIPI (an INIT voids
+	 * older SIPIs, hv/irq.c) and is what put the vCPU in wait-for-SIPI;
+	 * the guest's INIT, SIPI, SIPI may all arrive while it waits, and
+	 * the stale INIT must not send it back to wait after the start (it
+	 * would wait for a SIPI that already came: the AP never starts). */
+	v->init_pending = false;
 	memset(&v->regs, 0, sizeof(v->regs));
 	arch_vcpu_start(v, &s);
 	v->state = VCPU_RUNNING;

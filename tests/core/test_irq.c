@@ -4,7 +4,9 @@
  * INIT/SIPI; the APIC timer; HLT. */
 #include "tests/core/core_test.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define IOAPIC_GPA 0xFEC00000ull
 #define LAPIC_GPA  0xFEE00000ull
@@ -407,6 +409,65 @@ static void test_init_sipi_starts_ap(void **state)
 	assert_int_equal(a->runs, 1);
 }
 
+/* vCPU 0's CPU sends INIT, SIPI, SIPI back to back, as a guest does on a
+ * fast machine, while vCPU 1 already waits for its SIPI. */
+static void *send_init_sipi_sipi(void *arg)
+{
+	struct vcpu *v0 = arg;
+	struct timespec pause = {0, 20 * 1000 * 1000};
+	fake_set_cpu(v0->pcpu);
+	nanosleep(&pause, NULL); /* vCPU 1 is parked by now */
+	lapic_write(v0, VLAPIC_ICR_HI, 1u << 24);
+	lapic_write(v0, VLAPIC_ICR_LO, 0xC500);	       /* INIT */
+	lapic_write(v0, VLAPIC_ICR_LO, 0x4600 | 0x9B); /* SIPI */
+	lapic_write(v0, VLAPIC_ICR_LO, 0x4600 | 0x9B); /* SIPI again */
+	return NULL;
+}
+
+/* The INIT, SIPI, SIPI may all land before the waiting vCPU looks again:
+ * it must start once and run, not take the INIT (older than the SIPI it
+ * started from) as a reason to wait for a SIPI that already came. Seen
+ * in QEMU (its CPUs run in parallel), where the AP then never ran. */
+static void test_init_sipi_sipi_while_waiting(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(2);
+	struct vcpu *v0 = &p->vcpus[0], *v1 = &p->vcpus[1];
+	pthread_t t;
+	fake_set_cpu(v1->pcpu);
+	assert_int_equal(pthread_create(&t, NULL, send_init_sipi_sipi, v0), 0);
+	enum fake_loop_end end = fake_run_loop(v1);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	fake_set_cpu(v1->pcpu);
+	assert_int_equal(end, FAKE_END_NO_EXIT);
+	assert_int_equal(v1->state, VCPU_RUNNING);
+	assert_false(v1->init_pending);
+	assert_int_equal(fake_vcpu(v1)->start.cs, 0x9B00);
+	assert_int_equal(fake_vcpu(v1)->runs, 1);
+}
+
+/* A SIPI recorded before an INIT is void: the vCPU starts from the SIPI
+ * after the INIT. */
+static void test_init_voids_earlier_sipi(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(2);
+	struct vcpu *v0 = &p->vcpus[0], *v1 = &p->vcpus[1];
+	fake_set_cpu(v0->pcpu);
+	lapic_write(v0, VLAPIC_ICR_HI, 1u << 24);
+	lapic_write(v0, VLAPIC_ICR_LO, 0x4600 | 0x11); /* SIPI, no INIT */
+	assert_int_equal(v1->sipi_vector, 0x11);
+	lapic_write(v0, VLAPIC_ICR_LO, 0xC500); /* INIT */
+	assert_int_equal(v1->sipi_vector, -1);
+	assert_true(v1->init_pending);
+	lapic_write(v0, VLAPIC_ICR_LO, 0x4600 | 0x22);
+	fake_set_cpu(v1->pcpu);
+	assert_int_equal(fake_run_loop(v1), FAKE_END_NO_EXIT);
+	assert_int_equal(fake_vcpu(v1)->starts, 1);
+	assert_int_equal(fake_vcpu(v1)->start.cs, 0x2200);
+	assert_false(v1->init_pending);
+}
+
 /* The local APIC timer: the deadline reaches the backend (never closer
  * than TIMER_MIN_TICKS), the timer exit leads to the injection. */
 static void test_lapic_timer_exit_injects(void **state)
@@ -523,6 +584,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ipi_fixed, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_ipi_outside_partition_dropped,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_init_sipi_sipi_while_waiting,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_init_voids_earlier_sipi,
 					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(test_init_sipi_starts_ap,
 					    core_setup, core_teardown),

@@ -1,7 +1,5 @@
 #!/usr/bin/env bash
-# Backends: vmx
-# (Not yet on AMD: in QEMU the AP fails to start in about 1 of 6 runs,
-# see docs/trap-policy.md "On AMD".)
+# Backends: vmx svm
 # Two partitions side by side on 3 CPUs: hello on CPU 0, smp (2 vCPUs,
 # started by the guest itself with INIT/SIPI) on CPUs 1-2.
 . "$(dirname "$0")/lib.sh"

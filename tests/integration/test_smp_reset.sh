@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # Resets of an SMP partition through the quiesce rendezvous: the smp guest
 # brings its AP up, leaves it busy-waiting in guest mode (spin=1) and
 # triple-faults, three times (on_fault = reset). Each reset must pull the
