@@ -98,6 +98,7 @@ struct percpu *percpu_alloc(unsigned index)
 	pc->self = pc;
 	pc->index = index;
 	pc->stack_top = st + HOST_STACK_SIZE;
+	pc->timer_armed = UINT64_MAX;
 	pc->tss.ist[0] = (uint64_t)(nmi + NMI_STACK_SIZE);
 	percpu_table[index] = pc;
 	return pc;
@@ -152,6 +153,8 @@ void isr_common(struct isr_frame *f)
 		host_exception(f);
 	else if (f->vector != HOST_SPURIOUS_VECTOR)
 		host_lapic_eoi(); /* SDM 10.9: no EOI for a spurious one */
+	if (f->vector == HOST_WAKE_VECTOR)
+		host_timer_fired();
 	/* A wake-up between cpu_wait's check and its HLT: skip the HLT. */
 	if (f->rip >= (uint64_t)cpu_wait_window &&
 	    f->rip < (uint64_t)cpu_wait_end)

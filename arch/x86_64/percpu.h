@@ -29,9 +29,18 @@ struct percpu {
 	uint8_t *stack_top;
 	void *vmxon; /* VMXON region, NULL until VMX is on */
 	volatile uint64_t nmis;
-	uint64_t wait_seen;   /* nmis when arch_cpu_wait last returned */
-	int8_t wake_timer;    /* 0 not set up yet, 1 armed by waits, -1 none */
-	volatile bool online; /* IDT loaded: safe to receive kicks (NMIs) */
+	uint64_t wait_seen;    /* nmis when arch_cpu_wait last returned */
+	int8_t wake_timer;     /* enum host_timer_mode (lapic.c) */
+	uint64_t timer_armed;  /* host timer deadline, UINT64_MAX: none */
+	uint64_t apic_per_tsc; /* one-shot mode: 32.32 fixed point */
+	volatile bool online;  /* IDT loaded: safe to receive kicks (NMIs) */
+};
+
+enum host_timer_mode {
+	HOST_TIMER_UNSET,
+	HOST_TIMER_DEADLINE,
+	HOST_TIMER_ONESHOT,
+	HOST_TIMER_NONE
 };
 
 enum { SEL_CODE = 0x08, SEL_DATA = 0x10, SEL_TSS = 0x18 };

@@ -67,26 +67,24 @@ void arch_kick(unsigned pcpu)
 }
 
 /* Interrupts stay masked in the host except inside the HLT of a wait
- * with a deadline: an NMI (kick) or the wake-up timer ends the wait, and
- * a kick that came since the last wait ended makes it return at once
- * (the caller re-checks what it waits for). A CPU without a TSC-deadline
- * timer cannot sleep until a deadline: it returns at once and its caller
- * polls. */
+ * with a deadline: an NMI (kick) or the host timer ends the wait, and a
+ * kick that came since the last wait ended makes it return at once (the
+ * caller re-checks what it waits for). A CPU without a usable timer
+ * cannot sleep until a deadline: it returns at once and its caller polls.
+ * The timer is left disarmed: a backend that also uses it for guest
+ * deadlines arms it again before its next entry (host_timer_arm). */
 void arch_cpu_wait(uint64_t deadline)
 {
 	struct percpu *pc = this_cpu();
 	if (deadline == UINT64_MAX) {
 		cpu_wait(&pc->nmis, pc->wait_seen, 0);
 	} else {
-		if (!pc->wake_timer)
-			pc->wake_timer = host_wake_timer_init() ? 1 : -1;
-		if (pc->wake_timer < 0) {
+		if (!host_timer_arm(deadline)) {
 			cpu_relax();
 			return;
 		}
-		wrmsr(MSR_IA32_TSC_DEADLINE, deadline);
 		cpu_wait(&pc->nmis, pc->wait_seen, RFLAGS_IF);
-		wrmsr(MSR_IA32_TSC_DEADLINE, 0); /* disarm (SDM 10.5.4.1) */
+		host_timer_arm(UINT64_MAX);
 	}
 	pc->wait_seen = pc->nmis;
 }

@@ -10,6 +10,7 @@
 #include "arch/x86_64/vmx/vmx_types.h"
 #include "arch/x86_64/svm/svm_types.h"
 #include "arch/x86_64/lib/ept.h"
+#include "arch/x86_64/lib/insn_decode.h"
 
 struct arch_vcpu {
 	union {
@@ -109,6 +110,13 @@ extern const struct vendor_ops vmx_ops, svm_ops;
  * this build has none for it. */
 bool vendor_select(unsigned backend);
 
+/* Up to 15 bytes of the instruction at the guest's CS:RIP, through its
+ * page tables (arch/x86_64/emulate.c), with the code view and decode mode
+ * they were fetched in; 0 with a reason in *why if none could be read. */
+size_t x86_fetch_insn(struct vcpu *v, struct x86_code_view *cv,
+		      enum insn_mode *mode, uint8_t bytes[15],
+		      const char **why);
+
 /* Guest GPR by the SDM's register number (Table 27-3 order; 4 = RSP,
  * kept by the vendor's control structure). arch/x86_64/emulate.c */
 uint64_t x86_get_gpr(struct vcpu *v, unsigned n);
@@ -118,7 +126,12 @@ void x86_set_gpr(struct vcpu *v, unsigned n, uint64_t val);
  * firmware left it. */
 void host_lapic_eoi(void);
 void host_lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
-bool host_wake_timer_init(void);
+/* Arms this CPU's host timer (lapic.c) to raise HOST_WAKE_VECTOR at a
+ * host-TSC deadline (UINT64_MAX: disarm); false if the CPU has no usable
+ * timer. Re-arming the armed deadline costs nothing; the interrupt
+ * handler calls host_timer_fired, so the next arm writes it again. */
+bool host_timer_arm(uint64_t deadline);
+void host_timer_fired(void);
 
 /* The host's only interrupt vectors: its wake-up timer (taken inside
  * cpu_wait) and the APIC's spurious vector. */

@@ -7,9 +7,13 @@
 ;  - the guest's GPRs other than RAX and RSP (which live in the VMCB)
 ;    come from *regs; VMRUN takes the VMCB address in RAX, and #VMEXIT
 ;    gives RAX back as it was (the host's, from the host save area);
+;  - STI right before VMRUN: with V_INTR_MASKING the host's RFLAGS.IF at
+;    VMRUN decides whether physical interrupts reach the guest's intercept
+;    (APM 15.21.1); GIF is still clear, so none is taken here. The exit
+;    restores the host's RFLAGS (IF set); CLI again at once;
 ;  - after the exit: the guest's GPRs go back to *regs, VMSAVE the guest's
-;    share, VMLOAD the host's, STGI (held NMIs and interrupts arrive then,
-;    through the host IDT).
+;    share, VMLOAD the host's, STGI (held NMIs arrive then, through the
+;    host IDT; an interrupt stays pending until arch_host_irq).
 default rel
 bits 64
 section .text
@@ -33,7 +37,9 @@ svm_enter:
 	vmload
 	LOAD_GUEST_GPRS
 	mov rdi, [rdi + R_RDI]
+	sti
 	vmrun
+	cli
 	vmsave			; RAX is the VMCB address again
 	push rdi			; guest RDI
 	mov rdi, [rsp + 8]		; regs pointer

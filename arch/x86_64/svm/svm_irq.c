@@ -37,8 +37,9 @@ void svm_irq_window(struct vcpu *v, bool on)
 	}
 }
 
-/* No timer exits the guest at a deadline yet (the host LAPIC timer will);
- * the core re-checks its timers at every exit. */
+/* SVM has no VMX-preemption timer: svm_vcpu_run arms the host timer at
+ * the deadline (lapic.c), whose interrupt makes the guest exit; the core
+ * re-checks its timers at every exit. */
 void svm_set_deadline(struct vcpu *v, uint64_t deadline)
 {
 	SVM(v)->deadline = deadline;
