@@ -82,15 +82,22 @@ static size_t fetch(struct vcpu *v, const struct x86_code_view *cv,
 	return got;
 }
 
+size_t x86_fetch_insn(struct vcpu *v, struct x86_code_view *cv,
+		      enum insn_mode *mode, uint8_t bytes[15], const char **why)
+{
+	vendor_code_view(v, cv);
+	*mode = insn_mode(cv);
+	*why = "cannot fetch the instruction";
+	return fetch(v, cv, *mode, bytes, why);
+}
+
 int arch_emulate_mmio(struct vcpu *v, uint64_t gpa, mmio_rw_fn *rw, void *dev,
 		      const char **why)
 {
 	uint8_t bytes[MAX_INSN];
 	struct x86_code_view cv;
-	vendor_code_view(v, &cv);
-	enum insn_mode mode = insn_mode(&cv);
-	*why = "cannot fetch the instruction";
-	size_t n = fetch(v, &cv, mode, bytes, why);
+	enum insn_mode mode;
+	size_t n = x86_fetch_insn(v, &cv, &mode, bytes, why);
 	struct mmio_insn in;
 	if (n == 0 || insn_decode_mmio(bytes, n, mode, &in, why))
 		return -1;

@@ -11,8 +11,10 @@
  *   resets 0: the probes of the table `probes` (01..NPROBES: CPUID, MSRs,
  *             CR4, VMX instructions, hypercalls, GETSEC, INVEPT/INVVPID,
  *             MONITOR/MWAIT, XSETBV, CR0, INVD, ports, x2APIC and IPIs
- *             aimed outside the partition), then cf9-reset: port 0xCF9 =
- *             0x06
+ *             aimed outside the partition, then AMD's SVM: CPUID bits
+ *             and leaf, SVM instructions, EFER.SVME and the SVM MSRs,
+ *             refused alike on both vendors), then cf9-reset: port
+ *             0xCF9 = 0x06
  *   resets 1: "attack: after reset 1", reset-scrub (a word left in RAM
  *             before the reset is zero, a changed .data word is back to
  *             its image value), apic-base-after-reset (x2APIC mode gone),
@@ -42,6 +44,10 @@
 #define MSR_MTRRCAP	    0xFEu
 #define MSR_DEBUGCTL	    0x1D9u
 #define MSR_X2APIC_ID	    0x802u
+#define MSR_EFER	    0xC0000080u
+#define MSR_VM_CR	    0xC0010114u	 /* AMD: SVM lock and disable */
+#define MSR_VM_HSAVE_PA	    0xC0010117u	 /* AMD: VMRUN's host save area */
+#define EFER_SVME	    (1ull << 12) /* reserved on Intel */
 #define APIC_BASE_X2APIC    (1ull << 10)
 #define APIC_BASE_ENABLE    (1ull << 11)
 #define ICR_INIT	    0x00004500u /* INIT, level assert */
@@ -54,6 +60,9 @@
 #define CPUID1_ECX_VMX	    (1u << 5)
 #define CPUID1_ECX_SMX	    (1u << 6)
 #define CPUID1_ECX_HV	    (1u << 31)
+#define EXT1_ECX_SVM	    (1u << 2) /* CPUID 0x80000001 */
+#define EXT1_ECX_SKINIT	    (1u << 12)
+#define CPUID_SVM_LEAF	    0x8000000Au
 #define CR0_NE		    (1u << 5)
 #define CR0_NW		    (1u << 29)
 #define CR0_CD		    (1u << 30)
@@ -81,6 +90,9 @@ struct probe {
 
 static uint64_t ram_bytes;
 static uint8_t scratch[64] __attribute__((aligned(16)));
+/* rAX of VMRUN/VMLOAD/VMSAVE/SKINIT: a page of the partition's own RAM
+ * (were the instruction to run, it would touch only this). */
+static uint8_t svm_page[4096] __attribute__((aligned(4096)));
 static const char hc_text[] = "attack: console_write reached the console\n";
 /* Changed before the first reset; a reset reloads the pristine image. */
 static volatile uint32_t data_marker = DATA_PRISTINE;
@@ -413,6 +425,110 @@ static void p_ipi_init_broadcast(struct result *r)
 	send_ipi(0, ICR_ALL_BUT_SELF | ICR_NMI);
 }
 
+/* AMD's SVM (arch/x86_64/svm/ intercepts the instructions and refuses
+ * them; on Intel they are #UD natively): the same results on both. */
+static void p_cpuid_svm_skinit(struct result *r)
+{
+	value(r, cpuid(0x80000001u, 0).ecx & (EXT1_ECX_SVM | EXT1_ECX_SKINIT));
+}
+
+static void p_cpuid_svm_leaf(struct result *r)
+{
+	struct cpuid_regs c = cpuid(CPUID_SVM_LEAF, 0);
+	value(r, c.eax | c.ebx | c.ecx | c.edx);
+}
+
+static uint32_t svm_page_addr(void)
+{
+	return (uint32_t)(uintptr_t)svm_page;
+}
+
+static void p_vmrun(struct result *r)
+{
+	(void)r;
+	__asm__ __volatile__(".byte 0x0f, 0x01, 0xd8" /* vmrun */
+			     :
+			     : "a"(svm_page_addr())
+			     : "memory", "cc");
+}
+
+static void p_vmload(struct result *r)
+{
+	(void)r;
+	__asm__ __volatile__(".byte 0x0f, 0x01, 0xda" /* vmload */
+			     :
+			     : "a"(svm_page_addr())
+			     : "memory");
+}
+
+static void p_vmsave(struct result *r)
+{
+	(void)r;
+	__asm__ __volatile__(".byte 0x0f, 0x01, 0xdb" /* vmsave */
+			     :
+			     : "a"(svm_page_addr())
+			     : "memory");
+}
+
+static void p_stgi(struct result *r)
+{
+	(void)r;
+	__asm__ __volatile__(".byte 0x0f, 0x01, 0xdc" /* stgi */
+			     :
+			     :
+			     : "memory");
+}
+
+static void p_clgi(struct result *r)
+{
+	(void)r;
+	__asm__ __volatile__(".byte 0x0f, 0x01, 0xdd" /* clgi */
+			     :
+			     :
+			     : "memory");
+}
+
+static void p_skinit(struct result *r)
+{
+	(void)r;
+	__asm__ __volatile__(".byte 0x0f, 0x01, 0xde" /* skinit */
+			     :
+			     : "a"(svm_page_addr())
+			     : "memory");
+}
+
+static void p_invlpga(struct result *r)
+{
+	(void)r;
+	/* rAX = a virtual address, ECX = an ASID */
+	__asm__ __volatile__(".byte 0x0f, 0x01, 0xdf" /* invlpga */
+			     :
+			     : "a"(scratch), "c"(0)
+			     : "memory");
+}
+
+static void p_rd_efer_svme(struct result *r)
+{
+	value(r, rdmsr(MSR_EFER) & EFER_SVME);
+}
+
+static void p_wr_efer_svme(struct result *r)
+{
+	(void)r;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+}
+
+static void p_rd_vm_cr(struct result *r)
+{
+	value(r, rdmsr(MSR_VM_CR));
+}
+
+static void p_wr_vm_hsave_pa(struct result *r)
+{
+	(void)r;
+	wrmsr(MSR_VM_HSAVE_PA, svm_page_addr());
+}
+
 /* The numbered probes of the first boot. Numbers are the 1-based index:
  * keep the order stable (tests/integration/test_attack.sh). */
 static const struct probe probes[] = {
@@ -458,6 +574,19 @@ static const struct probe probes[] = {
     {"ipi-nmi-apic5", p_ipi_nmi_foreign},
     {"ipi-init-apic1", p_ipi_init_neighbour},
     {"ipi-broadcast-init-nmi", p_ipi_init_broadcast},
+    {"cpuid-svm-skinit-hidden", p_cpuid_svm_skinit},
+    {"cpuid-svm-leaf", p_cpuid_svm_leaf},
+    {"vmrun", p_vmrun},
+    {"vmload", p_vmload},
+    {"vmsave", p_vmsave},
+    {"stgi", p_stgi},
+    {"clgi", p_clgi},
+    {"skinit", p_skinit},
+    {"invlpga", p_invlpga},
+    {"rdmsr-efer-svme", p_rd_efer_svme},
+    {"wrmsr-efer-svme", p_wr_efer_svme},
+    {"rdmsr-vm-cr", p_rd_vm_cr},
+    {"wrmsr-vm-hsave-pa", p_wr_vm_hsave_pa},
 };
 
 /* Probes of the last boot, before the fatal one: each must raise an

@@ -27,6 +27,7 @@ FUZZ_LIB     := $(FUZZ_DIR)/libbh-pure.a
 FUZZ_NEEDS_fuzz_linux_boot := hv/load/linux_boot.c hv/load/linux_boot.h
 FUZZ_NEEDS_fuzz_acpi_madt  := drivers/acpi/madt.c drivers/acpi/madt.h
 FUZZ_NEEDS_fuzz_insn_decode := arch/x86_64/lib/insn_decode.c \
+	arch/x86_64/lib/insn_cr.c arch/x86_64/lib/insn_cr.h \
 	arch/x86_64/lib/insn_decode.h
 FUZZ_NEEDS_fuzz_guest_walk := arch/x86_64/lib/guest_walk.c \
 	arch/x86_64/lib/guest_walk.h

@@ -15,7 +15,14 @@
  *   8-byte accesses outside 64-bit mode, imm only for immediate stores;
  * - success: decoding the first len bytes alone or followed by various
  *   garbage gives the identical result, and every shorter prefix fails;
- * - insn_store_value/insn_apply_load follow the rules in insn_decode.h. */
+ * - insn_store_value/insn_apply_load follow the rules in insn_decode.h.
+ * The same bytes also go through the control-register write decoder
+ * (arch/x86_64/lib/insn_cr.c), with the same failure, length and
+ * truncation properties, and on success: the fields are in range and
+ * match the bytes themselves (only accepted prefixes before 0F, the
+ * opcode and ModRM at the end, REX bits from the byte before 0F, LOCK
+ * only on MOV and then CR8). No input decodes as both. */
+#include "arch/x86_64/lib/insn_cr.h"
 #include "arch/x86_64/lib/insn_decode.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -167,6 +174,126 @@ static bool same_result(const struct result *a, const struct result *b)
 	return a->r == b->r && same_insn(&a->m, &b->m);
 }
 
+struct cr_result {
+	int r;
+	struct cr_insn m;
+	const char *why;
+};
+
+/* decode() for the control-register write decoder. */
+static struct cr_result decode_cr(const uint8_t *bytes, size_t n,
+				  const uint8_t *tail, size_t extra,
+				  enum insn_mode mode, bool with_why)
+{
+	struct cr_result res;
+	uint8_t *buf = malloc(n + extra);
+
+	CHECK(buf != NULL);
+	if (n)
+		memcpy(buf, bytes, n);
+	if (extra)
+		memcpy(buf + n, tail, extra);
+	memset(&res.m, 0xA5, sizeof(res.m));
+	res.why = NULL;
+	res.r = insn_decode_cr_write(buf, n + extra, mode, &res.m,
+				     with_why ? &res.why : NULL);
+	free(buf);
+	return res;
+}
+
+static bool same_cr(const struct cr_result *a, const struct cr_result *b)
+{
+	return a->r == b->r && a->m.len == b->m.len && a->m.op == b->m.op &&
+	       a->m.cr == b->m.cr && a->m.reg == b->m.reg &&
+	       a->m.wide == b->m.wide;
+}
+
+/* A successful decode checked against the bytes it came from. */
+static void check_cr_success(const struct cr_insn *m, const uint8_t *b,
+			     size_t n, enum insn_mode mode)
+{
+	unsigned oplen = m->op == CR_INSN_CLTS ? 2 : 3, len = m->len;
+	uint8_t modrm = b[len - 1], rex = 0;
+	bool lock = false;
+
+	CHECK(len >= oplen && len <= INSN_MAX_LEN && len <= n);
+	CHECK(m->wide == (m->op == CR_INSN_MOV_TO && mode == INSN_MODE64));
+	for (unsigned i = 0; i < len - oplen; i++) {
+		uint8_t p = b[i];
+
+		if (mode == INSN_MODE64 && (p & 0xF0) == 0x40) {
+			rex = p;
+			continue;
+		}
+		CHECK(p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E ||
+		      p == 0x64 || p == 0x65 || p == 0x66 || p == 0x67 ||
+		      p == 0xF0);
+		lock |= p == 0xF0;
+		rex = 0;
+	}
+	CHECK(b[len - oplen] == 0x0F);
+	switch (m->op) {
+	case CR_INSN_CLTS:
+		CHECK(b[len - 1] == 0x06);
+		CHECK(m->cr == 0 && m->reg == -1 && !lock);
+		return;
+	case CR_INSN_LMSW:
+		CHECK(b[len - 2] == 0x01 && modrm >= 0xF0 && modrm <= 0xF7);
+		CHECK(m->cr == 0 && !lock);
+		break;
+	case CR_INSN_MOV_TO:
+		CHECK(b[len - 2] == 0x22);
+		CHECK(m->cr == 0 || m->cr == 2 || m->cr == 3 || m->cr == 4 ||
+		      m->cr == 8);
+		CHECK((m->cr & 7) == ((modrm >> 3) & 7));
+		if (lock)
+			CHECK(m->cr == 8);
+		else
+			CHECK((m->cr >> 3) == ((rex >> 2) & 1));
+		break;
+	default:
+		CHECK(!"unknown op");
+	}
+	CHECK(m->reg == ((modrm & 7) | ((rex & 1) << 3)));
+}
+
+/* Runs the CR decoder on the same input; returns true on success. */
+static bool check_cr(const uint8_t *bytes, size_t n, uint8_t tail[4][GARBAGE],
+		     enum insn_mode mode, bool bad_mode)
+{
+	static const struct cr_insn zero;
+	struct cr_result res, again;
+
+	res = decode_cr(bytes, n, NULL, 0, mode, true);
+	again = decode_cr(bytes, n, NULL, 0, mode, false);
+	CHECK(same_cr(&res, &again));
+	CHECK(res.r == 0 || res.r == -1);
+	if (res.r != 0) {
+		CHECK(memcmp(&res.m, &zero, sizeof(zero)) == 0);
+		CHECK(res.why != NULL && res.why[0] != '\0');
+		if (n >= INSN_MAX_LEN && !bad_mode) {
+			for (unsigned t = 0; t < 4; t++) {
+				again = decode_cr(bytes, INSN_MAX_LEN, tail[t],
+						  GARBAGE, mode, true);
+				CHECK(again.r == -1);
+			}
+		}
+		return false;
+	}
+	CHECK(!bad_mode);
+	check_cr_success(&res.m, bytes, n, mode);
+	for (unsigned t = 0; t < 4; t++) {
+		again =
+		    decode_cr(bytes, res.m.len, tail[t], GARBAGE, mode, true);
+		CHECK(same_cr(&res, &again));
+	}
+	for (size_t k = 0; k < res.m.len; k++) {
+		again = decode_cr(bytes, k, NULL, 0, mode, true);
+		CHECK(again.r == -1 && again.m.len == 0 && again.why != NULL);
+	}
+	return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum insn_mode mode;
@@ -175,6 +302,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t seed;
 	size_t n;
 	struct result res, again;
+	bool cr_ok;
 
 	if (size < 1)
 		return 0;
@@ -194,6 +322,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tail[2][i] = 0x66;
 		tail[3][i] = 0x0F;
 	}
+
+	cr_ok = check_cr(bytes, n, tail, mode, data[0] % 4 == 3);
 
 	res = decode(bytes, n, NULL, 0, mode, true);
 	again = decode(bytes, n, NULL, 0, mode, false);
@@ -217,6 +347,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	CHECK(data[0] % 4 != 3); /* an invalid mode never decodes */
+	CHECK(!cr_ok);		 /* no MMIO access writes a CR */
 	check_success(&res.m, n, mode);
 
 	/* The first len bytes decide everything. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # The attacker (guests/attack) tries one escape per row of the trap policy
 # (docs/trap-policy.md), walks a reset chain (port 0xCF9, triple fault,
 # port 0x92), tries the probes a careless hypervisor would fail a VM entry
@@ -91,19 +92,35 @@ n=$(grep -cE "$(printf "$dropped" 5)" "$log")
 # shellcheck disable=SC2059
 expect "$log" "$(printf "$dropped" 1)"
 expect_not "$log" 'partition witness: .*(IPI|INIT|NMI)'
+# AMD's SVM, the same on both vendors: hidden from CPUID, its instructions
+# #UD (intercepted on SVM, absent on Intel), EFER.SVME invisible and not
+# settable, VM_CR and VM_HSAVE_PA refused like any MSR off the allowlist.
+probe 43 cpuid-svm-skinit-hidden 'ok value=0x0'
+probe 44 cpuid-svm-leaf 'ok value=0x0'
+probe 45 vmrun '#UD'
+probe 46 vmload '#UD'
+probe 47 vmsave '#UD'
+probe 48 stgi '#UD'
+probe 49 clgi '#UD'
+probe 50 skinit '#UD'
+probe 51 invlpga '#UD'
+probe 52 rdmsr-efer-svme 'ok value=0x0'
+probe 53 wrmsr-efer-svme '#GP'
+probe 54 rdmsr-vm-cr '#GP'
+probe 55 wrmsr-vm-hsave-pa '#GP'
 
 # The reset chain: each reset restarts only the attacker.
-probe 43 cf9-reset 'requesting'
+probe 56 cf9-reset 'requesting'
 expect "$log" 'partition attack: reset through port 0xCF9: restarting it$'
 expect "$log" 'partition attack restarted \(reset #1\); hypervisor heap: [0-9]+ pages free$'
 expect "$log" '^\[attack\] attack: after reset 1$'
-probe 44 reset-scrub 'ok'
-probe 45 apic-base-after-reset 'ok value=0xfee00900'
-probe 46 triple-fault 'requesting'
+probe 57 reset-scrub 'ok'
+probe 58 apic-base-after-reset 'ok value=0xfee00900'
+probe 59 triple-fault 'requesting'
 expect "$log" 'partition attack: triple fault on vCPU 0 at RIP 0x[0-9a-f]+: restarting it$'
 expect "$log" 'partition attack restarted \(reset #2\)'
 expect "$log" '^\[attack\] attack: after reset 2$'
-probe 47 port92-reset 'requesting'
+probe 60 port92-reset 'requesting'
 expect "$log" 'partition attack: reset through port 0x92: restarting it$'
 expect "$log" 'partition attack restarted \(reset #3\)'
 expect "$log" '^\[attack\] attack: after reset 3$'
@@ -113,12 +130,12 @@ expect_not "$log" 'NO RESET'
 
 # The last boot: more #GP cases (a VM entry must not fail on them, nor may
 # the hypervisor take an exception), then the fatal read past RAM.
-probe 48 cr0-pg-without-pe-ne '#GP'
-probe 49 xsetbv-xcr0-no-x87 '#GP'
-probe 50 xsetbv-xcr0-bndregs-only '#GP'
-probe 51 xsetbv-xcr0-avx512-partial '#GP'
+probe 61 cr0-pg-without-pe-ne '#GP'
+probe 62 xsetbv-xcr0-no-x87 '#GP'
+probe 63 xsetbv-xcr0-bndregs-only '#GP'
+probe 64 xsetbv-xcr0-avx512-partial '#GP'
 expect_not "$log" 'VM entry failed|HOST EXCEPTION|this CPU is halted'
-probe 52 read-past-ram 'reading 0x400000'
+probe 65 read-past-ram 'reading 0x400000'
 expect "$log" 'partition attack stopped: memory access outside its RAM at GPA 0x400000 \(r\) RIP 0x[0-9a-f]+$'
 expect "$log" 'partition attack exits: '
 expect_not "$log" 'ESCAPED|trap: unexpected|FAIL'

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # The chaos guest (guests/chaos) fires a seeded storm of privileged and
 # malformed operations (MSRs, ports, CPUID, hypercalls, VMX and other
 # refused instructions, XSETBV, control registers), catching every

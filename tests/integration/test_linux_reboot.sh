@@ -4,7 +4,7 @@
 # pristine images (a second boot banner), while the heartbeat partition
 # never stops.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/linux_reboot
+d=$IT/linux_reboot
 make_esp "$d" '[partition linux]
 cpus    = 0
 memory  = 96M
@@ -17,7 +17,7 @@ cpus    = 1
 memory  = 4M
 kernel  = guests/hello.elf
 cmdline = greeting=heartbeat beats=0 sleep=25000000'
-END_AFTER='^\[linux\] bulkhead-linux: init started' run_bochs "$d" 2 2700 'partition linux restarted \(reset #1\)|partition linux stopped|HOST EXCEPTION' 512
+END_AFTER='^\[linux\] bulkhead-linux: init started' run_vm "$d" 2 2700 'partition linux restarted \(reset #1\)|partition linux stopped|boot aborted|HOST EXCEPTION' 512
 booted=$?
 log=$d/serial.log
 expect "$log" '^\[linux\] bulkhead-linux: reboot done'

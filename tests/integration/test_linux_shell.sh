@@ -36,7 +36,7 @@ cmdline  = console=ttyS0 bulkhead.test=shell
 snapshot = yes"
 printf '%s\n' "$key" >"$d/key"
 COM1_SOCKET=7702 COM2_SOCKET=7703 BOCHS_NS=none \
-	run_bochs "$d" 2 2700 'all partitions stopped|HOST EXCEPTION' 512 &
+	run_bochs "$d" 2 2700 'all partitions stopped|boot aborted|HOST EXCEPTION' 512 &
 python3 "$here/mgmt_relay.py" 7703 7704 "$d" 2700 &
 relay_job=$!
 python3 -u "$here/ci_jobs.py" 7702 "$d/com1.txt" "$BUILD/tools/bulkhead-ctl" "$d/key" \

@@ -29,7 +29,7 @@ cpus    = 2
 memory  = 4M
 kernel  = guests/hello.elf
 cmdline = greeting=heartbeat beats=0 sleep=25000000"
-END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 2700 'partition linux (powered off|stopped)|HOST EXCEPTION' 512
+END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 2700 'partition linux (powered off|stopped)|boot aborted|HOST EXCEPTION' 512
 booted=$?
 log=$d/serial.log
 sum=$(seq 1 2000000 | head -c 4194304 | sha256sum | cut -d' ' -f1)

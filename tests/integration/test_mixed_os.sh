@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 d=$BUILD/it/mixed_os
 make_esp "$d" "$(mixed_os_conf workload 25000000)"
-END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 2700 'partition linux (powered off|stopped)|HOST EXCEPTION' 512
+END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 2700 'partition linux (powered off|stopped)|boot aborted|HOST EXCEPTION' 512
 booted=$?
 log=$d/serial.log
 sum=$(seq 1 2000000 | head -c 4194304 | sha256sum | cut -d' ' -f1)

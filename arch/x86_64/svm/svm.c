@@ -113,6 +113,10 @@ int svm_partition_init(struct partition *p)
  * SVM instruction (the guest gets #UD, as for VMX instructions). */
 static void setup_intercepts(struct vmcb_control *c)
 {
+	/* CR0 and CR4 writes: the core checks them as on VMX (hv/exit/cr.c)
+	 * and the backend refuses what this CPU does not have, since VMRUN
+	 * would refuse the state instead (APM 15.5.1). */
+	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(0) | SVM_INTERCEPT_CR_WRITE(4);
 	c->intercept_exceptions = 1u << X86_EXC_MC;
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI |
 			     SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID |
@@ -187,6 +191,9 @@ void svm_vcpu_run(struct vcpu *v, struct exit_info *e)
 	unsigned cpu = arch_this_cpu();
 again:
 	sync_partition(v);
+	/* The guest's next deadline: the host timer interrupts the guest
+	 * there (an INTR exit); nothing written when it is already armed. */
+	host_timer_arm(s->deadline);
 	s->vmcb->save.rax = v->regs.rax;
 	svm_enter(&v->regs, (uint64_t)s->vmcb, (uint64_t)host_area[cpu]);
 	v->regs.rax = s->vmcb->save.rax;

@@ -1,6 +1,7 @@
 /* Translating SVM exits into the core's neutral exit_info (exit codes:
  * AMD APM Vol. 2 Appendix C), and the few the backend answers itself. */
 #include "arch/x86_64/svm/svm.h"
+#include "arch/x86_64/lib/insn_cr.h"
 #include "arch/x86_64/x86.h"
 #include "hv/console.h"
 
@@ -40,6 +41,8 @@ static const struct exit_map exit_map[] = {
     {SVM_EXIT_XSETBV, EXIT_XSETBV, 3},
     {SVM_EXIT_EXCP_BASE + X86_EXC_MC, EXIT_EXCEPTION, 0},
     {SVM_EXIT_NPF, EXIT_MEM_VIOLATION, 0},
+    {SVM_EXIT_CR0_WRITE, EXIT_CR_ACCESS, 0}, /* length: decoded */
+    {SVM_EXIT_CR4_WRITE, EXIT_CR_ACCESS, 0},
 };
 
 static const struct exit_map *map_of(uint64_t code)
@@ -69,6 +72,36 @@ static void decode_npf(const struct vmcb_control *c, struct exit_info *e)
 	e->mem.read = !e->mem.write && !e->mem.fetch;
 }
 
+/* A CR0 or CR4 write: without decode assists (APM 15.33; QEMU has none)
+ * the exit does not name the source register, so the instruction is
+ * fetched and decoded (arch/x86_64/lib/insn_cr.c). LMSW and CLTS exit as
+ * CR0 writes (APM 15.9). Bytes that no longer decode to a write of the
+ * exit's register (the guest changed its code meanwhile) get #UD. */
+static void decode_cr(struct vcpu *v, uint64_t code, struct exit_info *e)
+{
+	uint8_t bytes[INSN_MAX_LEN];
+	struct x86_code_view cv;
+	enum insn_mode mode;
+	const char *why;
+	struct cr_insn in;
+	size_t n = x86_fetch_insn(v, &cv, &mode, bytes, &why);
+	if (!n || insn_decode_cr_write(bytes, n, mode, &in, &why) ||
+	    in.cr != code - SVM_EXIT_CR_WRITE_BASE) {
+		e->kind = EXIT_PRIV_INSN;
+		return;
+	}
+	static const enum cr_op ops[] = {[CR_INSN_MOV_TO] = CR_MOV_TO,
+					 [CR_INSN_CLTS] = CR_CLTS,
+					 [CR_INSN_LMSW] = CR_LMSW};
+	uint64_t val = in.reg >= 0 ? x86_get_gpr(v, (unsigned)in.reg) : 0;
+	e->cr.op = ops[in.op];
+	e->cr.cr = in.cr;
+	e->cr.val = in.wide		    ? val
+		    : in.op == CR_INSN_LMSW ? (uint16_t)val
+					    : (uint32_t)val;
+	SVM(v)->next_rip = cv.rip + in.len;
+}
+
 void svm_translate_exit(struct vcpu *v, struct exit_info *e)
 {
 	struct svm_vcpu *s = SVM(v);
@@ -96,6 +129,9 @@ void svm_translate_exit(struct vcpu *v, struct exit_info *e)
 		break;
 	case EXIT_MEM_VIOLATION:
 		decode_npf(c, e);
+		break;
+	case EXIT_CR_ACCESS:
+		decode_cr(v, c->exit_code, e);
 		break;
 	default:
 		break;

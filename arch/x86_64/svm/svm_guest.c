@@ -93,18 +93,56 @@ uint64_t svm_vcpu_reg(struct vcpu *v, enum vcpu_reg r)
 	return 0;
 }
 
-/* CR0 and CR4 writes do not exit on SVM (the guest owns them under
- * nested paging); the core still loads them at resets. */
+/* CR0 bits that exist (SDM Vol. 3A 2.5); writes to the others are
+ * ignored, as on hardware. ET is always 1. */
+#define CR0_DEFINED 0xE005003Full
+
+/* CR4 bits this CPU has (APM Vol. 2 3.1.3, by CPUID): VMRUN refuses a
+ * guest CR4 with any other bit set, so a MOV that sets one is #GP. */
+static uint64_t cr4_allowed(void)
+{
+	static const struct {
+		uint32_t leaf;
+		uint8_t reg, bit, cr4;
+	} opt[] = {
+	    {7, 2, 2, 11},  /* UMIP: 7.ECX[2] */
+	    {7, 2, 16, 12}, /* LA57 */
+	    {7, 1, 0, 16},  /* FSGSBASE: 7.EBX[0] */
+	    {1, 2, 17, 17}, /* PCIDE: 1.ECX[17] */
+	    {1, 2, 26, 18}, /* OSXSAVE */
+	    {7, 1, 7, 20},  /* SMEP */
+	    {7, 1, 20, 21}, /* SMAP */
+	    {7, 2, 3, 22},  /* PKE */
+	};
+	static uint64_t mask;
+	if (mask)
+		return mask;
+	uint64_t m = 0x7FF; /* VME .. OSXMMEXCPT */
+	for (size_t i = 0; i < BH_ARRAY_SIZE(opt); i++) {
+		uint32_t r[4];
+		arch_cpuid(opt[i].leaf, 0, r);
+		if (r[opt[i].reg] & (1u << opt[i].bit))
+			m |= 1ull << opt[i].cr4;
+	}
+	mask = m;
+	return m;
+}
+
+/* The core has checked the value (hv/exit/cr.c); what is left is what
+ * this CPU accepts. EFER.LMA follows CR0.PG with EFER.LME, as the CPU
+ * does when the MOV runs in the guest (APM 14.6.1). */
 bool svm_vcpu_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
 {
 	struct vmcb_save *g = &VMCB(v)->save;
 	if (cr == 0) {
-		g->cr0 = val;
+		g->cr0 = (val & CR0_DEFINED) | CR0_ET;
 		if ((val & CR0_PG) && (g->efer & EFER_LME))
 			g->efer |= EFER_LMA;
 		else
 			g->efer &= ~EFER_LMA;
 	} else if (cr == 4) {
+		if (val & ~cr4_allowed())
+			return false;
 		g->cr4 = val;
 	} else {
 		return false;
