@@ -10,28 +10,6 @@
 #define R_NOT_CR "not a control-register write"
 #define R_LOCK	 "LOCK prefix on an instruction other than MOV to CR"
 
-/* Bounded reader over the guest bytes. */
-struct cursor {
-	const uint8_t *bytes;
-	size_t avail;
-	size_t pos;
-	const char *err;
-};
-
-static bool fetch(struct cursor *c, uint8_t *b)
-{
-	if (c->pos >= INSN_MAX_LEN) {
-		c->err = "instruction longer than 15 bytes";
-		return false;
-	}
-	if (c->pos >= c->avail) {
-		c->err = "instruction truncated";
-		return false;
-	}
-	*b = c->bytes[c->pos++];
-	return true;
-}
-
 static int fail(struct cr_insn *out, const char **why, const char *reason)
 {
 	memset(out, 0, sizeof(*out));
@@ -79,7 +57,7 @@ int insn_decode_cr_write(const uint8_t *bytes, size_t avail,
 			 enum insn_mode mode, struct cr_insn *out,
 			 const char **why)
 {
-	struct cursor c = {.bytes = bytes, .avail = bytes ? avail : 0};
+	struct insn_cursor c = {.bytes = bytes, .avail = bytes ? avail : 0};
 	const char *reason = NULL;
 	bool lock = false;
 	uint8_t rex = 0, op, modrm;
@@ -92,7 +70,7 @@ int insn_decode_cr_write(const uint8_t *bytes, size_t avail,
 	 * which is no prefix and so no CR write). A REX is only honoured
 	 * right before 0F: a prefix after it cancels it (SDM 2.2.1). */
 	for (;;) {
-		if (!fetch(&c, &op))
+		if (!insn_fetch(&c, &op))
 			return fail(out, why, c.err);
 		if (mode == INSN_MODE64 && (op & 0xF0) == 0x40) {
 			rex = op;
@@ -107,7 +85,7 @@ int insn_decode_cr_write(const uint8_t *bytes, size_t avail,
 	}
 	if (op != 0x0F)
 		return fail(out, why, R_NOT_CR);
-	if (!fetch(&c, &op))
+	if (!insn_fetch(&c, &op))
 		return fail(out, why, c.err);
 
 	switch (op) {
@@ -115,7 +93,7 @@ int insn_decode_cr_write(const uint8_t *bytes, size_t avail,
 		/* MOV CRn, r: "the 2 bits in the mod field are ignored",
 		 * the operand is always a register, so there is never a
 		 * SIB or displacement. */
-		if (!fetch(&c, &modrm))
+		if (!insn_fetch(&c, &modrm))
 			return fail(out, why, c.err);
 		unsigned cr = ((modrm >> 3) & 7) | ((rex & REX_R) ? 8 : 0);
 		/* AMD AltMovCr8: LOCK supplies the CR number's bit 3 in
@@ -142,7 +120,7 @@ int insn_decode_cr_write(const uint8_t *bytes, size_t avail,
 	case 0x01:
 		/* Group 7: /6 is LMSW r/m16, the only CR write in it (the
 		 * mod 3 rows of the other /digits are other instructions). */
-		if (!fetch(&c, &modrm))
+		if (!insn_fetch(&c, &modrm))
 			return fail(out, why, c.err);
 		if (((modrm >> 3) & 7) != 6)
 			return fail(out, why, R_NOT_CR);

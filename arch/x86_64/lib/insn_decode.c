@@ -6,36 +6,14 @@
 #define REX_W 0x08
 #define REX_R 0x04
 
-/* Bounded reader over the guest bytes. */
-struct cursor {
-	const uint8_t *bytes;
-	size_t avail;
-	size_t pos;
-	const char *err;
-};
-
-static bool fetch(struct cursor *c, uint8_t *b)
-{
-	if (c->pos >= INSN_MAX_LEN) {
-		c->err = "instruction longer than 15 bytes";
-		return false;
-	}
-	if (c->pos >= c->avail) {
-		c->err = "instruction truncated";
-		return false;
-	}
-	*b = c->bytes[c->pos++];
-	return true;
-}
-
 /* Little-endian value of n (<= 8) bytes. */
-static bool fetch_le(struct cursor *c, unsigned n, uint64_t *val)
+static bool fetch_le(struct insn_cursor *c, unsigned n, uint64_t *val)
 {
 	uint64_t v = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t b;
-		if (!fetch(c, &b))
+		if (!insn_fetch(c, &b))
 			return false;
 		v |= (uint64_t)b << (8 * i);
 	}
@@ -96,7 +74,7 @@ static int legacy_prefix(uint8_t b, bool *opsz, bool *adsz, const char **why)
 
 /* Skips ModRM's SIB and displacement (SDM Vol. 2 tables 2-1..2-3). The
  * ModRM byte itself has been consumed. */
-static bool skip_modrm_tail(struct cursor *c, uint8_t modrm, unsigned asz)
+static bool skip_modrm_tail(struct insn_cursor *c, uint8_t modrm, unsigned asz)
 {
 	unsigned mod = modrm >> 6, rm = modrm & 7, disp = 0;
 	uint64_t ignored;
@@ -111,7 +89,7 @@ static bool skip_modrm_tail(struct cursor *c, uint8_t modrm, unsigned asz)
 		/* 32/64-bit forms; REX.B/X never change the length. */
 		if (rm == 4) {
 			uint8_t sib;
-			if (!fetch(c, &sib))
+			if (!insn_fetch(c, &sib))
 				return false;
 			if (mod == 0 && (sib & 7) == 5)
 				disp = 4; /* no base, disp32 */
@@ -129,7 +107,7 @@ enum op_kind { OP_LOAD, OP_STORE, OP_STORE_IMM, OP_XCHG };
 int insn_decode_mmio(const uint8_t *bytes, size_t avail, enum insn_mode mode,
 		     struct mmio_insn *out, const char **why)
 {
-	struct cursor c = {.bytes = bytes, .avail = bytes ? avail : 0};
+	struct insn_cursor c = {.bytes = bytes, .avail = bytes ? avail : 0};
 	const char *reason = NULL;
 	bool opsz = false, adsz = false;
 	uint8_t rex = 0, op;
@@ -141,7 +119,7 @@ int insn_decode_mmio(const uint8_t *bytes, size_t avail, enum insn_mode mode,
 	/* Prefixes. A REX is only honoured right before the opcode: any
 	 * prefix after it (legacy or another REX) cancels it. */
 	for (;;) {
-		if (!fetch(&c, &op))
+		if (!insn_fetch(&c, &op))
 			return fail(out, why, c.err);
 		if (mode == INSN_MODE64 && (op & 0xF0) == 0x40) {
 			rex = op;
@@ -214,7 +192,7 @@ int insn_decode_mmio(const uint8_t *bytes, size_t avail, enum insn_mode mode,
 		return 0;
 	}
 	case 0x0F:
-		if (!fetch(&c, &op))
+		if (!insn_fetch(&c, &op))
 			return fail(out, why, c.err);
 		switch (op) {
 		case 0xB6:
@@ -235,7 +213,7 @@ int insn_decode_mmio(const uint8_t *bytes, size_t avail, enum insn_mode mode,
 	}
 
 	uint8_t modrm;
-	if (!fetch(&c, &modrm))
+	if (!insn_fetch(&c, &modrm))
 		return fail(out, why, c.err);
 	if ((modrm >> 6) == 3)
 		return fail(out, why, "ModRM names a register, not memory");

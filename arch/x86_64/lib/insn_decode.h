@@ -15,6 +15,30 @@
  * 64-bit mode (CS.L=1 in IA-32e mode). */
 enum insn_mode { INSN_MODE16, INSN_MODE32, INSN_MODE64 };
 
+/* Bounded reader over untrusted guest bytes, shared by the decoders
+ * (insn_decode.c, insn_cr.c): never reads at or past `avail`, nor past the
+ * 15-byte limit; on failure `err` says which. */
+struct insn_cursor {
+	const uint8_t *bytes;
+	size_t avail;
+	size_t pos;
+	const char *err;
+};
+
+static inline bool insn_fetch(struct insn_cursor *c, uint8_t *b)
+{
+	if (c->pos >= INSN_MAX_LEN) {
+		c->err = "instruction longer than 15 bytes";
+		return false;
+	}
+	if (c->pos >= c->avail) {
+		c->err = "instruction truncated";
+		return false;
+	}
+	*b = c->bytes[c->pos++];
+	return true;
+}
+
 /* Load-extension kinds for mmio_insn.ext. */
 #define INSN_EXT_NONE 0 /* plain mov: x86 register-write rules */
 #define INSN_EXT_ZERO 1 /* movzx */
