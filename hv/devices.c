@@ -159,6 +159,37 @@ static void plat_reset(void *dev)
 	platform_init(&p->plat, part_now(p));
 }
 
+/* ---- the 8254 PIT and port B (PC partitions): counter 0's IRQ0 edges
+ * go out through hv/irq.c, which also collects them before vCPU 0's
+ * entries and wakes ------------------------------------------------------ */
+
+_Static_assert(PC_PIT == VPIT_PORT_CH0 && PC_PORT_B == VPIT_PORT_B,
+	       "the map and the model agree");
+
+static bool pit_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
+		   bool in, uint32_t *val)
+{
+	struct partition *p = dev;
+	(void)v;
+	spin_lock(&p->pit_lock);
+	bool mine =
+	    vpit_io(&p->pit, port, size, in, val, part_now(p), hv_tsc_hz);
+	spin_unlock(&p->pit_lock);
+	/* A write may have made an edge or moved the next one (reads
+	 * cannot move it; their edges wait for vCPU 0's next entry). */
+	if (!in)
+		irq_pit_written(p);
+	return mine;
+}
+
+static void pit_reset(void *dev)
+{
+	struct partition *p = dev;
+	spin_lock(&p->pit_lock);
+	vpit_init(&p->pit);
+	spin_unlock(&p->pit_lock);
+}
+
 /* ---- MMIO: the local APIC page answers only in xAPIC mode ------------ */
 
 static bool lapic_active(struct vcpu *v, void *dev)
@@ -172,12 +203,14 @@ static bool lapic_active(struct vcpu *v, void *dev)
  * not the owner's wiring, nor for COM2 the management link's queues
  * (hv/mgmt.c). pic carries the 8259 pair and the I/O APIC (one lock, one
  * reset): the ioapic device only maps its page. platform carries struct
- * platform, which pc_ports answers for too. lapic carries the local APIC
- * of every vCPU. The UARTs come first, so the IRQ levels their restore
- * drives land in controllers the pic and lapic records then overwrite
- * with the levels saved alongside. Times (the platform's epoch, APIC
- * timers) are absolute TSC values. Records have no alignment: the state
- * goes through copies. ---------------------------------------------- */
+ * platform, which pc_ports answers for too. pit carries struct vpit (PC
+ * partitions; IRQ0 is a pulse, no level to restore). lapic carries the
+ * local APIC of every vCPU. The UARTs come first, so the IRQ levels their
+ * restore drives land in controllers the pic and lapic records then
+ * overwrite with the levels saved alongside. Times (the platform's epoch,
+ * APIC timers, the PIT's runs) are absolute TSC values. Records have no
+ * alignment: the state goes through copies.
+ * ---------------------------------------------- */
 
 static size_t uart_state_size(const void *dev)
 {
@@ -270,6 +303,38 @@ static void plat_restore(void *dev, const void *buf)
 	memcpy(&((struct partition *)dev)->plat, buf, sizeof(struct platform));
 }
 
+static size_t pit_state_size(const void *dev)
+{
+	(void)dev;
+	return sizeof(struct vpit);
+}
+
+static void pit_save(void *dev, void *buf)
+{
+	struct partition *p = dev;
+	spin_lock(&p->pit_lock);
+	memcpy(buf, &p->pit, sizeof(p->pit));
+	spin_unlock(&p->pit_lock);
+}
+
+/* The counts divide times and index nothing, but a count of 0 would
+ * divide by zero: bytes no 8254 can hold are refused. */
+static bool pit_check(const void *dev, const void *buf)
+{
+	struct vpit s;
+	(void)dev;
+	memcpy(&s, buf, sizeof(s));
+	return vpit_state_valid(&s);
+}
+
+static void pit_restore(void *dev, const void *buf)
+{
+	struct partition *p = dev;
+	spin_lock(&p->pit_lock);
+	memcpy(&p->pit, buf, sizeof(p->pit));
+	spin_unlock(&p->pit_lock);
+}
+
 static size_t lapic_state_size(const void *dev)
 {
 	const struct partition *p = dev;
@@ -328,6 +393,13 @@ static const struct vdev_ops platform = {.name = "platform",
 					 .restore = plat_restore};
 /* The PC-only ports of the same platform state (reset and saved with it). */
 static const struct vdev_ops pc_ports = {.name = "pc-ports", .io = plat_io};
+static const struct vdev_ops pit = {.name = "pit",
+				    .io = pit_io,
+				    .reset = pit_reset,
+				    .state_size = pit_state_size,
+				    .save = pit_save,
+				    .check = pit_check,
+				    .restore = pit_restore};
 /* Reset and saved with the interrupt controllers (pic). */
 static const struct vdev_ops ioapic = {.name = "ioapic",
 				       .mmio = irq_ioapic_mmio};
@@ -339,7 +411,8 @@ static const struct vdev_ops lapic = {.name = "lapic",
 				      .restore = lapic_restore};
 
 /* Which device answers what, in reset order: the UART, the interrupt
- * controllers, the platform (as the devices came up before the registry).
+ * controllers, the platform (as the devices came up before the registry),
+ * the PIT.
  * pc: only on partitions with the PC platform (Linux); manager: only on
  * the manager partition. */
 static const struct pc_claim {
@@ -361,6 +434,8 @@ static const struct pc_claim {
     {&pc_ports, true, false, false, PC_PCI_DATA, PC_PCI_DATA + 3},
     {&pc_ports, true, false, false, PC_PM1A_EVT, PC_PM1A_CNT + 1},
     {&pc_ports, true, false, false, PC_PM_TMR, PC_PM_TMR + 3},
+    {&pit, true, false, false, PC_PIT, PC_PIT + 3},
+    {&pit, true, false, false, PC_PORT_B, PC_PORT_B},
     {&ioapic, true, true, false, PC_IOAPIC_BASE, PC_IOAPIC_BASE + 0xFFF},
     {&lapic, false, true, false, PC_LAPIC_BASE, PC_LAPIC_BASE + 0xFFF},
 };

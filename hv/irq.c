@@ -7,6 +7,7 @@
 #include "hv/vdev/pcmap.h"
 #include "arch/x86_64/x86_defs.h"
 #include "hv/console.h"
+#include "hv/cpu.h"
 #include "hv/mgmt.h"
 
 /* What a PC BIOS leaves behind on the boot CPU (MP spec 3.6.2.2,
@@ -231,6 +232,44 @@ void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi)
 		       p->name, from->index, ipi->dest);
 }
 
+/* ---- the 8254's IRQ0 ------------------------------------------------- */
+
+/* vCPU 0 keeps the PIT's time: before each of its entries and while it
+ * waits, the edges counter 0 made go out as one pulse on ISA IRQ 0
+ * (however many came since the last look: the 8259's IRR and the I/O
+ * APIC would merge them too), through both interrupt controllers as a
+ * device's IRQ. */
+static void pit_tick(struct partition *p)
+{
+	if (!p->boot.pc_platform)
+		return;
+	spin_lock(&p->pit_lock);
+	unsigned edges = vpit_update(&p->pit, part_now(p), hv_tsc_hz);
+	spin_unlock(&p->pit_lock);
+	if (edges) {
+		irq_set_isa(p, PC_IRQ_TIMER, true);
+		irq_set_isa(p, PC_IRQ_TIMER, false);
+	}
+}
+
+/* Partition time of the PIT's next IRQ0, UINT64_MAX if none. */
+static uint64_t pit_next(struct partition *p)
+{
+	if (!p->boot.pc_platform)
+		return UINT64_MAX;
+	spin_lock(&p->pit_lock);
+	uint64_t next = vpit_next_irq(&p->pit, hv_tsc_hz);
+	spin_unlock(&p->pit_lock);
+	return next;
+}
+
+void irq_pit_written(struct partition *p)
+{
+	pit_tick(p);
+	if (p->nvcpus)
+		wake(&p->vcpus[0]);
+}
+
 /* ---- injection before each entry ------------------------------------ */
 
 /* The vector to deliver next, taking it from its source; -1 if none. */
@@ -259,13 +298,18 @@ static int next_vector(struct vcpu *v, bool take)
 
 void irq_before_entry(struct vcpu *v)
 {
-	uint64_t now = part_now(v->part);
-	if (v->index == 0)
+	uint64_t now = part_now(v->part), pit = UINT64_MAX;
+	if (v->index == 0) {
 		console_poll_input(); /* typed input reaches busy guests too */
+		pit_tick(v->part);
+		pit = pit_next(v->part);
+	}
 	spin_lock(&v->lapic_lock);
 	vlapic_timer_update(&v->lapic, now);
 	uint64_t next = vlapic_next_event(&v->lapic);
 	spin_unlock(&v->lapic_lock);
+	if (pit < next)
+		next = pit;
 	if (next_vector(v, false) >= 0) {
 		if (arch_irq_injectable(v)) {
 			int vec = next_vector(v, true);
@@ -294,6 +338,8 @@ static bool must_wake(struct vcpu *v, bool guest_if)
 	if (v->part->state != PART_RUNNING || v->init_pending ||
 	    quiesce_pending(v->part))
 		return true;
+	if (v->index == 0)
+		pit_tick(v->part); /* IRQ0 may be for another vCPU */
 	if (!guest_if)
 		return false;
 	uint64_t now = part_now(v->part);
@@ -304,9 +350,10 @@ static bool must_wake(struct vcpu *v, bool guest_if)
 }
 
 /* When (host TSC) the halted vCPU's next interrupt can come on its own:
- * its local APIC timer, or typed input, which the boot vCPU of the
- * partition that has the input polls for. IPIs, device interrupts and
- * state changes kick the CPU instead. */
+ * its local APIC timer, the PIT's IRQ0 (vCPU 0 raises it, for whichever
+ * vCPU it is routed to, whatever its own IF), or typed input, which the
+ * boot vCPU of the partition that has the input polls for. IPIs, other
+ * device interrupts and state changes kick the CPU instead. */
 static uint64_t hlt_deadline(struct vcpu *v, bool guest_if)
 {
 	uint64_t next = UINT64_MAX;
@@ -314,8 +361,13 @@ static uint64_t hlt_deadline(struct vcpu *v, bool guest_if)
 		spin_lock(&v->lapic_lock);
 		next = vlapic_next_event(&v->lapic);
 		spin_unlock(&v->lapic_lock);
-		next = host_deadline(v->part, next);
 	}
+	if (v->index == 0) {
+		uint64_t pit = pit_next(v->part);
+		if (pit < next)
+			next = pit;
+	}
+	next = host_deadline(v->part, next);
 	if (v->index == 0 && console_has_input(v->part->id)) {
 		console_poll_input();
 		next = console_poll_deadline(next);

@@ -14,6 +14,7 @@
 #include "hv/vdev/vlapic.h"
 #include "hv/vdev/vioapic.h"
 #include "hv/vdev/platform.h"
+#include "hv/vdev/vpit.h"
 #include "hv/vdev/vdev.h"
 
 #define PART_MAX_VCPUS 8
@@ -69,7 +70,9 @@ struct partition {
 	struct vpic pic;
 	struct vioapic ioapic; /* under pic_lock too */
 	struct platform plat;
-	struct vdev_map devs; /* which device answers which port or page */
+	struct spinlock pit_lock; /* any vCPU's I/O, vCPU 0's timer checks */
+	struct vpit pit;	  /* PC partitions */
+	struct vdev_map devs;	  /* which device answers which port or page */
 	unsigned resets;
 	uint64_t mmio_dropped;	    /* fail-soft MMIO accesses */
 	uint64_t start_tsc;	    /* when it last (re)started */
@@ -140,6 +143,10 @@ void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi);
  * the level-triggered EOI (vector or -1) it retired. */
 void irq_lapic_written(struct vcpu *v, const struct vlapic_ipi *ipi, int eoi);
 void irq_before_entry(struct vcpu *v);
+/* After a guest write to the PIT: raises the IRQ0 edges it made and
+ * wakes vCPU 0, which keeps the PIT's time (its next entry or wait
+ * goes by the PIT's new deadline). */
+void irq_pit_written(struct partition *p);
 /* HLT (skipped), and the sleep hypercall: the vCPU waits, its CPU
  * halted, for its next interrupt or a state change (irq_sleep: or for
  * `ticks` of TSC time). */

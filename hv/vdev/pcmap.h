@@ -19,8 +19,9 @@
 /* ---- I/O ports ---------------------------------------------------------- */
 #define PC_PIC_MASTER 0x20u /* 2 ports each */
 #define PC_PIC_SLAVE  0xA0u
-#define PC_PIT	      0x40u /* 0x40-0x43: no PIT is emulated, kept */
+#define PC_PIT	      0x40u /* 0x40-0x43: the 8254 (hv/vdev/vpit.h) */
 #define PC_KBC_DATA   0x60u
+#define PC_PORT_B     0x61u /* system control port B: PIT gate 2, OUT2 */
 #define PC_KBC_CMD    0x64u /* 0xFE pulses reset */
 #define PC_CMOS_INDEX 0x70u
 #define PC_CMOS_DATA  0x71u
@@ -45,7 +46,10 @@
 #define PC_IOAPIC_GSI(irq) ((irq) == PC_IRQ_TIMER ? 2u : (irq)) /* MADT ISO */
 
 /* Port ranges that belong to the platform: a partition's `ports =` may
- * not name them (hv/load/config.c). */
+ * not name them (hv/load/config.c). Port B lies in the keyboard
+ * controller's range. */
+_Static_assert(PC_PORT_B > PC_KBC_DATA && PC_PORT_B < PC_KBC_CMD,
+	       "port B is reserved with the keyboard controller");
 #define PC_RESERVED_PORTS(X)                                                   \
 	X(PC_PIC_MASTER, PC_PIC_MASTER + 1)                                    \
 	X(PC_PIT, PC_PIT + 3)                                                  \

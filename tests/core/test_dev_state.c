@@ -25,6 +25,7 @@ struct dev_snap {
 	struct vpic pic;
 	struct vioapic ioapic;
 	struct platform plat;
+	struct vpit pit;
 	struct vlapic lapic[NVCPUS];
 };
 
@@ -36,6 +37,7 @@ static void snap_of(struct partition *p, struct dev_snap *s)
 	memcpy(&s->pic, &p->pic, sizeof(s->pic));
 	memcpy(&s->ioapic, &p->ioapic, sizeof(s->ioapic));
 	memcpy(&s->plat, &p->plat, sizeof(s->plat));
+	memcpy(&s->pit, &p->pit, sizeof(s->pit));
 	for (unsigned i = 0; i < NVCPUS; i++)
 		memcpy(&s->lapic[i], &p->vcpus[i].lapic, sizeof(s->lapic[i]));
 }
@@ -48,6 +50,7 @@ static void assert_snap_equal(const struct dev_snap *a,
 	assert_memory_equal(&a->pic, &b->pic, sizeof(a->pic));
 	assert_memory_equal(&a->ioapic, &b->ioapic, sizeof(a->ioapic));
 	assert_memory_equal(&a->plat, &b->plat, sizeof(a->plat));
+	assert_memory_equal(&a->pit, &b->pit, sizeof(a->pit));
 	assert_memory_equal(a->lapic, b->lapic, sizeof(a->lapic));
 }
 
@@ -60,6 +63,7 @@ static void assert_snap_all_differ(const struct dev_snap *a,
 	assert_memory_not_equal(&a->pic, &b->pic, sizeof(a->pic));
 	assert_memory_not_equal(&a->ioapic, &b->ioapic, sizeof(a->ioapic));
 	assert_memory_not_equal(&a->plat, &b->plat, sizeof(a->plat));
+	assert_memory_not_equal(&a->pit, &b->pit, sizeof(a->pit));
 	for (unsigned i = 0; i < NVCPUS; i++)
 		assert_memory_not_equal(&a->lapic[i], &b->lapic[i],
 					sizeof(a->lapic[i]));
@@ -150,6 +154,15 @@ static void drive_a(struct partition *p)
 	out8(v, PC_CMOS_INDEX, 0x0B);
 	io(v, PC_PCI_ADDR, 4, false, 0x80001234);
 	io(v, PM1A_CNT, 2, false, 3u << 10);
+	/* PIT: counter 0 periodic (count 1000) and latched, counter 2 half
+	 * way through a two-byte count, its gate and the speaker bit on. */
+	out8(v, PC_PIT + 3, 0x34);
+	out8(v, PC_PIT, 0xE8);
+	out8(v, PC_PIT, 0x03);
+	out8(v, PC_PIT + 3, 0x00);
+	out8(v, PC_PIT + 3, 0xB0);
+	out8(v, PC_PIT + 2, 0x10);
+	out8(v, PC_PORT_B, 0x03);
 	/* COM1: divisor, line, FIFO, scratch, receive interrupt; two bytes
 	 * waiting and a partial line. */
 	out8(v, COM1 + R_LCR, 0x83);
@@ -184,6 +197,10 @@ static void drive_b(struct partition *p)
 	out8(v, PC_ELCR + 1, 0x00);
 	out8(v, PC_CMOS_INDEX, 0x0D);
 	io(v, PC_PCI_ADDR, 4, false, 0x80000000);
+	assert_int_equal(in8(v, PC_PIT), 0xE8); /* half the latch read */
+	out8(v, PC_PIT + 3, 0x30);
+	out8(v, PC_PIT + 2, 0x20);
+	out8(v, PC_PORT_B, 0x00);
 	assert_int_equal(in8(v, COM1), 'x');
 	assert_int_equal(in8(v, COM1), 'y');
 	out8(v, COM1 + R_IER, 0x00);
@@ -210,6 +227,12 @@ static void assert_guest_sees_a(struct partition *p)
 	assert_int_equal(in8(v, PC_CMOS_DATA), 0x02); /* status B */
 	assert_int_equal(io(v, PC_PCI_ADDR, 4, true, 0), 0x80001234);
 	assert_int_equal(io(v, PM1A_CNT, 2, true, 0), (3u << 10) | 1);
+	assert_int_equal(in8(v, PC_PORT_B) & 0x0F, 0x03);
+	assert_int_equal(in8(v, PC_PIT), 0xE8); /* the latch, LSB then MSB */
+	assert_int_equal(in8(v, PC_PIT), 0x03);
+	out8(v, PC_PIT + 2, 0x12); /* completes the count: 0x1210 */
+	assert_int_equal(in8(v, PC_PIT + 2), 0x10);
+	assert_int_equal(in8(v, PC_PIT + 2), 0x12);
 	assert_int_equal(in8(v, COM1 + R_IER), 0x01);
 	assert_int_equal(in8(v, COM1 + R_LCR), 0x03);
 	assert_int_equal(in8(v, COM1 + R_SCR), 0x5A);
@@ -284,6 +307,7 @@ static void test_records(void **state)
 	    {"pic", sizeof(struct vpic) + sizeof(struct vioapic)},
 	    {"platform", sizeof(struct platform)},
 	    {"pc-ports", 0},
+	    {"pit", sizeof(struct vpit)},
 	    {"ioapic", 0},
 	    {"lapic", NVCPUS * sizeof(struct vlapic)},
 	};
@@ -385,6 +409,18 @@ static void test_corrupt_record_refused(void **state)
 	memcpy(&s, bad + com2, sizeof(s));
 	s.len = VUART_LINE_MAX;
 	memcpy(bad + com2, &s, sizeof(s));
+	expect_refused(p, bad, used);
+
+	/* The PIT's: a count of 0 (the model divides by it). */
+	struct vdev_state_rec r;
+	struct vpit pit;
+	size_t h = rec_at(buf, 5);
+	memcpy(&r, buf + h, sizeof(r));
+	assert_string_equal(r.name, "pit");
+	memcpy(bad, buf, used);
+	memcpy(&pit, bad + h + sizeof(r), sizeof(pit));
+	pit.ch[0].count = 0;
+	memcpy(bad + h + sizeof(r), &pit, sizeof(pit));
 	expect_refused(p, bad, used);
 
 	/* A byte more than the records. */

@@ -1,8 +1,9 @@
 /* Interrupt routing (hv/irq.c) on the fake backend: ISA IRQs through the
  * vPIC and virtual-wire LINT0, or the vIOAPIC, into the vLAPIC and out as
  * an injection before entry (or an interrupt window); IPIs between vCPUs;
- * INIT/SIPI; the APIC timer; HLT. */
+ * INIT/SIPI; the APIC timer; the PIT's IRQ0; HLT. */
 #include "tests/core/core_test.h"
+#include "hv/cpu.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -506,6 +507,116 @@ static void test_lapic_timer_exit_injects(void **state)
 	assert_int_equal(a->deadline, fake_now() + 2000);
 }
 
+/* Linux's periodic PIT clockevent: control word 0x34 and the count
+ * (1193 clocks, about 1 ms). */
+#define PIT_COUNT 1193u
+static void pit_periodic(struct vcpu *v)
+{
+	out8(v, 0x43, 0x34);
+	out8(v, 0x40, PIT_COUNT & 0xFF);
+	out8(v, 0x40, PIT_COUNT >> 8);
+}
+
+/* Partition TSC ticks until the PIT's k-th IRQ0 (hv_tsc_hz is 1 GHz in
+ * the core tests): the first tick by which k periods have passed. */
+static uint64_t pit_ticks(unsigned k)
+{
+	uint64_t clocks = (uint64_t)k * PIT_COUNT;
+	return (clocks * hv_tsc_hz + VPIT_HZ - 1) / VPIT_HZ;
+}
+
+/* The PIT's IRQ0 through the 8259 in virtual-wire mode, as Linux's
+ * check_timer() first tries it: the deadline before entry is the PIT's,
+ * the timer exit there injects vector 0x20; an edge that comes while
+ * IRQ0 is in service waits in IRR for the EOI. */
+static void test_pit_irq0_through_pic(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(1);
+	struct vcpu *v = &p->vcpus[0];
+	struct arch_vcpu *a = fake_vcpu(v);
+	fake_set_cpu(v->pcpu);
+	fake_set_now(1000000);
+	program_pic(v, 0xFE); /* only IRQ 0 */
+	fake_set_rflags(v, RFLAGS_IF);
+	pit_periodic(v);
+	irq_before_entry(v);
+	assert_false(a->event.valid);
+	assert_int_equal(a->deadline, 1000000 + pit_ticks(1));
+
+	/* The guest runs 2.5 periods, then CPUID. */
+	struct fake_exit x = {.info = {.kind = EXIT_CPUID},
+			      .ticks = pit_ticks(2) + pit_ticks(1) / 2};
+	fake_queue_exit(v, &x);
+	assert_int_equal(fake_run_loop(v), FAKE_END_NO_EXIT);
+	assert_int_equal(v->exits[EXIT_TIMER], 2);
+	assert_int_equal(v->exits[EXIT_CPUID], 1);
+	assert_int_equal(a->ndelivered, 1);
+	assert_int_equal(a->delivered[0].vector, 0x20);
+	assert_int_equal(a->deadline, 1000000 + pit_ticks(3));
+
+	out8(v, 0x20, 0x20); /* EOI: the second edge comes through */
+	irq_before_entry(v);
+	assert_injected_irq(v, 0x20);
+	deliver(v);
+	out8(v, 0x20, 0x20);
+
+	/* Linux's pit_shutdown(), control word only: no IRQ0 any more. */
+	out8(v, 0x43, 0x30);
+	fake_advance(pit_ticks(10));
+	irq_before_entry(v);
+	assert_false(a->event.valid);
+	assert_int_equal(a->deadline, UINT64_MAX);
+}
+
+/* Through the I/O APIC, pin 2 (the MADT's override for ISA IRQ 0), as
+ * Linux routes the timer once check_timer() has found it working; a
+ * halted vCPU 0 wakes for it. */
+static void test_pit_irq0_through_ioapic_wakes_hlt(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(1);
+	struct vcpu *v = &p->vcpus[0];
+	fake_set_cpu(v->pcpu);
+	fake_set_now(5000000);
+	fake_set_insn_len(v, 1);
+	fake_set_rflags(v, RFLAGS_IF);
+	leave_virtual_wire(v);
+	ioapic_redir(v, 2, 0x30);
+	pit_periodic(v);
+	fake_advance(pit_ticks(1) - 1);
+	irq_before_entry(v);
+	assert_false(fake_vcpu(v)->event.valid);
+	fake_advance(1);
+	irq_before_entry(v);
+	assert_injected_irq(v, 0x30);
+	deliver(v);
+	lapic_write(v, VLAPIC_EOI, 0);
+
+	/* HLT sleeps until the PIT's next IRQ0, which ends it. */
+	struct exit_info e = {.kind = EXIT_HLT};
+	exit_dispatch(v, &e);
+	assert_int_equal(fake_now(), 5000000 + pit_ticks(2));
+	assert_int_equal(vlapic_pending(&v->lapic), 0x30);
+	assert_int_equal(v->exits[EXIT_HLT], 1);
+}
+
+/* A partition without the PC platform has no PIT: the ports are not
+ * answered and no IRQ0 is ever due. */
+static void test_no_pit_without_pc_platform(void **state)
+{
+	(void)state;
+	struct partition *p = fake_part_create(
+	    0, &(struct fake_part_opts){.nvcpus = 1, .first_pcpu = 1});
+	struct vcpu *v = &p->vcpus[0];
+	fake_set_cpu(v->pcpu);
+	pit_periodic(v);
+	assert_int_equal(in8(v, 0x61), 0xFF);
+	assert_int_equal(p->io_dropped, 4);
+	irq_before_entry(v);
+	assert_int_equal(fake_vcpu(v)->deadline, UINT64_MAX);
+}
+
 /* HLT: a pending interrupt with IF set ends it at once; skipped. */
 static void test_hlt_wakes(void **state)
 {
@@ -595,6 +706,13 @@ int main(void)
 					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(test_hlt_wakes, core_setup,
 					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_pit_irq0_through_pic,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_pit_irq0_through_ioapic_wakes_hlt, core_setup,
+		core_teardown),
+	    cmocka_unit_test_setup_teardown(test_no_pit_without_pc_platform,
+					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_extint_allowed_apic_vector_delivered, core_setup,
 		core_teardown),
