@@ -92,13 +92,17 @@ static bool has(const struct vpit_channel *c, uint8_t f)
 	return (c->flags & f) != 0;
 }
 
-/* Clocks this run has counted by `now`. */
+/* Clocks this run has counted by `now`. Never fewer than already
+ * accounted: a `now` earlier than one seen before (the owner's clock is
+ * monotonic, but the model does not rely on it) finds the counter where
+ * it was, so edges and a pending count's cycle end stay in order. */
 static uint64_t elapsed(const struct vpit_channel *c, uint64_t now, uint64_t hz)
 {
 	if (!has(c, VPIT_F_COUNTING))
 		return c->done;
-	return sat_add(c->done,
-		       clocks(now > c->start ? now - c->start : 0, hz));
+	uint64_t e =
+	    sat_add(c->done, clocks(now > c->start ? now - c->start : 0, hz));
+	return e < c->mark ? c->mark : e;
 }
 
 /* Rising edges of OUT at clocks in (a, b] of a started run. Mode 2's OUT
