@@ -34,6 +34,7 @@ FUZZ_NEEDS_fuzz_guest_walk := arch/x86_64/lib/guest_walk.c \
 FUZZ_NEEDS_fuzz_vlapic     := hv/vdev/vlapic.c hv/vdev/vlapic.h
 FUZZ_NEEDS_fuzz_vioapic    := hv/vdev/vioapic.c hv/vdev/vioapic.h
 FUZZ_NEEDS_fuzz_vpic       := hv/vdev/vpic.c hv/vdev/vpic.h
+FUZZ_NEEDS_fuzz_vpit       := hv/vdev/vpit.c hv/vdev/vpit.h
 FUZZ_ALL     := $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c))))
 FUZZ_HAVE    := $(foreach h,$(FUZZ_ALL),$(if $(filter \
 	$(words $(FUZZ_NEEDS_$(h))),$(words $(wildcard $(FUZZ_NEEDS_$(h))))),$(h)))

@@ -462,6 +462,41 @@ mkdir -p $C/fuzz_vpic
 	le 0x39 1; le 0x4D2 2; le 0x31 1; le 0x1A 1; le 0x100 4; le 0x12 1; le 2 1
 } >$C/fuzz_vpic/unowned
 
+# ---- fuzz_vpit: rate(1), operations (see fuzz_vpit.c) ----------------------
+# op: bits 0-2 kind (0 out port val(4), 1 in port, 2 time += ticks(1-4),
+# 3 update, 4 run to the next IRQ0, 5 program counter(bits 3-4)
+# mode(bits 5-7) count(2), 6 time = raw(8), 7 gate 2 = bit 3); bits 3-5
+# pick the port: 0x40, 0x41, 0x42, 0x43, 0x61, 0x44, 0x60, raw(2); bits
+# 6-7 the size: 1, 2, 4, 4.
+mkdir -p $C/fuzz_vpit
+{
+	# Linux's calibration: gate 2 on, counter 2 mode 0, poll port B.
+	le 0 1; le 0x0F 1; le 0x2D 1; le 0xFFFF 2
+	le 0x21 1; le 0x12 1; le 0x11 1; le 0x21 1; le 0x13 1; le 0x21 1
+	le 0x11 1; le 0x01 1; le 0x21 1; le 0x11 1; le 0x01 1
+	# Its clockevent: counter 0 periodic, then one-shot, then shut down.
+	le 0x45 1; le 4773 2; le 4 1; le 4 1; le 0x1A 1; le 0xFFFF 2; le 3 1
+	le 0x85 1; le 1193 2; le 4 1; le 0 1; le 0x10 1; le 0 4; le 0 1
+	le 0x00 1; le 0 4; le 4 1
+	le 0x18 1; le 0x30 4; le 4 1; le 0x19 1; le 0x01 1
+} >$C/fuzz_vpit/linux
+{
+	# Latches, read-back, odd sizes and unowned ports, time jumps.
+	le 1 1; le 0x45 1; le 0x1000 2; le 0x18 1; le 0x00 4; le 0x41 1
+	le 0x01 1; le 0x18 1; le 0xC2 4; le 0x01 1; le 0x01 1; le 0x01 1
+	le 0x18 1; le 0xDE 4; le 0x09 1; le 0x11 1; le 0x58 1; le 0x99 4
+	le 0x69 1; le 0x30 1; le 0x39 1; le 0x4D2 2; le 0xC1 1; le 0x1B 1
+	le 0x06 1; le 0xFFFFFFFFFFFFF000 8; le 4 1; le 0x06 1; le 5 8; le 3 1
+	le 0x2D 1; le 0 2; le 0x0F 1; le 0x07 1; le 0x0F 1; le 0x25 1; le 1 2
+	le 0x05 1; le 1 2; le 4 1; le 4 1
+} >$C/fuzz_vpit/odd
+# Found by this harness: a count written after time went back, while a
+# later time had been accounted (hv/vdev/vpit.c elapsed()).
+base64 -d >$C/fuzz_vpit/time_back <<'EOF'
+AUUAEBgIAAAAAARBARg+1ABXAQEBGN4AAAAJEViZAAAAaTA50gTBGxYA8P8GBQAAAAAAAAAAAAAB
+/dMJAA8HDyUBAAUBAASE
+EOF
+
 # ---- fuzz_hmac: keylen(2) key nchunks(1) chunk sizes(1 each), message -----
 # chunk size byte b: b if b < 0x80, else (b & 0x7f) * 64 + 1
 rep() { local i; for ((i = 0; i < $2; i++)); do le "$1" 1; done; } # BYTE COUNT
