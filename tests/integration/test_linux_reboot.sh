@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Minutes: 12 (in Bochs on the 2-core build machine, with another test beside it)
+# Backends: vmx svm
+# Minutes: 12 (in Bochs on the 2-core build machine, with another test beside it; under a minute in QEMU with SVM)
 # Slow: `reboot -f` inside Linux restarts only that partition, from its
 # pristine images (a second boot banner), while the heartbeat partition
 # never stops.
