@@ -109,9 +109,11 @@ int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 	return ops->vcpu_load(v, in);
 }
 
+/* The mode and the marks in the map are the same on both vendors
+ * (arch/x86_64/dirty.c); only draining a CPU's log is the vendor's. */
 enum arch_dirty_mode arch_dirty_log_mode(const struct partition *p)
 {
-	return ops->dirty_log_mode(p);
+	return p->arch ? p->arch->dirty : ARCH_DIRTY_NONE;
 }
 
 void arch_dirty_log_flush(struct vcpu *v)
@@ -121,12 +123,12 @@ void arch_dirty_log_flush(struct vcpu *v)
 
 void arch_dirty_log_reset(struct partition *p)
 {
-	ops->dirty_log_reset(p);
+	x86_dirty_log_reset(p);
 }
 
 void arch_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n)
 {
-	ops->dirty_log_rearm(p, pfn, n);
+	x86_dirty_log_rearm(p, pfn, n);
 }
 
 void vendor_code_view(struct vcpu *v, struct x86_code_view *out)

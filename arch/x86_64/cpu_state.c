@@ -3,14 +3,16 @@
  * DR0-3 and DR6, the x87/SSE/AVX registers and XCR0, and the MSRs the
  * trap policy passes through without an exit. While the vCPU is out of
  * the guest they are still the guest's, live in the CPU, so they are
- * saved and loaded on the vCPU's own CPU (snapshots, arch_vcpu_save). */
+ * saved and loaded on the vCPU's own CPU (snapshots, arch_vcpu_save).
+ * SVM's VMCB holds some of them (CR2, DR6; the syscall MSRs through
+ * VMSAVE/VMLOAD), so the caller says which parts are live (vendor.h). */
 #include "arch/x86_64/vendor.h"
 #include "arch/x86_64/x86.h"
 #include "arch/x86_64/x86_defs.h"
 
-/* Passed through (arch/x86_64/vmx/vmx.c, msr_passthrough) and not in the
- * VMCS: STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE; TSC_AUX last, only
- * with RDTSCP (reading it otherwise faults). */
+/* Passed through (the MSR allowlist) and not in the VMCS: STAR, LSTAR, CSTAR,
+ * SFMASK, KERNEL_GS_BASE; TSC_AUX last, only with RDTSCP (reading it otherwise
+ * faults). */
 static const uint32_t live_msrs[X86_STATE_MSRS] = {
     0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084, 0xC0000102, 0xC0000103,
 };
@@ -66,32 +68,51 @@ static void load_fpu(const struct x86_cpu_state *s)
 			 : "memory");
 }
 
-int x86_cpu_state_save(struct x86_cpu_state *s)
+/* live_msrs[] indices: the syscall MSRs first, TSC_AUX last. */
+#define SYSCALL_MSRS (X86_STATE_MSRS - 1)
+
+static void save_msrs(struct x86_cpu_state *s, unsigned parts)
+{
+	unsigned first = parts & X86_LIVE_SYSCALL ? 0 : SYSCALL_MSRS;
+	unsigned n = has_tsc_aux() ? X86_STATE_MSRS : SYSCALL_MSRS;
+	for (unsigned i = first; i < n; i++)
+		s->msrs[i] = rdmsr(live_msrs[i]);
+}
+
+static void load_msrs(const struct x86_cpu_state *s, unsigned parts)
+{
+	unsigned first = parts & X86_LIVE_SYSCALL ? 0 : SYSCALL_MSRS;
+	unsigned n = has_tsc_aux() ? X86_STATE_MSRS : SYSCALL_MSRS;
+	for (unsigned i = first; i < n; i++)
+		wrmsr(live_msrs[i], s->msrs[i]);
+}
+
+int x86_cpu_state_save(struct x86_cpu_state *s, unsigned parts)
 {
 	if (save_fpu(s))
 		return -1;
-	s->cr2 = read_cr2();
 	__asm__ volatile("mov %%dr0, %0" : "=r"(s->dr[0]));
 	__asm__ volatile("mov %%dr1, %0" : "=r"(s->dr[1]));
 	__asm__ volatile("mov %%dr2, %0" : "=r"(s->dr[2]));
 	__asm__ volatile("mov %%dr3, %0" : "=r"(s->dr[3]));
-	__asm__ volatile("mov %%dr6, %0" : "=r"(s->dr6));
-	unsigned n = has_tsc_aux() ? X86_STATE_MSRS : X86_STATE_MSRS - 1;
-	for (unsigned i = 0; i < n; i++)
-		s->msrs[i] = rdmsr(live_msrs[i]);
+	if (parts & X86_LIVE_CR2_DR6) {
+		s->cr2 = read_cr2();
+		__asm__ volatile("mov %%dr6, %0" : "=r"(s->dr6));
+	}
+	save_msrs(s, parts);
 	return 0;
 }
 
-void x86_cpu_state_load(const struct x86_cpu_state *s)
+void x86_cpu_state_load(const struct x86_cpu_state *s, unsigned parts)
 {
 	load_fpu(s);
-	write_cr2(s->cr2);
 	__asm__ volatile("mov %0, %%dr0" ::"r"(s->dr[0]));
 	__asm__ volatile("mov %0, %%dr1" ::"r"(s->dr[1]));
 	__asm__ volatile("mov %0, %%dr2" ::"r"(s->dr[2]));
 	__asm__ volatile("mov %0, %%dr3" ::"r"(s->dr[3]));
-	__asm__ volatile("mov %0, %%dr6" ::"r"(s->dr6));
-	unsigned n = has_tsc_aux() ? X86_STATE_MSRS : X86_STATE_MSRS - 1;
-	for (unsigned i = 0; i < n; i++)
-		wrmsr(live_msrs[i], s->msrs[i]);
+	if (parts & X86_LIVE_CR2_DR6) {
+		write_cr2(s->cr2);
+		__asm__ volatile("mov %0, %%dr6" ::"r"(s->dr6));
+	}
+	load_msrs(s, parts);
 }

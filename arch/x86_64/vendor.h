@@ -36,13 +36,28 @@ struct arch_vcpu_state {
 	struct x86_cpu_state cpu;
 	union {
 		uint64_t vmcs[VMX_STATE_FIELDS];
+		struct svm_state svm;
 	};
 };
 
 /* On the vCPU's own CPU, out of the guest. -1: the XSAVE area for the
- * guest's XCR0 does not fit. */
-int x86_cpu_state_save(struct x86_cpu_state *s);
-void x86_cpu_state_load(const struct x86_cpu_state *s);
+ * guest's XCR0 does not fit. The FPU/XSAVE state, DR0-3 and TSC_AUX are
+ * always live in the CPU; `parts` names what else is (not in the
+ * vendor's control structure). */
+#define X86_LIVE_CR2_DR6 (1u << 0) /* CR2 and DR6 */
+#define X86_LIVE_SYSCALL (1u << 1) /* STAR, LSTAR, CSTAR, SFMASK, KGS_BASE */
+#define X86_LIVE_VMX	 (X86_LIVE_CR2_DR6 | X86_LIVE_SYSCALL)
+#define X86_LIVE_SVM	 0 /* the VMCB holds those (APM 15.5.2, B-2) */
+int x86_cpu_state_save(struct x86_cpu_state *s, unsigned parts);
+void x86_cpu_state_load(const struct x86_cpu_state *s, unsigned parts);
+
+/* Dirty tracking shared by the vendors (arch/x86_64/dirty.c): clearing
+ * the marks of the map (arch_dirty_log_reset/rearm), and the fault that
+ * write protection takes on the first write to a page (true: the page
+ * was logged and made writable, re-enter the guest). */
+void x86_dirty_log_reset(struct partition *p);
+void x86_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n);
+bool x86_wp_fault(struct vcpu *v, const struct exit_info *e);
 
 struct arch_part {
 	uint64_t map_root;	    /* guest-physical map (EPT pointer) */
@@ -91,11 +106,7 @@ struct vendor_ops {
 	size_t (*vcpu_state_size)(void);
 	int (*vcpu_save)(struct vcpu *v, struct arch_vcpu_state *out);
 	int (*vcpu_load)(struct vcpu *v, const struct arch_vcpu_state *in);
-	enum arch_dirty_mode (*dirty_log_mode)(const struct partition *p);
 	void (*dirty_log_flush)(struct vcpu *v);
-	void (*dirty_log_reset)(struct partition *p);
-	void (*dirty_log_rearm)(struct partition *p, const uint32_t *pfn,
-				size_t n);
 	void (*code_view)(struct vcpu *v, struct x86_code_view *out);
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
 	uint64_t (*get_rsp)(struct vcpu *v);

@@ -21,7 +21,11 @@
  * truncation properties, and on success: the fields are in range and
  * match the bytes themselves (only accepted prefixes before 0F, the
  * opcode and ModRM at the end, REX bits from the byte before 0F, LOCK
- * only on MOV and then CR8). No input decodes as both. */
+ * only on MOV and then CR8). No input decodes as both.
+ * And through insn_length_of for each instruction SVM skips without
+ * next-RIP save: on success the length is at most 15 and avail, the
+ * opcode ends it and only prefixes precede it, garbage after it changes
+ * nothing and every shorter copy fails. */
 #include "arch/x86_64/lib/insn_cr.h"
 #include "arch/x86_64/lib/insn_decode.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -294,6 +298,59 @@ static bool check_cr(const uint8_t *bytes, size_t n, uint8_t tail[4][GARBAGE],
 	return true;
 }
 
+static bool is_prefix(uint8_t b, enum insn_mode mode)
+{
+	static const uint8_t legacy[] = {0x66, 0x67, 0xF0, 0xF2, 0xF3, 0x26,
+					 0x2E, 0x36, 0x3E, 0x64, 0x65};
+	if (mode == INSN_MODE64 && (b & 0xF0) == 0x40)
+		return true;
+	return memchr(legacy, b, sizeof(legacy)) != NULL;
+}
+
+static int length_of(const uint8_t *bytes, size_t n, const uint8_t *tail,
+		     size_t extra, enum insn_mode mode, const uint8_t *op,
+		     size_t oplen)
+{
+	uint8_t *buf = malloc(n + extra ? n + extra : 1);
+	CHECK(buf != NULL);
+	memcpy(buf, bytes, n);
+	if (extra)
+		memcpy(buf + n, tail, extra);
+	const char *why = NULL;
+	int r = insn_length_of(buf, n + extra, mode, op, oplen, &why);
+	free(buf);
+	CHECK(r > 0 || (r == -1 && why != NULL));
+	return r;
+}
+
+static void check_length(const uint8_t *bytes, size_t n,
+			 uint8_t tail[4][GARBAGE], enum insn_mode mode)
+{
+	static const uint8_t ops[][4] = {
+	    {2, 0x0F, 0xA2},	   {1, 0xF4},	    {3, 0x0F, 0x01, 0xD9},
+	    {3, 0x0F, 0x01, 0xD1}, {2, 0x0F, 0x32}, {2, 0x0F, 0x30},
+	    {2, 0x0F, 0x08},
+	};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		const uint8_t *op = ops[i] + 1;
+		size_t oplen = ops[i][0];
+		int r = length_of(bytes, n, NULL, 0, mode, op, oplen);
+		if (r < 0)
+			continue;
+		size_t len = (size_t)r;
+		CHECK(len <= INSN_MAX_LEN && len <= n && len >= oplen);
+		CHECK(memcmp(bytes + len - oplen, op, oplen) == 0);
+		for (size_t k = 0; k + oplen < len; k++)
+			CHECK(is_prefix(bytes[k], mode));
+		for (unsigned t = 0; t < 4; t++)
+			CHECK(length_of(bytes, len, tail[t], GARBAGE, mode, op,
+					oplen) == r);
+		for (size_t k = 0; k < len; k++)
+			CHECK(length_of(bytes, k, NULL, 0, mode, op, oplen) ==
+			      -1);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum insn_mode mode;
@@ -324,6 +381,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	cr_ok = check_cr(bytes, n, tail, mode, data[0] % 4 == 3);
+	check_length(bytes, n, tail, mode);
 
 	res = decode(bytes, n, NULL, 0, mode, true);
 	again = decode(bytes, n, NULL, 0, mode, false);

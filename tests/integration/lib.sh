@@ -149,18 +149,27 @@ wait_end() {
 }
 
 # run_qemu DIR NCPUS TIMEOUT-SECONDS END-REGEX [MEGS]: as run_bochs, in
-# QEMU's TCG with -cpu max (SVM with nested paging, no VMX). COM2 is a
-# file, or with COM2_SOCKET=PORT a TCP server on localhost, as in Bochs.
+# QEMU's TCG with -cpu max (SVM with nested paging, no VMX). COM1 and COM2
+# are files, or with COM1_SOCKET/COM2_SOCKET=PORT TCP servers on
+# localhost, as in Bochs. QEMU waits for COM1's client before it starts
+# the machine, so the client's log (DIR/com1.txt) misses nothing.
 run_qemu() {
 	local dir=$1 ncpus=$2 timeout=$3 endre=$4 megs=${5:-256}
-	local com2=file:$dir/com2.txt
+	local com1=file:$dir/com1.txt com2=file:$dir/com2.txt
+	[ -z "${COM1_SOCKET:-}" ] || com1=tcp:127.0.0.1:$COM1_SOCKET,server=on,wait=on
 	[ -z "${COM2_SOCKET:-}" ] || com2=tcp:127.0.0.1:$COM2_SOCKET,server=on,wait=off
-	: >"$dir/com1.txt"
+	[ -n "${COM1_SOCKET:-}" ] || : >"$dir/com1.txt"
 	qemu-system-x86_64 -machine q35 -cpu max -smp "$ncpus" -m "$megs" \
 		-bios "$OVMF" -drive format=raw,file=fat:rw:"$dir/esp" \
-		-display none -serial file:"$dir/com1.txt" -serial "$com2" \
+		-display none -serial "$com1" -serial "$com2" \
 		-no-reboot -nic none >"$dir/qemu.out" 2>&1 </dev/null &
 	wait_end $! "$dir" "$timeout" "$endre"
+}
+
+# stop_vm DIR: stops the emulator that boots DIR (for tests that end it
+# themselves, with run_vm in the background).
+stop_vm() {
+	pkill -f -- "bochs -f $1/bochsrc|fat:rw:$1/esp" 2>/dev/null
 }
 
 # run_vm DIR NCPUS TIMEOUT-SECONDS END-REGEX [MEGS]: on $BACKEND's machine.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # Console input routing and the focused view: typed bytes reach one
 # partition at a time; Ctrl-A then a digit switches, and with `view =
 # focus` only that partition's output is shown, after a replay of its last
@@ -8,13 +9,13 @@
 # and that after switching back, partition 2 is hidden again. Partition 1
 # is `console = raw`: in the focused view its lines are shown as written,
 # untagged, escape sequences included.
-# Bochs and the client share a private network namespace (loopback only),
+# The emulator and the client share a private network namespace (loopback only),
 # so parallel tests cannot collide on the port.
 if [ -z "${IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
 	exec env IN_NETNS=1 unshare -n bash -c 'ip link set lo up && exec bash "$0"' "$0"
 fi
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/console_input
+d=$IT/console_input
 make_esp "$d" '[hypervisor]
 view = focus
 
@@ -31,7 +32,7 @@ memory = 4M
 kernel = guests/hello.elf
 cmdline = greeting=second beats=1 echo=1'
 here=$(cd "$(dirname "$0")" && pwd)
-COM1_SOCKET=7701 BOCHS_NS=none run_bochs "$d" 2 300 "$END_RE" &
+COM1_SOCKET=7701 BOCHS_NS=none run_vm "$d" 2 300 "$END_RE" &
 python3 "$here/serial_client.py" 7701 "$d/com1.txt" 280 \
 	'all partitions stopped' \
 	'^hello: echo ready' '\x012' \
@@ -73,4 +74,5 @@ else
 fi
 expect "$log" 'partition second exited with status 0'
 expect "$log" 'partition first exited with status 0'
+expect_backend "$log"
 finish console_input "$d" $booted

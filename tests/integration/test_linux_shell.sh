@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # Minutes: 12 (in Bochs on the 2-core build machine, with another test beside it)
 # Slow: Debian's Linux as a CI executor, rolled back after every job.
 # Linux (2 vCPUs, snapshot = yes) boots to its shell on COM1, which the
@@ -20,7 +21,7 @@ if [ -z "${IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null
 fi
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
-d=$BUILD/it/linux_shell
+d=$IT/linux_shell
 JOBS=${JOBS:-20}
 key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 make_esp "$d" "[management]
@@ -36,7 +37,7 @@ cmdline  = console=ttyS0 bulkhead.test=shell
 snapshot = yes"
 printf '%s\n' "$key" >"$d/key"
 COM1_SOCKET=7702 COM2_SOCKET=7703 BOCHS_NS=none \
-	run_bochs "$d" 2 2700 'all partitions stopped|boot aborted|HOST EXCEPTION' 512 &
+	run_vm "$d" 2 2700 'all partitions stopped|boot aborted|HOST EXCEPTION' 512 &
 python3 "$here/mgmt_relay.py" 7703 7704 "$d" 2700 &
 relay_job=$!
 python3 -u "$here/ci_jobs.py" 7702 "$d/com1.txt" "$BUILD/tools/bulkhead-ctl" "$d/key" \
@@ -63,4 +64,5 @@ big=$(sed -nE 's/.*the restore copied ([0-9]+) pages.*/\1/p' "$jobs_txt" | sort 
 [ -n "$big" ] && [ "$big" -lt 24576 ] || { echo "  a restore copied ${big:-?} pages"; failures=$((failures + 1)); }
 expect "$log" 'partition linux powered off \(ACPI S5\)'
 expect_not "$log" 'HOST EXCEPTION|VM entry failed|partition linux failed'
+expect_backend "$log"
 finish linux_shell "$d" $booted

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # Minutes: 12 (in Bochs on the 2-core build machine, with another test beside it)
 # Slow: Debian's stock Linux 6.1 (2 vCPUs, 128 MiB) boots in a partition
 # and manages the machine from inside it, then reports nproc and MemTotal,
@@ -11,7 +12,7 @@
 # goes on from the next number, not from 1); stats; reset (its banner
 # again); pause itself (refused, exit 1); stop beat, list, start it again.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/linux_workload
+d=$IT/linux_workload
 key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 make_esp "$d" "[management]
 key = $key
@@ -29,7 +30,7 @@ cpus    = 2
 memory  = 4M
 kernel  = guests/hello.elf
 cmdline = greeting=heartbeat beats=0 sleep=25000000"
-END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 2700 'partition linux (powered off|stopped)|boot aborted|HOST EXCEPTION' 512
+END_AFTER='^\[beat\] hello: heartbeat' run_vm "$d" 3 2700 'partition linux (powered off|stopped)|boot aborted|HOST EXCEPTION' 512
 booted=$?
 log=$d/serial.log
 sum=$(seq 1 2000000 | head -c 4194304 | sha256sum | cut -d' ' -f1)
@@ -85,4 +86,5 @@ expect_after "$log" 'partition linux powered off' '^\[beat\] hello: heartbeat [0
 expect "$log" 'partition beat stopped by the operator'
 expect "$log" 'partition beat started'
 expect_not "$log" 'Kernel panic|HOST EXCEPTION|partition beat (exited|stopped: |failed)'
+expect_backend "$log"
 finish linux_workload "$d" $booted

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
+# Backends: vmx svm
 # Minutes: 19 (in Bochs on the 2-core build machine, with another test beside it)
 # Slow: three operating systems at once, each on its own CPU: Debian's
 # Linux runs its workload, Memtest86+ (unmodified, Linux boot protocol)
 # tests its 64 MiB and finds no errors, and a test guest keeps beating.
 . "$(dirname "$0")/lib.sh"
-d=$BUILD/it/mixed_os
+d=$IT/mixed_os
 make_esp "$d" "$(mixed_os_conf workload 25000000)"
-END_AFTER='^\[beat\] hello: heartbeat' run_bochs "$d" 3 2700 'partition linux (powered off|stopped)|boot aborted|HOST EXCEPTION' 512
+END_AFTER='^\[beat\] hello: heartbeat' run_vm "$d" 3 2700 'partition linux (powered off|stopped)|boot aborted|HOST EXCEPTION' 512
 booted=$?
 log=$d/serial.log
 sum=$(seq 1 2000000 | head -c 4194304 | sha256sum | cut -d' ' -f1)
@@ -24,4 +25,5 @@ expect_not "$mt" 'Errors: +[1-9]'
 expect_not "$log" 'partition memtest (stopped|exited)'
 expect_after "$log" 'partition linux powered off' '^\[beat\] hello: heartbeat [0-9]+$'
 expect_not "$log" 'Kernel panic|HOST EXCEPTION|partition beat (stopped|exited)'
+expect_backend "$log"
 finish mixed_os "$d" $booted

@@ -18,34 +18,6 @@ static int fail(struct cr_insn *out, const char **why, const char *reason)
 	return -1;
 }
 
-/* Legacy prefixes that may precede 0F. Returns 1 for an accepted prefix,
- * 0 if b is not a prefix, -1 (with *why) for a refused one. */
-static int legacy_prefix(uint8_t b, bool *lock, const char **why)
-{
-	switch (b) {
-	case 0x66: /* MOV CR ignores the operand size (fixed 32/64 bits) */
-	case 0x67: /* and LMSW is always 16 bits; no memory operand is */
-	case 0x26: /* decoded, so address size and segment overrides */
-	case 0x2E: /* change nothing */
-	case 0x36:
-	case 0x3E:
-	case 0x64:
-	case 0x65:
-		return 1;
-	case 0xF0:
-		/* Only meaningful on MOV CR (AltMovCr8); judged once the
-		 * opcode is known. */
-		*lock = true;
-		return 1;
-	case 0xF2:
-	case 0xF3:
-		*why = "REP/REPNE prefix not supported";
-		return -1;
-	default:
-		return 0;
-	}
-}
-
 /* CR0, CR2, CR3, CR4 and CR8 exist; MOV to any other (CR1, CR5-CR7,
  * CR9-CR15) is #UD (SDM MOV CR "Exceptions"). */
 static bool cr_exists(unsigned cr)
@@ -58,31 +30,22 @@ int insn_decode_cr_write(const uint8_t *bytes, size_t avail,
 			 const char **why)
 {
 	struct insn_cursor c = {.bytes = bytes, .avail = bytes ? avail : 0};
-	const char *reason = NULL;
-	bool lock = false;
-	uint8_t rex = 0, op, modrm;
+	uint8_t op;
 
 	memset(out, 0, sizeof(*out));
 	if (mode != INSN_MODE16 && mode != INSN_MODE32 && mode != INSN_MODE64)
 		return fail(out, why, "invalid decode mode");
 
-	/* Prefixes. 40-4F are REX only in 64-bit mode (elsewhere INC/DEC,
-	 * which is no prefix and so no CR write). A REX is only honoured
-	 * right before 0F: a prefix after it cancels it (SDM 2.2.1). */
-	for (;;) {
-		if (!insn_fetch(&c, &op))
-			return fail(out, why, c.err);
-		if (mode == INSN_MODE64 && (op & 0xF0) == 0x40) {
-			rex = op;
-			continue;
-		}
-		int p = legacy_prefix(op, &lock, &reason);
-		if (p < 0)
-			return fail(out, why, reason);
-		if (p == 0)
-			break;
-		rex = 0;
-	}
+	/* Segment overrides, 66 and 67 change nothing here: MOV CR has a
+	 * fixed operand size, LMSW is always 16 bits, and no memory operand
+	 * is decoded. LOCK is judged once the opcode is known (AltMovCr8). */
+	struct insn_prefixes pfx;
+	if (!insn_prefixes(&c, mode, &pfx, &op))
+		return fail(out, why, c.err);
+	if (pfx.seen & INSN_PFX_REP)
+		return fail(out, why, "REP/REPNE prefix not supported");
+	bool lock = pfx.seen & INSN_PFX_LOCK;
+	uint8_t rex = pfx.rex, modrm;
 	if (op != 0x0F)
 		return fail(out, why, R_NOT_CR);
 	if (!insn_fetch(&c, &op))

@@ -42,34 +42,75 @@ static uint64_t sign_extend(uint64_t v, unsigned size)
 	return (uint64_t)((int64_t)(v << shift) >> shift);
 }
 
-/* Legacy prefixes that may precede the opcode. Returns 1 for an accepted
- * prefix, 0 if b is not a prefix, -1 (with *why) for a refused one. */
-static int legacy_prefix(uint8_t b, bool *opsz, bool *adsz, const char **why)
+/* One legacy prefix: its INSN_PFX_* bit (0 for a segment override), or
+ * -1 if b is none. */
+static int legacy_prefix(uint8_t b)
 {
 	switch (b) {
 	case 0x66:
-		*opsz = true;
-		return 1;
+		return INSN_PFX_OPSZ;
 	case 0x67:
-		*adsz = true;
-		return 1;
-	case 0x26: /* ES, CS, SS, DS, FS, GS overrides: the EPT violation */
-	case 0x2E: /* already reports the guest-physical address */
+		return INSN_PFX_ADSZ;
+	case 0xF0:
+		return INSN_PFX_LOCK;
+	case 0xF2:
+	case 0xF3:
+		return INSN_PFX_REP;
+	case 0x26: /* ES, CS, SS, DS, FS, GS */
+	case 0x2E:
 	case 0x36:
 	case 0x3E:
 	case 0x64:
 	case 0x65:
-		return 1;
-	case 0xF0:
-		*why = "LOCK prefix not supported";
-		return -1;
-	case 0xF2:
-	case 0xF3:
-		*why = "REP/REPNE prefix not supported";
-		return -1;
-	default:
 		return 0;
+	default:
+		return -1;
 	}
+}
+
+bool insn_prefixes(struct insn_cursor *c, enum insn_mode mode,
+		   struct insn_prefixes *p, uint8_t *op)
+{
+	p->seen = 0;
+	p->rex = 0;
+	for (;;) {
+		if (!insn_fetch(c, op))
+			return false;
+		if (mode == INSN_MODE64 && (*op & 0xF0) == 0x40) {
+			p->rex = *op;
+			continue;
+		}
+		int bit = legacy_prefix(*op);
+		if (bit < 0)
+			return true;
+		p->seen |= (unsigned)bit;
+		p->rex = 0;
+	}
+}
+
+int insn_length_of(const uint8_t *bytes, size_t avail, enum insn_mode mode,
+		   const uint8_t *opcode, size_t oplen, const char **why)
+{
+	struct insn_cursor c = {.bytes = bytes, .avail = bytes ? avail : 0};
+	struct insn_prefixes p;
+	uint8_t op;
+	const char *reason = "not the instruction that exited";
+	if (!opcode || oplen == 0 || oplen > 3)
+		reason = "invalid opcode";
+	else if (!insn_prefixes(&c, mode, &p, &op))
+		reason = c.err;
+	else {
+		size_t i = 0;
+		while (op == opcode[i] && ++i < oplen && insn_fetch(&c, &op))
+			;
+		if (i == oplen)
+			return (int)c.pos;
+		if (c.err)
+			reason = c.err;
+	}
+	if (why)
+		*why = reason;
+	return -1;
 }
 
 /* Skips ModRM's SIB and displacement (SDM Vol. 2 tables 2-1..2-3). The
@@ -108,30 +149,21 @@ int insn_decode_mmio(const uint8_t *bytes, size_t avail, enum insn_mode mode,
 		     struct mmio_insn *out, const char **why)
 {
 	struct insn_cursor c = {.bytes = bytes, .avail = bytes ? avail : 0};
-	const char *reason = NULL;
-	bool opsz = false, adsz = false;
-	uint8_t rex = 0, op;
+	uint8_t op;
 
 	memset(out, 0, sizeof(*out));
 	if (mode != INSN_MODE16 && mode != INSN_MODE32 && mode != INSN_MODE64)
 		return fail(out, why, "invalid decode mode");
 
-	/* Prefixes. A REX is only honoured right before the opcode: any
-	 * prefix after it (legacy or another REX) cancels it. */
-	for (;;) {
-		if (!insn_fetch(&c, &op))
-			return fail(out, why, c.err);
-		if (mode == INSN_MODE64 && (op & 0xF0) == 0x40) {
-			rex = op;
-			continue;
-		}
-		int p = legacy_prefix(op, &opsz, &adsz, &reason);
-		if (p < 0)
-			return fail(out, why, reason);
-		if (p == 0)
-			break;
-		rex = 0;
-	}
+	struct insn_prefixes pfx;
+	if (!insn_prefixes(&c, mode, &pfx, &op))
+		return fail(out, why, c.err);
+	if (pfx.seen & INSN_PFX_LOCK)
+		return fail(out, why, "LOCK prefix not supported");
+	if (pfx.seen & INSN_PFX_REP)
+		return fail(out, why, "REP/REPNE prefix not supported");
+	bool opsz = pfx.seen & INSN_PFX_OPSZ, adsz = pfx.seen & INSN_PFX_ADSZ;
+	uint8_t rex = pfx.rex;
 
 	unsigned osz, asz;
 	if (mode == INSN_MODE16)

@@ -39,6 +39,32 @@ static inline bool insn_fetch(struct insn_cursor *c, uint8_t *b)
 	return true;
 }
 
+/* The prefixes before an opcode (SDM Vol. 2 2.1.1, 2.2.1). 40-4F are REX
+ * only in 64-bit mode (elsewhere INC/DEC, an opcode); a REX is honoured
+ * only right before the opcode: any prefix after it cancels it. */
+#define INSN_PFX_OPSZ 0x1u /* 66 */
+#define INSN_PFX_ADSZ 0x2u /* 67 */
+#define INSN_PFX_LOCK 0x4u /* F0 */
+#define INSN_PFX_REP  0x8u /* F2 or F3 */
+struct insn_prefixes {
+	unsigned seen; /* INSN_PFX_*; segment overrides are skipped */
+	uint8_t rex;   /* 0: none in effect */
+};
+
+/* Consumes the prefixes at the cursor and fetches the byte after them
+ * (the opcode's first) into *op. false (with c->err) if the bytes end or
+ * reach 15 first. Each decoder decides which prefixes it refuses. */
+bool insn_prefixes(struct insn_cursor *c, enum insn_mode mode,
+		   struct insn_prefixes *p, uint8_t *op);
+
+/* The length of an instruction already known to be `opcode` (1 to 3
+ * bytes, e.g. 0F A2 for CPUID) with whatever prefixes precede it: for a
+ * hypervisor told which instruction exited but not where the next one
+ * starts (SVM without next-RIP save). -1 with a reason in *why if the
+ * bytes are not that instruction (the guest changed them meanwhile). */
+int insn_length_of(const uint8_t *bytes, size_t avail, enum insn_mode mode,
+		   const uint8_t *opcode, size_t oplen, const char **why);
+
 /* Load-extension kinds for mmio_insn.ext. */
 #define INSN_EXT_NONE 0 /* plain mov: x86 register-write rules */
 #define INSN_EXT_ZERO 1 /* movzx */

@@ -91,15 +91,25 @@ static uint8_t *iopm_for(const struct partition *p)
 	return m;
 }
 
-/* Nested page tables from the EPT builder in its NPT format; no dirty
- * tracking yet (restores copy all of RAM). */
+/* Nested paging has dirty bits but no log of them, and scanning them
+ * would cost time in proportion to RAM: SVM tracks by write protection
+ * (arch/x86_64/dirty.c), whatever dirty_tracking says. */
+static enum arch_dirty_mode svm_dirty_mode(const struct cfg_partition *c)
+{
+	return c->snapshot == CFG_SNAPSHOT_NO ? ARCH_DIRTY_NONE
+					      : ARCH_DIRTY_WRITE_PROTECT;
+}
+
+/* Nested page tables from the EPT builder in its NPT format; 4 KiB pages
+ * where snapshots track writes. */
 int svm_partition_init(struct partition *p)
 {
 	struct arch_part *a = heap_alloc_pages(1);
 	if (!a || ept_init(&a->map, npt_page, NULL))
 		return -1;
 	a->map.npt = true;
-	a->dirty = ARCH_DIRTY_NONE;
+	a->dirty = svm_dirty_mode(p->cfg);
+	a->map.small_only = a->dirty != ARCH_DIRTY_NONE;
 	if (ept_map(&a->map, 0, p->ram_hpa, p->ram_size, EPT_RWX))
 		return -1;
 	a->map_root = (uint64_t)a->map.pml4;
@@ -198,8 +208,9 @@ again:
 	svm_enter(&v->regs, (uint64_t)s->vmcb, (uint64_t)host_area[cpu]);
 	v->regs.rax = s->vmcb->save.rax;
 	svm_translate_exit(v, e);
-	/* Exits the backend answers itself (EFER, host interrupts). */
-	if (svm_own_exit(v, e))
+	/* Exits the backend answers itself (EFER), and the first write to a
+	 * page that write protection tracks (arch/x86_64/dirty.c). */
+	if (svm_own_exit(v, e) || x86_wp_fault(v, e))
 		goto again;
 }
 
@@ -222,7 +233,7 @@ void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 				(has_err ? EVENT_ERR | (uint64_t)err << 32 : 0);
 }
 
-/* ---- not yet on SVM: snapshots of the vCPU state, dirty tracking ---- */
+/* ---- snapshots -------------------------------------------------------- */
 
 static size_t svm_vcpu_state_size(void)
 {
@@ -231,41 +242,34 @@ static size_t svm_vcpu_state_size(void)
 
 static int svm_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
 {
-	(void)v;
-	(void)out;
-	hv_log("snapshots of SVM vCPUs are not implemented yet");
-	return -1;
+	const struct vmcb *vm = VMCB(v);
+	out->svm.save = vm->save;
+	out->svm.int_state = vm->control.int_state;
+	out->svm.event_inj = vm->control.event_inj;
+	out->svm.v_tpr = vm->control.int_ctl & SVM_INT_CTL_V_TPR_MASK;
+	return x86_cpu_state_save(&out->cpu, X86_LIVE_SVM);
 }
 
+/* The guest's RAM, its page tables with it, changed under the vCPU: the
+ * next VMRUN flushes what the TLB holds for it. The clean bits stay 0, so
+ * VMRUN reloads every field written here (APM 15.15). */
 static int svm_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 {
-	(void)v;
-	(void)in;
-	return -1;
+	struct vmcb *vm = VMCB(v);
+	vm->save = in->svm.save;
+	vm->control.int_state = in->svm.int_state;
+	vm->control.event_inj = in->svm.event_inj;
+	vm->control.int_ctl =
+	    (vm->control.int_ctl & ~SVM_INT_CTL_V_TPR_MASK) | in->svm.v_tpr;
+	x86_cpu_state_load(&in->cpu, X86_LIVE_SVM);
+	SVM(v)->flush = true;
+	return 0;
 }
 
-static enum arch_dirty_mode svm_dirty_log_mode(const struct partition *p)
-{
-	(void)p;
-	return ARCH_DIRTY_NONE;
-}
-
+/* Write protection logs each page as its fault is taken. */
 static void svm_dirty_log_flush(struct vcpu *v)
 {
 	(void)v;
-}
-
-static void svm_dirty_log_reset(struct partition *p)
-{
-	(void)p;
-}
-
-static void svm_dirty_log_rearm(struct partition *p, const uint32_t *pfn,
-				size_t n)
-{
-	(void)p;
-	(void)pfn;
-	(void)n;
 }
 
 const struct vendor_ops svm_ops = {
@@ -287,10 +291,7 @@ const struct vendor_ops svm_ops = {
     .vcpu_state_size = svm_vcpu_state_size,
     .vcpu_save = svm_vcpu_save,
     .vcpu_load = svm_vcpu_load,
-    .dirty_log_mode = svm_dirty_log_mode,
     .dirty_log_flush = svm_dirty_log_flush,
-    .dirty_log_reset = svm_dirty_log_reset,
-    .dirty_log_rearm = svm_dirty_log_rearm,
     .code_view = svm_code_view,
     .set_rip = svm_set_rip,
     .get_rsp = svm_get_rsp,

@@ -9,40 +9,42 @@
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_NXE)
 
 /* Exit code -> the core's kind and, for instructions the core skips, the
- * instruction's length (QEMU's TCG has no next-RIP save; these encodings
- * have no prefixes in what guests emit; I/O gives the next RIP itself). */
+ * instruction's opcode: without next-RIP save (QEMU's TCG has none) its
+ * length is measured at the guest's RIP, prefixes included (next_rip_of).
+ * I/O gives the next RIP itself; CR writes are decoded (decode_cr). */
 struct exit_map {
 	uint16_t code;
 	uint8_t kind;
-	uint8_t len;
+	uint8_t oplen;
+	uint8_t op[3];
 };
 
 static const struct exit_map exit_map[] = {
-    {SVM_EXIT_INTR, EXIT_INTERRUPT, 0},
-    {SVM_EXIT_NMI, EXIT_NMI, 0},
-    {SVM_EXIT_INIT, EXIT_NMI, 0}, /* a kick too: re-check, re-enter */
-    {SVM_EXIT_VINTR, EXIT_IRQ_WINDOW, 0},
-    {SVM_EXIT_CPUID, EXIT_CPUID, 2},
-    {SVM_EXIT_INVD, EXIT_INVD, 2},
-    {SVM_EXIT_HLT, EXIT_HLT, 1},
-    {SVM_EXIT_INVLPGA, EXIT_PRIV_INSN, 0},
-    {SVM_EXIT_IOIO, EXIT_IO, 0},
-    {SVM_EXIT_MSR, EXIT_RDMSR, 2}, /* or WRMSR: EXITINFO1 */
-    {SVM_EXIT_SHUTDOWN, EXIT_TRIPLE_FAULT, 0},
-    {SVM_EXIT_VMRUN, EXIT_PRIV_INSN, 0},
-    {SVM_EXIT_VMMCALL, EXIT_HYPERCALL, 3},
-    {SVM_EXIT_VMLOAD, EXIT_PRIV_INSN, 0},
-    {SVM_EXIT_VMSAVE, EXIT_PRIV_INSN, 0},
-    {SVM_EXIT_STGI, EXIT_PRIV_INSN, 0},
-    {SVM_EXIT_CLGI, EXIT_PRIV_INSN, 0},
-    {SVM_EXIT_SKINIT, EXIT_PRIV_INSN, 0},
-    {SVM_EXIT_MONITOR, EXIT_PRIV_INSN, 0},
-    {SVM_EXIT_MWAIT, EXIT_PRIV_INSN, 0},
-    {SVM_EXIT_XSETBV, EXIT_XSETBV, 3},
-    {SVM_EXIT_EXCP_BASE + X86_EXC_MC, EXIT_EXCEPTION, 0},
-    {SVM_EXIT_NPF, EXIT_MEM_VIOLATION, 0},
-    {SVM_EXIT_CR0_WRITE, EXIT_CR_ACCESS, 0}, /* length: decoded */
-    {SVM_EXIT_CR4_WRITE, EXIT_CR_ACCESS, 0},
+    {SVM_EXIT_INTR, EXIT_INTERRUPT, 0, {0}},
+    {SVM_EXIT_NMI, EXIT_NMI, 0, {0}},
+    {SVM_EXIT_INIT, EXIT_NMI, 0, {0}}, /* a kick too: re-check, re-enter */
+    {SVM_EXIT_VINTR, EXIT_IRQ_WINDOW, 0, {0}},
+    {SVM_EXIT_CPUID, EXIT_CPUID, 2, {0x0F, 0xA2}},
+    {SVM_EXIT_INVD, EXIT_INVD, 2, {0x0F, 0x08}},
+    {SVM_EXIT_HLT, EXIT_HLT, 1, {0xF4}},
+    {SVM_EXIT_INVLPGA, EXIT_PRIV_INSN, 0, {0}},
+    {SVM_EXIT_IOIO, EXIT_IO, 0, {0}},
+    {SVM_EXIT_MSR, EXIT_RDMSR, 2, {0x0F, 0x32}}, /* WRMSR: 0F 30 */
+    {SVM_EXIT_SHUTDOWN, EXIT_TRIPLE_FAULT, 0, {0}},
+    {SVM_EXIT_VMRUN, EXIT_PRIV_INSN, 0, {0}},
+    {SVM_EXIT_VMMCALL, EXIT_HYPERCALL, 3, {0x0F, 0x01, 0xD9}},
+    {SVM_EXIT_VMLOAD, EXIT_PRIV_INSN, 0, {0}},
+    {SVM_EXIT_VMSAVE, EXIT_PRIV_INSN, 0, {0}},
+    {SVM_EXIT_STGI, EXIT_PRIV_INSN, 0, {0}},
+    {SVM_EXIT_CLGI, EXIT_PRIV_INSN, 0, {0}},
+    {SVM_EXIT_SKINIT, EXIT_PRIV_INSN, 0, {0}},
+    {SVM_EXIT_MONITOR, EXIT_PRIV_INSN, 0, {0}},
+    {SVM_EXIT_MWAIT, EXIT_PRIV_INSN, 0, {0}},
+    {SVM_EXIT_XSETBV, EXIT_XSETBV, 3, {0x0F, 0x01, 0xD1}},
+    {SVM_EXIT_EXCP_BASE + X86_EXC_MC, EXIT_EXCEPTION, 0, {0}},
+    {SVM_EXIT_NPF, EXIT_MEM_VIOLATION, 0, {0}},
+    {SVM_EXIT_CR0_WRITE, EXIT_CR_ACCESS, 0, {0}},
+    {SVM_EXIT_CR4_WRITE, EXIT_CR_ACCESS, 0, {0}},
 };
 
 static const struct exit_map *map_of(uint64_t code)
@@ -51,6 +53,39 @@ static const struct exit_map *map_of(uint64_t code)
 		if (exit_map[i].code == code)
 			return &exit_map[i];
 	return NULL;
+}
+
+static bool has_nrips(void)
+{
+	static int nrips = -1;
+	if (nrips < 0) {
+		struct cpuid_regs r;
+		cpuid(0x8000000A, 0, &r);
+		nrips = (r.edx & SVM_FEATURE_NRIPS) != 0;
+	}
+	return nrips;
+}
+
+/* Where the exiting instruction ends: the VMCB's next RIP where the CPU
+ * saves it (NRIPS, APM 15.7.1), else measured from the bytes at RIP
+ * (arch/x86_64/lib/insn_decode.c), so prefixes count. Bytes that cannot
+ * be read, or that the guest changed meanwhile, fall back to the length
+ * without prefixes. */
+static uint64_t next_rip_of(struct vcpu *v, const struct exit_map *m,
+			    bool wrmsr)
+{
+	const struct vmcb *vm = VMCB(v);
+	if (has_nrips())
+		return vm->control.next_rip;
+	static const uint8_t wrmsr_op[] = {0x0F, 0x30};
+	const uint8_t *op = wrmsr ? wrmsr_op : m->op;
+	uint8_t bytes[INSN_MAX_LEN];
+	struct x86_code_view cv;
+	enum insn_mode mode;
+	const char *why;
+	size_t n = x86_fetch_insn(v, &cv, &mode, bytes, &why);
+	int len = n ? insn_length_of(bytes, n, mode, op, m->oplen, &why) : -1;
+	return vm->save.rip + (len > 0 ? (unsigned)len : m->oplen);
 }
 
 /* APM 15.10.2: EXITINFO1 of an IOIO intercept. */
@@ -117,7 +152,10 @@ void svm_translate_exit(struct vcpu *v, struct exit_info *e)
 	if (c->exit_code == SVM_EXIT_INVALID ||
 	    c->exit_code == (uint32_t)SVM_EXIT_INVALID)
 		e->kind = EXIT_ENTRY_FAILED;
-	s->next_rip = s->vmcb->save.rip + (m ? m->len : 0);
+	s->next_rip = s->vmcb->save.rip;
+	if (m && m->oplen)
+		s->next_rip = next_rip_of(
+		    v, m, m->code == SVM_EXIT_MSR && (c->exit_info1 & 1));
 	switch (e->kind) {
 	case EXIT_IO:
 		decode_io(c->exit_info1, e);

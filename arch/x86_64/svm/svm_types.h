@@ -3,8 +3,7 @@
 #define BH_SVM_TYPES_H
 
 #include "hv/lib/lib.h"
-
-struct vmcb;
+#include "arch/x86_64/svm/vmcb.h"
 
 struct svm_vcpu {
 	struct vmcb *vmcb;   /* its page; identity-mapped: also its address */
@@ -13,6 +12,16 @@ struct svm_vcpu {
 	unsigned map_gen;    /* of the partition's map it last flushed */
 	bool flush;	     /* flush the guest's TLB at the next VMRUN */
 	uint64_t deadline;   /* host TSC, UINT64_MAX: none */
+};
+
+/* A vCPU's state in a snapshot (arch_vcpu_save), besides what is live in
+ * the CPU (struct x86_cpu_state): the VMCB's whole state-save area, which
+ * after the exit also holds what VMSAVE stored (FS, GS, TR, LDTR, the
+ * syscall MSRs, KERNEL_GS_BASE, SYSENTER), and the guest's part of the
+ * control area: the interrupt shadow, an event being injected, V_TPR. */
+struct svm_state {
+	struct vmcb_save save;
+	uint64_t int_state, event_inj, v_tpr;
 };
 
 #endif

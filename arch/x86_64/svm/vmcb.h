@@ -277,6 +277,9 @@ _Static_assert(offsetof(struct vmcb_save, last_excp_to) == 0x290,
 #define SVM_VIRT_EXT_LBR	   (1ull << 0)
 #define SVM_VIRT_EXT_VMSAVE_VMLOAD (1ull << 1)
 
+/* CPUID Fn8000_000A EDX: optional SVM features (APM Vol. 3 E.4.10). */
+#define SVM_FEATURE_NRIPS (1u << 3) /* next RIP saved on intercepts */
+
 /* ---- VMCB clean bits (offset 0x0C0; APM 15.15 "VMCB State Caching") ----
  * A set bit lets VMRUN reuse its cached copy of that group of fields, so
  * the host must clear the bit whenever it writes one of them (and clear

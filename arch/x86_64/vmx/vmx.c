@@ -331,12 +331,12 @@ again:
 	vmx_translate_exit(v, e);
 	/* A full page-modification log, or the first write to a page that
 	 * write protection tracks, is the backend's own business: hand the
-	 * page(s) to the core and go on (vmx_dirty.c). */
+	 * page(s) to the core and go on (vmx_dirty.c, ../dirty.c). */
 	if ((e->raw_reason & 0xFFFF) == VMX_EXIT_PML_FULL) {
 		vmx_pml_drain(v);
 		goto again;
 	}
-	if (e->kind == EXIT_MEM_VIOLATION && vmx_wp_fault(v, e))
+	if (e->kind == EXIT_MEM_VIOLATION && x86_wp_fault(v, e))
 		goto again;
 }
 
@@ -395,10 +395,7 @@ const struct vendor_ops vmx_ops = {
     .vcpu_state_size = vmx_vcpu_state_size,
     .vcpu_save = vmx_vcpu_save,
     .vcpu_load = vmx_vcpu_load,
-    .dirty_log_mode = vmx_dirty_log_mode,
     .dirty_log_flush = vmx_dirty_log_flush,
-    .dirty_log_reset = vmx_dirty_log_reset,
-    .dirty_log_rearm = vmx_dirty_log_rearm,
     .code_view = vmx_code_view,
     .set_rip = vmx_set_rip,
     .get_rsp = vmx_get_rsp,

@@ -39,10 +39,7 @@ size_t vmx_vcpu_state_size(void);
 int vmx_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);
 int vmx_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in);
 /* vmx_dirty.c */
-enum arch_dirty_mode vmx_dirty_log_mode(const struct partition *p);
 void vmx_dirty_log_flush(struct vcpu *v);
-void vmx_dirty_log_reset(struct partition *p);
-void vmx_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n);
 /* vmx_exit.c */
 void vmx_vcpu_dump(struct vcpu *v, const struct exit_info *e);
 /* vmx_irq.c */
@@ -53,7 +50,6 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e);
 #define VMX_EXIT_PML_FULL 62
 enum arch_dirty_mode vmx_dirty_mode(const struct cfg_partition *c);
 void vmx_pml_drain(struct vcpu *v);
-bool vmx_wp_fault(struct vcpu *v, const struct exit_info *e);
 void vmx_sync_partition(struct vcpu *v);
 /* vmx_guest.c */
 void vmx_guest_reset(struct vcpu *v, const struct vcpu_start *s);

@@ -8,11 +8,9 @@
  * proportional to the partition's RAM.
  *
  * A CPU without EPT A/D flags or PML (or a partition configured with
- * dirty_tracking = write-protect) gets the same from write protection:
- * while tracked, every RAM page is mapped without write permission, so
- * the first write to a page is an EPT violation (SDM 28.3.3.2); the page
- * is logged and made writable, and the guest retries the write. That
- * costs one exit per page written per round instead of one per 512. */
+ * dirty_tracking = write-protect) gets the same from write protection,
+ * which both backends share (arch/x86_64/dirty.c).
+ */
 #include "arch/x86_64/vmx/vmx.h"
 #include "arch/x86_64/x86.h"
 
@@ -36,11 +34,6 @@ enum arch_dirty_mode vmx_dirty_mode(const struct cfg_partition *c)
 	return ARCH_DIRTY_WRITE_PROTECT;
 }
 
-enum arch_dirty_mode vmx_dirty_log_mode(const struct partition *p)
-{
-	return p->arch ? p->arch->dirty : ARCH_DIRTY_NONE;
-}
-
 /* Hands the log's entries to the core and empties it. The index points
  * at the next free entry, counting down from 511; it wraps to 0xFFFF
  * once entry 0 is used (a full log). */
@@ -59,60 +52,6 @@ void vmx_pml_drain(struct vcpu *v)
 void vmx_dirty_log_flush(struct vcpu *v)
 {
 	vmx_pml_drain(v);
-}
-
-/* What marks a page as written since tracking was (re)armed: its dirty
- * flag, or its write permission. */
-static uint64_t mark_bit(const struct arch_part *a)
-{
-	return a->dirty == ARCH_DIRTY_LOG ? EPT_DIRTY : EPT_W;
-}
-
-void vmx_dirty_log_reset(struct partition *p)
-{
-	struct arch_part *a = p->arch;
-	if (vmx_dirty_log_mode(p) == ARCH_DIRTY_NONE)
-		return;
-	ept_clear_leaf_bits(&a->map, mark_bit(a));
-	__atomic_add_fetch(&a->map_gen, 1, __ATOMIC_RELEASE);
-}
-
-void vmx_dirty_log_rearm(struct partition *p, const uint32_t *pfn, size_t n)
-{
-	struct arch_part *a = p->arch;
-	if (vmx_dirty_log_mode(p) == ARCH_DIRTY_NONE)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t *leaf = ept_leaf4k(&a->map, (uint64_t)pfn[i] << 12);
-		if (leaf)
-			*leaf &= ~mark_bit(a);
-	}
-	__atomic_add_fetch(&a->map_gen, 1, __ATOMIC_RELEASE);
-}
-
-/* An EPT violation on a RAM page that tracking protected: log the page,
- * give the write permission back and let the guest retry. RAM is mapped
- * readable and executable, so a violation there can only be a write,
- * including the CPU's own writes of accessed/dirty flags into the guest's
- * page tables (whatever the qualification's access bits say). Any other
- * violation is the core's (MMIO emulation or containment). Two
- * vCPUs may fault on the same page at once: both log it (the core's set
- * keeps one) and both find it writable; the EPT violation itself dropped
- * the faulting CPU's cached translation of the page (SDM 28.3.3.1), so
- * no INVEPT is needed to grant the permission. */
-bool vmx_wp_fault(struct vcpu *v, const struct exit_info *e)
-{
-	struct arch_part *a = v->part->arch;
-	if (a->dirty != ARCH_DIRTY_WRITE_PROTECT ||
-	    e->kind != EXIT_MEM_VIOLATION || e->mem.gpa >= v->part->ram_size)
-		return false;
-	uint64_t *leaf = ept_leaf4k(&a->map, e->mem.gpa);
-	if (!leaf || (*leaf & (EPT_R | EPT_X)) != (EPT_R | EPT_X))
-		return false;
-	uint64_t page = e->mem.gpa & ~0xFFFull;
-	snapshot_dirty(v->part, &page, 1);
-	__atomic_or_fetch(leaf, EPT_W, __ATOMIC_RELEASE);
-	return true;
 }
 
 /* A CPU may cache an EPT translation with its dirty flag set and then

@@ -90,7 +90,7 @@ int vmx_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
 	(void)v; /* its VMCS is the current one on this CPU */
 	for (unsigned i = 0; i < BH_ARRAY_SIZE(state_fields); i++)
 		out->vmcs[i] = vmread_raw(state_fields[i]);
-	return x86_cpu_state_save(&out->cpu);
+	return x86_cpu_state_save(&out->cpu, X86_LIVE_VMX);
 }
 
 /* The guest's RAM, its page tables with it, changed under the vCPU: drop
@@ -113,7 +113,7 @@ int vmx_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 	(void)v;
 	for (unsigned i = 0; i < BH_ARRAY_SIZE(state_fields); i++)
 		vmwrite_raw(state_fields[i], in->vmcs[i]);
-	x86_cpu_state_load(&in->cpu);
+	x86_cpu_state_load(&in->cpu, X86_LIVE_VMX);
 	flush_vpid();
 	return 0;
 }
