@@ -13,7 +13,8 @@
  *             MONITOR/MWAIT, XSETBV, CR0, INVD, ports, x2APIC and IPIs
  *             aimed outside the partition, then AMD's SVM: CPUID bits
  *             and leaf, SVM instructions, EFER.SVME and the SVM MSRs,
- *             refused alike on both vendors), then cf9-reset: port
+ *             refused alike on both vendors; a prefixed CPUID that must
+ *             resume after its prefixes), then cf9-reset: port
  *             0xCF9 = 0x06
  *   resets 1: "attack: after reset 1", reset-scrub (a word left in RAM
  *             before the reset is zero, a changed .data word is back to
@@ -529,6 +530,23 @@ static void p_wr_vm_hsave_pa(struct result *r)
 	wrmsr(MSR_VM_HSAVE_PA, svm_page_addr());
 }
 
+/* CPUID with three prefixes (CS, DS, operand size: 5 bytes, all ignored):
+ * the hypervisor must resume after all of them. One that skips only
+ * CPUID's own 2 bytes runs 66 0F A2 (CPUID again) and then lands on the
+ * A2 byte, a store to an address made of the next instruction's bytes. */
+static void p_cpuid_prefixed(struct result *r)
+{
+	uint32_t marker;
+	__asm__ __volatile__("xor %%eax, %%eax\n\t"
+			     "xor %%esi, %%esi\n\t"
+			     ".byte 0x2e, 0x3e, 0x66, 0x0f, 0xa2\n\t"
+			     "mov $0x600d, %%esi"
+			     : "=S"(marker)
+			     :
+			     : "eax", "ebx", "ecx", "edx", "memory");
+	value(r, marker);
+}
+
 /* The numbered probes of the first boot. Numbers are the 1-based index:
  * keep the order stable (tests/integration/test_attack.sh). */
 static const struct probe probes[] = {
@@ -587,6 +605,7 @@ static const struct probe probes[] = {
     {"wrmsr-efer-svme", p_wr_efer_svme},
     {"rdmsr-vm-cr", p_rd_vm_cr},
     {"wrmsr-vm-hsave-pa", p_wr_vm_hsave_pa},
+    {"cpuid-prefixed", p_cpuid_prefixed},
 };
 
 /* Probes of the last boot, before the fatal one: each must raise an
