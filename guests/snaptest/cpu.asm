@@ -57,12 +57,14 @@ global state_read
 global copy_words
 global diff_words
 global run_on_stack
+global hc_site_snap
+global hc_site_restore
 
 section .text
 
 ; int32_t snap_call(struct snap_regs *r)
 ; Loads EAX-EBP and EFLAGS from r->in_*, records ESP and the TSC in
-; r->esp0 and r->tsc0, and executes VMCALL. Right after it returns (once,
+; r->esp0 and r->tsc0, and executes VMCALL (VMMCALL on AMD). Right after it returns (once,
 ; or again after each restore) it stores EAX-ESP and EFLAGS as they came
 ; back, then the TSC (r->tsc1), and returns EAX. Its own frame lies on the
 ; caller's stack, which a restore puts back as it was.
@@ -87,7 +89,8 @@ snap_call:
 	mov edi, [eax + R_IN_EDI]
 	mov ebp, [eax + R_IN_EBP]
 	mov eax, [eax + R_IN_EAX]
-	vmcall
+hc_site_snap:
+	vmcall				; VMMCALL on AMD (patched, snaptest.c)
 	pushfd				; nothing below changes the flags
 	push eax
 	mov eax, [esp + 8]		; r
@@ -131,7 +134,8 @@ restore_call:
 	mov edi, [eax + R_IN_EDI]
 	mov ebp, [eax + R_IN_EBP]
 	mov eax, [eax + R_IN_EAX]
-	vmcall
+hc_site_restore:
+	vmcall				; VMMCALL on AMD (patched, snaptest.c)
 	cld
 	pop edi
 	pop esi

@@ -8,14 +8,15 @@
 #include "hv/console.h"
 #include "hv/heap.h"
 
-#define MSR_VM_CR    0xC0010114u /* APM 15.30.1 */
-#define MSR_VM_HSAVE 0xC0010117u /* APM 15.30.4 */
-#define VM_CR_SVMDIS (1ull << 4)
-#define EFER_SVME    (1ull << 12)
-#define EVENT_VALID  (1ull << 31) /* EVENTINJ, APM 15.20 */
-#define EVENT_ERR    (1ull << 11)
-#define EVENT_EXC    (3ull << 8)
-#define PAT_POWER_ON 0x0007040600070406ull
+#define MSR_VM_CR	 0xC0010114u /* APM 15.30.1 */
+#define MSR_VM_HSAVE	 0xC0010117u /* APM 15.30.4 */
+#define VM_CR_SVMDIS	 (1ull << 4)
+#define EFER_SVME	 (1ull << 12)
+#define EVENT_VALID	 (1ull << 31) /* EVENTINJ, APM 15.20 */
+#define EVENT_ERR	 (1ull << 11)
+#define EVENT_EXC	 (3ull << 8)
+#define PAT_POWER_ON	 0x0007040600070406ull
+#define CPUID1_ECX_XSAVE (1u << 26)
 
 /* Per CPU: the host save area VMRUN uses (VM_HSAVE_PA) and the area
  * svm_enter keeps the host's VMSAVE share in. */
@@ -68,6 +69,13 @@ const char *svm_virt_enable(void)
 	}
 	if (!hsave[cpu] || !host_area[cpu] || shared_maps_init())
 		return "out of memory for SVM's host areas";
+	/* The guest's XSETBV exits and the core applies it here, and
+	 * snapshots save the guest's XSAVE state here: both need CR4.OSXSAVE
+	 * in the host (XSETBV, XGETBV and XSAVE are #UD without it). */
+	struct cpuid_regs r;
+	cpuid(1, 0, &r);
+	if (r.ecx & CPUID1_ECX_XSAVE)
+		write_cr4(read_cr4() | CR4_OSXSAVE);
 	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE, (uint64_t)hsave[cpu]);
 	return NULL;
