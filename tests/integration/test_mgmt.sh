@@ -30,6 +30,11 @@ fi
 d=$IT/mgmt
 here=$(cd "$(dirname "$0")" && pwd)
 ctl=$BUILD/tools/bulkhead-ctl
+# third beats slowly enough that the console ring still holds its first
+# banner when the test reads it after the restart: QEMU runs the guest's
+# delay loop far faster than Bochs does.
+third_delay=30000000
+[ "$BACKEND" = vmx ] || third_delay=600000000
 key=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 make_esp "$d" "[management]
 key  = $key
@@ -52,7 +57,7 @@ cmdline = greeting=witness beats=0 delay=3000000
 cpus    = 2
 memory  = 4M
 kernel  = guests/hello.elf
-cmdline = greeting=third beats=0 delay=30000000"
+cmdline = greeting=third beats=0 delay=$third_delay"
 printf '%s\n' "$key" >"$d/key"
 printf '%s\n' "${key%?}0" >"$d/wrong-key"
 COM2_SOCKET=7711 BOCHS_NS=none run_vm "$d" 3 900 'MGMT-TEST-DONE' &
@@ -166,7 +171,7 @@ if wait_for 'management channel on com2' 600 && wait_for '^\[counter\] hello: he
 	out=$(C restore counter 2>&1)
 	check "restore after drop is refused" grep -q 'the partition has no snapshot' <<<"$out"
 
-	step "cost of servicing the channel (timer exits per second of uptime)"
+	step "cost of servicing the channel (timer and interrupt exits per second of uptime)"
 	C --json stats counter >"$d/s1c.json"
 	C --json stats witness >"$d/s1w.json"
 	sleep 10
@@ -179,9 +184,11 @@ for name, cpu in (("c", "counter (CPU 0, services the channel)"), ("w", "witness
     a = json.load(open(f"{d}/s1{name}.json"))
     b = json.load(open(f"{d}/s2{name}.json"))
     dt = (b["uptime_ms"] - a["uptime_ms"]) / 1000.0
-    timer = b["total"]["timer"] - a["total"]["timer"]
-    print(f"    {cpu}: {timer} timer exits in {dt:.1f} s of uptime = "
-          f"{timer / dt if dt > 0 else 0:.0f}/s")
+    # VMX: the preemption timer's exits; SVM: the host timer's interrupts
+    for kind in ("timer", "interrupt"):
+        n = b["total"].get(kind, 0) - a["total"].get(kind, 0)
+        print(f"    {cpu}: {n} {kind} exits in {dt:.1f} s of uptime = "
+              f"{n / dt if dt > 0 else 0:.0f}/s")
 PY
 
 	step "reset counter"
