@@ -1,6 +1,7 @@
 /* AMD-V backend: SVM on, VMCB set-up, running the guest.
  * AMD64 APM Vol. 2 chapter 15. */
 #include "arch/x86_64/svm/svm.h"
+#include "arch/x86_64/svm/svm_policy.h"
 #include "arch/x86_64/lib/svm_maps.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/x86.h"
@@ -126,28 +127,6 @@ int svm_partition_init(struct partition *p)
 	return p->cfg->nports && !a->io_bitmaps ? -1 : 0;
 }
 
-/* What the guest may not do without the hypervisor (docs/trap-policy.md,
- * SVM column): the same events and instructions VMX exits on, and every
- * SVM instruction (the guest gets #UD, as for VMX instructions). */
-static void setup_intercepts(struct vmcb_control *c)
-{
-	/* CR0 and CR4 writes: the core checks them as on VMX (hv/exit/cr.c)
-	 * and the backend refuses what this CPU does not have, since VMRUN
-	 * would refuse the state instead (APM 15.5.1). */
-	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(0) | SVM_INTERCEPT_CR_WRITE(4);
-	c->intercept_exceptions = 1u << X86_EXC_MC;
-	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI |
-			     SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID |
-			     SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVD |
-			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
-			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN;
-	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL |
-			     SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
-			     SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
-			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR |
-			     SVM_INTERCEPT_MWAIT | SVM_INTERCEPT_XSETBV;
-}
-
 int svm_vcpu_create(struct vcpu *v)
 {
 	struct arch_vcpu *av = heap_alloc_pages(1);
@@ -157,7 +136,7 @@ int svm_vcpu_create(struct vcpu *v)
 	_Static_assert(sizeof(*av) <= 4096, "backend vCPU state fits a page");
 	struct arch_part *a = v->part->arch;
 	struct vmcb_control *c = &vm->control;
-	setup_intercepts(c);
+	svm_policy_intercepts(c);
 	uint8_t *io = a->io_bitmaps ? a->io_bitmaps : iopm;
 	c->iopm_base_pa = (uint64_t)io;
 	c->msrpm_base_pa = (uint64_t)msrpm;

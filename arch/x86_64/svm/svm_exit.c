@@ -1,59 +1,13 @@
 /* Translating SVM exits into the core's neutral exit_info (exit codes:
  * AMD APM Vol. 2 Appendix C), and the few the backend answers itself. */
 #include "arch/x86_64/svm/svm.h"
+#include "arch/x86_64/svm/svm_policy.h"
 #include "arch/x86_64/lib/insn_cr.h"
 #include "arch/x86_64/x86.h"
 #include "hv/console.h"
 
 #define EFER_SVME	(1ull << 12)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_NXE)
-
-/* Exit code -> the core's kind and, for instructions the core skips, the
- * instruction's opcode: without next-RIP save (QEMU's TCG has none) its
- * length is measured at the guest's RIP, prefixes included (next_rip_of).
- * I/O gives the next RIP itself; CR writes are decoded (decode_cr). */
-struct exit_map {
-	uint16_t code;
-	uint8_t kind;
-	uint8_t oplen;
-	uint8_t op[3];
-};
-
-static const struct exit_map exit_map[] = {
-    {SVM_EXIT_INTR, EXIT_INTERRUPT, 0, {0}},
-    {SVM_EXIT_NMI, EXIT_NMI, 0, {0}},
-    {SVM_EXIT_INIT, EXIT_NMI, 0, {0}}, /* a kick too: re-check, re-enter */
-    {SVM_EXIT_VINTR, EXIT_IRQ_WINDOW, 0, {0}},
-    {SVM_EXIT_CPUID, EXIT_CPUID, 2, {0x0F, 0xA2}},
-    {SVM_EXIT_INVD, EXIT_INVD, 2, {0x0F, 0x08}},
-    {SVM_EXIT_HLT, EXIT_HLT, 1, {0xF4}},
-    {SVM_EXIT_INVLPGA, EXIT_PRIV_INSN, 0, {0}},
-    {SVM_EXIT_IOIO, EXIT_IO, 0, {0}},
-    {SVM_EXIT_MSR, EXIT_RDMSR, 2, {0x0F, 0x32}}, /* WRMSR: 0F 30 */
-    {SVM_EXIT_SHUTDOWN, EXIT_TRIPLE_FAULT, 0, {0}},
-    {SVM_EXIT_VMRUN, EXIT_PRIV_INSN, 0, {0}},
-    {SVM_EXIT_VMMCALL, EXIT_HYPERCALL, 3, {0x0F, 0x01, 0xD9}},
-    {SVM_EXIT_VMLOAD, EXIT_PRIV_INSN, 0, {0}},
-    {SVM_EXIT_VMSAVE, EXIT_PRIV_INSN, 0, {0}},
-    {SVM_EXIT_STGI, EXIT_PRIV_INSN, 0, {0}},
-    {SVM_EXIT_CLGI, EXIT_PRIV_INSN, 0, {0}},
-    {SVM_EXIT_SKINIT, EXIT_PRIV_INSN, 0, {0}},
-    {SVM_EXIT_MONITOR, EXIT_PRIV_INSN, 0, {0}},
-    {SVM_EXIT_MWAIT, EXIT_PRIV_INSN, 0, {0}},
-    {SVM_EXIT_XSETBV, EXIT_XSETBV, 3, {0x0F, 0x01, 0xD1}},
-    {SVM_EXIT_EXCP_BASE + X86_EXC_MC, EXIT_EXCEPTION, 0, {0}},
-    {SVM_EXIT_NPF, EXIT_MEM_VIOLATION, 0, {0}},
-    {SVM_EXIT_CR0_WRITE, EXIT_CR_ACCESS, 0, {0}},
-    {SVM_EXIT_CR4_WRITE, EXIT_CR_ACCESS, 0, {0}},
-};
-
-static const struct exit_map *map_of(uint64_t code)
-{
-	for (size_t i = 0; i < BH_ARRAY_SIZE(exit_map); i++)
-		if (exit_map[i].code == code)
-			return &exit_map[i];
-	return NULL;
-}
 
 static bool has_nrips(void)
 {
@@ -71,7 +25,7 @@ static bool has_nrips(void)
  * (arch/x86_64/lib/insn_decode.c), so prefixes count. Bytes that cannot
  * be read, or that the guest changed meanwhile, fall back to the length
  * without prefixes. */
-static uint64_t next_rip_of(struct vcpu *v, const struct exit_map *m,
+static uint64_t next_rip_of(struct vcpu *v, const struct svm_exit_map *m,
 			    bool wrmsr)
 {
 	const struct vmcb *vm = VMCB(v);
@@ -141,7 +95,7 @@ void svm_translate_exit(struct vcpu *v, struct exit_info *e)
 {
 	struct svm_vcpu *s = SVM(v);
 	const struct vmcb_control *c = &s->vmcb->control;
-	const struct exit_map *m = map_of(c->exit_code);
+	const struct svm_exit_map *m = svm_policy_exit(c->exit_code);
 	memset(e, 0, sizeof(*e));
 	svm_reinject_vectoring(v);
 	e->raw_reason = (uint32_t)c->exit_code;
