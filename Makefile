@@ -141,12 +141,15 @@ bench-snapshot: deps
 	$(MAKE) all
 	@bash tests/integration/test_snapshot_bench.sh $(BUILD)
 
-# Every benchmark that runs in minutes: exit round trips, then snapshot
-# restores (Linux boot: bench-linux-boot, about 5 minutes more).
+# Every benchmark that runs in minutes: exit round trips on both backends,
+# then snapshot restores, as one table (also $(BUILD)/bench.json). Linux
+# boot: bench-linux-boot, about 5 minutes more.
 bench: deps
 	$(MAKE) all
 	@BUILD=$(BUILD) bash tests/integration/test_bench.sh
+	@BUILD=$(BUILD) BACKEND=svm bash tests/integration/test_bench.sh
 	@bash tests/integration/test_snapshot_bench.sh $(BUILD)
+	@python3 tests/integration/bench_report.py $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -49,16 +49,21 @@ run_integration() {
 	rm -rf "$results"
 	mkdir -p "$results"
 	# Each test runs in its own directory. Slow tests (marked "# Slow:")
-	# start first, longest first by their "# Minutes: N" estimate, so the
-	# two lanes finish together.
+	# start first, longest first by their "# Minutes: N" estimate, then
+	# the QEMU runs of the slow ones, then the fast tests, so the two
+	# lanes finish together with short jobs.
 	# A test marked "# Backends: vmx svm" runs twice: in Bochs (VMX) and
 	# in QEMU (SVM, job "svm:PATH"; results NAME.svm).
-	{ for t in $(grep -l '^# Slow' tests/integration/test_*.sh); do
+	local slow svm
+	slow=$(for t in $(grep -l '^# Slow' tests/integration/test_*.sh); do
 		m=$(sed -n 's/^# Minutes: *\([0-9]*\).*/\1/p' "$t" | head -n1)
 		echo "${m:-5} $t"
-	  done | sort -rn | cut -d' ' -f2
+	done | sort -rn | cut -d' ' -f2)
+	svm=$(grep -l '^# Backends:.*svm' tests/integration/test_*.sh)
+	{ echo "$slow"
+	  grep -xF -f <(echo "$svm") <<<"$slow" | sed 's/^/svm:/'
 	  grep -L '^# Slow' tests/integration/test_*.sh
-	  grep -l '^# Backends:.*svm' tests/integration/test_*.sh | sed 's/^/svm:/'; } |
+	  grep -vxF -f <(echo "$slow") <<<"$svm" | sed 's/^/svm:/'; } |
 		xargs -P 2 -I{} sh -c 'j={}; b=vmx; case $j in svm:*) b=svm; j=${j#svm:} ;; esac
 		n=$(basename "$j" .sh); [ $b = vmx ] || n=$n.$b
 		BACKEND=$b bash "$j" >"'"$results"'/$n.out" 2>&1; echo $? >"'"$results"'/$n.rc"'

@@ -1,6 +1,9 @@
 /* bench.elf: measures the cost of the common VM exits with the TSC
  * (LFENCE; RDTSC around a loop): CPUID leaf 0, VMCALL BH_HC_VERSION, an IN
- * from a port nobody emulates, and a NOP loop as the baseline.
+ * from a port nobody emulates, a read of the partition's own virtual UART
+ * (LSR, 0x3FD), an RDMSR the hypervisor answers (IA32_APIC_BASE), a
+ * TSC-deadline WRMSR (armed far in the future, the LVT timer masked in
+ * TSC-deadline mode), an x2APIC EOI, and a NOP loop as the baseline.
  *
  * Command line keys:
  *   iters=N   iterations per operation (default 1000; 0 counts as 1)
@@ -11,19 +14,63 @@
  *   bench: cpuid     <N>     <n>
  *   bench: vmcall    <N>     <n>       ("skipped" when not on Bulkhead)
  *   bench: inport    <N>     <n>
+ *   bench: uartread  <N>     <n>
+ *   bench: rdmsr     <N>     <n>
+ *   bench: deadline  <N>     <n>
+ *   bench: x2apiceoi <N>     <n>
  *   bench: baseline  <N>     <n>
  *   bench: done                       (then exit status 0)
  */
 #include "lib.h"
 
-#define DEFAULT_ITERS 1000u
-#define DEFAULT_PORT  0x2F0u
+#define DEFAULT_ITERS	  1000u
+#define DEFAULT_PORT	  0x2F0u
+#define UART_LSR	  0x3FDu
+#define MSR_APIC_BASE	  0x1Bu
+#define MSR_TSC_DEADLINE  0x6E0u
+#define X2APIC_EOI	  0x80Bu
+#define X2APIC_LVT_TIMER  0x832u
+#define APIC_BASE_EN_EXTD (3u << 10) /* xAPIC enable + x2APIC mode */
+#define LVT_MASKED	  (1u << 16)
+#define LVT_TSC_DEADLINE  (2u << 17)
+#define FAR_AHEAD	  (1ull << 40) /* ticks: never fires here */
 
-enum op { OP_CPUID, OP_VMCALL, OP_INPORT, OP_BASELINE };
+enum op {
+	OP_CPUID,
+	OP_VMCALL,
+	OP_INPORT,
+	OP_UART,
+	OP_RDMSR,
+	OP_DEADLINE,
+	OP_EOI,
+	OP_BASELINE
+};
 
 static uint16_t in_port;
+static uint64_t deadline;
 
-static void run_once(enum op op)
+/* x2APIC mode with the timer masked in TSC-deadline mode, for the
+ * deadline and EOI rows; false if the APIC refuses (then they are
+ * skipped). */
+static bool x2apic_setup(void)
+{
+	uint64_t base;
+	if (trap_rdmsr(MSR_APIC_BASE, &base) != TRAP_NONE ||
+	    trap_wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN_EXTD) != TRAP_NONE)
+		return false;
+	if (trap_wrmsr(X2APIC_LVT_TIMER,
+		       LVT_MASKED | LVT_TSC_DEADLINE | 0xEF) != TRAP_NONE)
+		return false;
+	deadline = rdtsc_ordered() + FAR_AHEAD;
+	return true;
+}
+
+/* Inlined into each row with a constant op, so the switch folds away and
+ * every loop holds just its operation (the baseline row is a bare NOP
+ * loop, as it was before there were more rows). */
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE void run_once(enum op op)
 {
 	switch (op) {
 	case OP_CPUID:
@@ -35,6 +82,18 @@ static void run_once(enum op op)
 	case OP_INPORT:
 		(void)inb(in_port);
 		break;
+	case OP_UART:
+		(void)inb(UART_LSR);
+		break;
+	case OP_RDMSR:
+		(void)rdmsr(MSR_APIC_BASE);
+		break;
+	case OP_DEADLINE:
+		wrmsr(MSR_TSC_DEADLINE, deadline);
+		break;
+	case OP_EOI:
+		wrmsr(X2APIC_EOI, 0);
+		break;
 	case OP_BASELINE:
 		__asm__ __volatile__("nop");
 		break;
@@ -42,7 +101,7 @@ static void run_once(enum op op)
 }
 
 /* Average TSC cycles per operation over `iters` runs (after a warm-up). */
-static uint64_t measure(enum op op, uint32_t iters)
+INLINE uint64_t measure(enum op op, uint32_t iters)
 {
 	run_once(op);
 	uint64_t t0 = rdtsc_ordered();
@@ -52,7 +111,7 @@ static uint64_t measure(enum op op, uint32_t iters)
 	return udiv64(t1 - t0, iters, NULL);
 }
 
-static void row(const char *name, uint32_t iters, enum op op)
+INLINE void row(const char *name, uint32_t iters, enum op op)
 {
 	kprintf("bench: %-10s%-8u%llu\n", name, iters,
 		(unsigned long long)measure(op, iters));
@@ -82,6 +141,16 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 		kprintf("bench: %-10s%-8u%s\n", "vmcall", iters, "skipped");
 	}
 	row("inport", iters, OP_INPORT);
+	row("uartread", iters, OP_UART);
+	row("rdmsr", iters, OP_RDMSR);
+	trap_init();
+	if (x2apic_setup()) {
+		row("deadline", iters, OP_DEADLINE);
+		row("x2apiceoi", iters, OP_EOI);
+	} else {
+		kprintf("bench: %-10s%-8u%s\n", "deadline", iters, "skipped");
+		kprintf("bench: %-10s%-8u%s\n", "x2apiceoi", iters, "skipped");
+	}
 	row("baseline", iters, OP_BASELINE);
 	kprintf("bench: done\n");
 	return 0;

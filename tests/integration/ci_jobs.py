@@ -105,6 +105,10 @@ def main():
     line.wait(r"^\[linux\] bulkhead-linux: shell", 0, 1200)
     # (The prompt has no newline: the console shows it with the next line.)
     line.wait(r"^\[linux\] Enter 'help'", 0, 300)
+    # Kernel messages from now on would land inside the shell's lines
+    # (QEMU's slow interrupts make Linux warn, e.g. "hrtimer: interrupt
+    # took ..."): the console shows only emergencies while jobs run.
+    cmd("echo 1 > /proc/sys/kernel/printk", "QUIET")
     cmd("echo typed-$((6*7)) on $(uname -s)", "TYPED")
     out = cmd("nproc", "NPROC")
     print("  vCPUs online in Linux: %s" % out[-1:])

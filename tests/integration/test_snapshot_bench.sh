@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Minutes: 5 (in Bochs on the 2-core build machine, with another test beside it)
+# Slow: 60 restores in three partitions, one of 512 MiB, in Bochs.
 # The snapshot restore benchmark (`make bench-snapshot`, also run by
 # `make test`): snaptest in mode=bench in a small (32 MiB) and a large
 # (512 MiB) partition with snapshot = self, and a small one tracked by
