@@ -66,7 +66,8 @@ run_integration() {
 	  grep -vxF -f <(echo "$slow") <<<"$svm" | sed 's/^/svm:/'; } |
 		xargs -P 2 -I{} sh -c 'j={}; b=vmx; case $j in svm:*) b=svm; j=${j#svm:} ;; esac
 		n=$(basename "$j" .sh); [ $b = vmx ] || n=$n.$b
-		BACKEND=$b bash "$j" >"'"$results"'/$n.out" 2>&1; echo $? >"'"$results"'/$n.rc"'
+		s=$(date +%s); BACKEND=$b bash "$j" >"'"$results"'/$n.out" 2>&1; echo $? >"'"$results"'/$n.rc"
+		echo $(($(date +%s) - s)) >"'"$results"'/$n.secs"'
 	for r in "$results"/*.out; do
 		cat "$r"
 		p=$(grep -c '^PASS: ' "$r")
@@ -76,6 +77,11 @@ run_integration() {
 		passed=$((passed + p))
 		failed=$((failed + f))
 	done
+	# Wall time per test (two run at once), longest first: where the
+	# suite's 45-minute budget goes.
+	for r in "$results"/*.secs; do
+		echo "$(cat "$r") $(basename "$r" .secs)"
+	done | sort -rn | awk '{ printf "TIME: %-24s %4d s\n", $2, $1 }'
 }
 
 # libFuzzer harnesses (clang, ASan+UBSan), FUZZ_SECONDS each (default 12: the suite, both backends included, has to stay under 45 minutes):
