@@ -13,6 +13,11 @@ CORE_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
 	-fpic -ffreestanding -fno-stack-protector -fno-stack-check -fshort-wchar \
 	-mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
 	-DGNU_EFI_USE_MS_ABI -fno-tree-loop-distribute-patterns -MMD -MP
+# PHASES=1: the bench's build, which stamps the phases of every exit
+# (hv/phases.h); `make bench` makes it in $(BUILD)/phases.
+ifeq ($(PHASES),1)
+CORE_CFLAGS += -DBH_PHASES
+endif
 CORE_DIRS := boot hv hv/exit hv/lib hv/load hv/proto hv/vdev arch/x86_64 \
 	arch/x86_64/lib arch/x86_64/vmx arch/x86_64/svm drivers drivers/acpi
 CORE_SRCS := $(sort $(wildcard $(CORE_DIRS:%=%/*.c)))
@@ -146,8 +151,11 @@ bench-snapshot: deps
 # boot: bench-linux-boot, about 5 minutes more.
 bench: deps
 	$(MAKE) all
+	$(MAKE) BUILD=$(BUILD)/phases PHASES=1 $(BUILD)/phases/bulkhead.efi
 	@BUILD=$(BUILD) bash tests/integration/test_bench.sh
 	@BUILD=$(BUILD) BACKEND=svm bash tests/integration/test_bench.sh
+	@BUILD=$(BUILD) PHASES=1 bash tests/integration/test_bench.sh
+	@BUILD=$(BUILD) PHASES=1 BACKEND=svm bash tests/integration/test_bench.sh
 	@bash tests/integration/test_snapshot_bench.sh $(BUILD)
 	@python3 tests/integration/bench_report.py $(BUILD)
 

@@ -120,12 +120,12 @@ static bool pic_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
 	struct partition *p = dev;
 	(void)v;
 	(void)size;
-	spin_lock(&p->pic_lock);
+	dev_lock(&p->pic_lock);
 	if (in)
 		*val = vpic_read(&p->pic, port);
 	else
 		vpic_write(&p->pic, port, (uint8_t)*val);
-	spin_unlock(&p->pic_lock);
+	dev_unlock(p, &p->pic_lock);
 	return true;
 }
 
@@ -171,10 +171,10 @@ static bool pit_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
 {
 	struct partition *p = dev;
 	(void)v;
-	spin_lock(&p->pit_lock);
+	dev_lock(&p->pit_lock);
 	bool mine =
 	    vpit_io(&p->pit, port, size, in, val, part_now(p), hv_tsc_hz);
-	spin_unlock(&p->pit_lock);
+	dev_unlock(p, &p->pit_lock);
 	/* A write may have made an edge or moved the next one (reads
 	 * cannot move it; their edges wait for vCPU 0's next entry). */
 	if (!in)
@@ -185,9 +185,9 @@ static bool pit_io(struct vcpu *v, void *dev, uint16_t port, uint8_t size,
 static void pit_reset(void *dev)
 {
 	struct partition *p = dev;
-	spin_lock(&p->pit_lock);
+	dev_lock(&p->pit_lock);
 	vpit_init(&p->pit);
-	spin_unlock(&p->pit_lock);
+	dev_unlock(p, &p->pit_lock);
 }
 
 /* ---- MMIO: the local APIC page answers only in xAPIC mode ------------ */
@@ -270,20 +270,20 @@ static void pic_save(void *dev, void *buf)
 {
 	struct partition *p = dev;
 	uint8_t *out = buf;
-	spin_lock(&p->pic_lock);
+	dev_lock(&p->pic_lock);
 	memcpy(out, &p->pic, sizeof(p->pic));
 	memcpy(out + sizeof(p->pic), &p->ioapic, sizeof(p->ioapic));
-	spin_unlock(&p->pic_lock);
+	dev_unlock(p, &p->pic_lock);
 }
 
 static void pic_restore(void *dev, const void *buf)
 {
 	struct partition *p = dev;
 	const uint8_t *in = buf;
-	spin_lock(&p->pic_lock);
+	dev_lock(&p->pic_lock);
 	memcpy(&p->pic, in, sizeof(p->pic));
 	memcpy(&p->ioapic, in + sizeof(p->pic), sizeof(p->ioapic));
-	spin_unlock(&p->pic_lock);
+	dev_unlock(p, &p->pic_lock);
 }
 
 static size_t plat_state_size(const void *dev)
@@ -312,9 +312,9 @@ static size_t pit_state_size(const void *dev)
 static void pit_save(void *dev, void *buf)
 {
 	struct partition *p = dev;
-	spin_lock(&p->pit_lock);
+	dev_lock(&p->pit_lock);
 	memcpy(buf, &p->pit, sizeof(p->pit));
-	spin_unlock(&p->pit_lock);
+	dev_unlock(p, &p->pit_lock);
 }
 
 /* The counts divide times and index nothing, but a count of 0 would
@@ -330,9 +330,9 @@ static bool pit_check(const void *dev, const void *buf)
 static void pit_restore(void *dev, const void *buf)
 {
 	struct partition *p = dev;
-	spin_lock(&p->pit_lock);
+	dev_lock(&p->pit_lock);
 	memcpy(&p->pit, buf, sizeof(p->pit));
-	spin_unlock(&p->pit_lock);
+	dev_unlock(p, &p->pit_lock);
 }
 
 static size_t lapic_state_size(const void *dev)
@@ -347,9 +347,9 @@ static void lapic_save(void *dev, void *buf)
 	uint8_t *out = buf;
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = &p->vcpus[i];
-		spin_lock(&v->lapic_lock);
+		lapic_lock(v);
 		memcpy(out + i * sizeof(v->lapic), &v->lapic, sizeof(v->lapic));
-		spin_unlock(&v->lapic_lock);
+		lapic_unlock(v);
 	}
 }
 
@@ -359,9 +359,9 @@ static void lapic_restore(void *dev, const void *buf)
 	const uint8_t *in = buf;
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		struct vcpu *v = &p->vcpus[i];
-		spin_lock(&v->lapic_lock);
+		lapic_lock(v);
 		memcpy(&v->lapic, in + i * sizeof(v->lapic), sizeof(v->lapic));
-		spin_unlock(&v->lapic_lock);
+		lapic_unlock(v);
 	}
 }
 

@@ -23,5 +23,7 @@ void exit_dispatch(struct vcpu *v, const struct exit_info *e)
 {
 	enum exit_kind k = e->kind < EXIT_KIND_COUNT ? e->kind : EXIT_UNHANDLED;
 	v->exits[k]++;
+	phase_mark(v, PH_DISPATCH);
 	handlers[k](v, e);
+	phase_mark(v, PH_HANDLER);
 }

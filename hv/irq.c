@@ -70,11 +70,11 @@ static void ioapic_deliver(struct partition *p, const struct vioapic_msg *m);
 void irq_set_isa(struct partition *p, unsigned irq, bool level)
 {
 	struct vioapic_msg msg;
-	spin_lock(&p->pic_lock);
+	dev_lock(&p->pic_lock);
 	vpic_set_irq(&p->pic, irq, level);
 	bool pending = vpic_pending(&p->pic) >= 0;
 	vioapic_set_irq(&p->ioapic, PC_IOAPIC_GSI(irq), level, &msg);
-	spin_unlock(&p->pic_lock);
+	dev_unlock(p, &p->pic_lock);
 	if (pending && p->nvcpus)
 		wake(&p->vcpus[0]);
 	ioapic_deliver(p, &msg);
@@ -101,9 +101,9 @@ static void deliver(struct vcpu *from, struct vcpu *to,
 	switch (ipi->mode) {
 	case 0: /* fixed */
 	case 1: /* lowest priority: delivered like fixed */
-		spin_lock(&to->lapic_lock);
+		lapic_lock(to);
 		vlapic_set_irr(&to->lapic, ipi->vector, false);
-		spin_unlock(&to->lapic_lock);
+		lapic_unlock(to);
 		wake(to);
 		break;
 	case 5: /* INIT */
@@ -145,9 +145,9 @@ static void ioapic_deliver(struct partition *p, const struct vioapic_msg *m)
 			continue;
 		if (ipi.mode > 1)
 			continue; /* only fixed/lowest-priority from devices */
-		spin_lock(&to->lapic_lock);
+		lapic_lock(to);
 		vlapic_set_irr(&to->lapic, ipi.vector, ipi.level);
-		spin_unlock(&to->lapic_lock);
+		lapic_unlock(to);
 		wake(to);
 		if (ipi.mode == 1)
 			break; /* lowest priority: one receiver */
@@ -161,9 +161,9 @@ static void level_eoi(struct vcpu *v, int vector)
 	struct vioapic_msg msg;
 	if (vector < 0)
 		return;
-	spin_lock(&v->part->pic_lock);
+	dev_lock(&v->part->pic_lock);
 	vioapic_eoi(&v->part->ioapic, (uint8_t)vector, &msg);
-	spin_unlock(&v->part->pic_lock);
+	dev_unlock(v->part, &v->part->pic_lock);
 	ioapic_deliver(v->part, &msg);
 }
 
@@ -186,12 +186,12 @@ int irq_ioapic_mmio(struct vcpu *v, void *dev, uint64_t gpa, unsigned size,
 			*val = ~0ull;
 		return 0;
 	}
-	spin_lock(&p->pic_lock);
+	dev_lock(&p->pic_lock);
 	if (write)
 		vioapic_write(&p->ioapic, off, (uint32_t)*val, &msg);
 	else
 		*val = vioapic_read(&p->ioapic, off);
-	spin_unlock(&p->pic_lock);
+	dev_unlock(p, &p->pic_lock);
 	ioapic_deliver(p, &msg);
 	return 0;
 }
@@ -243,6 +243,7 @@ static void pit_tick(struct partition *p)
 {
 	if (!p->boot.pc_platform)
 		return;
+	/* Not counted as a change: an edge it finds is (irq_set_isa). */
 	spin_lock(&p->pit_lock);
 	unsigned edges = vpit_update(&p->pit, part_now(p), hv_tsc_hz);
 	spin_unlock(&p->pit_lock);
@@ -272,7 +273,9 @@ void irq_pit_written(struct partition *p)
 
 /* ---- injection before each entry ------------------------------------ */
 
-/* The vector to deliver next, taking it from its source; -1 if none. */
+/* The vector to deliver next, taking it from its source; -1 if none.
+ * Only the check before entry calls it, so its locks count no change
+ * (struct irq_fast): what it takes, it delivers. */
 static int next_vector(struct vcpu *v, bool take)
 {
 	struct partition *p = v->part;
@@ -296,11 +299,19 @@ static int next_vector(struct vcpu *v, bool take)
 	return vec;
 }
 
-void irq_before_entry(struct vcpu *v)
+/* Everything before an entry: typed input, the PIT, the local APIC
+ * timer, the next vector or an interrupt window, and the deadline. */
+static void check_all(struct vcpu *v)
 {
+	struct irq_fast *f = &v->fast;
 	uint64_t now = part_now(v->part), pit = UINT64_MAX;
+	/* Read first: a change from now on is seen at the next entry. */
+	f->vcpu_gen = __atomic_load_n(&v->irq_gen, __ATOMIC_ACQUIRE);
+	f->part_gen = __atomic_load_n(&v->part->irq_gen, __ATOMIC_ACQUIRE);
+	f->recheck = UINT64_MAX;
 	if (v->index == 0) {
 		console_poll_input(); /* typed input reaches busy guests too */
+		f->recheck = console_poll_deadline(UINT64_MAX);
 		pit_tick(v->part);
 		pit = pit_next(v->part);
 	}
@@ -310,7 +321,8 @@ void irq_before_entry(struct vcpu *v)
 	spin_unlock(&v->lapic_lock);
 	if (pit < next)
 		next = pit;
-	if (next_vector(v, false) >= 0) {
+	f->quiet = next_vector(v, false) < 0;
+	if (!f->quiet) {
 		if (arch_irq_injectable(v)) {
 			int vec = next_vector(v, true);
 			if (vec >= 0)
@@ -322,13 +334,47 @@ void irq_before_entry(struct vcpu *v)
 	} else {
 		arch_irq_window(v, false);
 	}
+	/* An exit that comes earlier for another reason still checks at
+	 * the event's own time, not only at the timer exit's below. */
+	uint64_t due = host_deadline(v->part, next);
+	if (due < f->recheck)
+		f->recheck = due;
 	/* However short a guest programs its timer, it gets to run between
 	 * two timer exits (a periodic count of 1 would otherwise starve it;
 	 * the interrupts coalesce, as the APIC allows). By distance: a
 	 * partition's clock may be anywhere, now + TIMER_MIN_TICKS may wrap. */
 	if (next != UINT64_MAX && (next <= now || next - now < TIMER_MIN_TICKS))
 		next = now + TIMER_MIN_TICKS;
-	arch_set_deadline(v, mgmt_poll_deadline(host_deadline(v->part, next)));
+	f->deadline = mgmt_poll_deadline(host_deadline(v->part, next));
+	if (f->deadline < f->recheck)
+		f->recheck = f->deadline;
+	arch_set_deadline(v, f->deadline);
+}
+
+/* Nothing was pending at the last check, no timer or poll is due yet,
+ * and none of the vCPU's interrupt sources changed since: the last
+ * check still holds. A source another CPU changes after this test also
+ * kicks this CPU (wake()), so the guest exits again at once. */
+static bool still_quiet(const struct vcpu *v, uint64_t host)
+{
+	const struct irq_fast *f = &v->fast;
+	return f->quiet && host < f->recheck &&
+	       f->vcpu_gen == __atomic_load_n(&v->irq_gen, __ATOMIC_ACQUIRE) &&
+	       f->part_gen ==
+		   __atomic_load_n(&v->part->irq_gen, __ATOMIC_ACQUIRE);
+}
+
+void irq_before_entry(struct vcpu *v)
+{
+	if (still_quiet(v, arch_now()))
+		arch_set_deadline(v, v->fast.deadline);
+	else
+		check_all(v);
+}
+
+void irq_recheck(struct vcpu *v)
+{
+	v->fast.quiet = false;
 }
 
 /* ---- HLT ---------------------------------------------------------------- */
@@ -343,9 +389,9 @@ static bool must_wake(struct vcpu *v, bool guest_if)
 	if (!guest_if)
 		return false;
 	uint64_t now = part_now(v->part);
-	spin_lock(&v->lapic_lock);
+	lapic_lock(v);
 	vlapic_timer_update(&v->lapic, now);
-	spin_unlock(&v->lapic_lock);
+	lapic_unlock(v);
 	return next_vector(v, false) >= 0;
 }
 
@@ -358,9 +404,9 @@ static uint64_t hlt_deadline(struct vcpu *v, bool guest_if)
 {
 	uint64_t next = UINT64_MAX;
 	if (guest_if) {
-		spin_lock(&v->lapic_lock);
+		lapic_lock(v);
 		next = vlapic_next_event(&v->lapic);
-		spin_unlock(&v->lapic_lock);
+		lapic_unlock(v);
 	}
 	if (v->index == 0) {
 		uint64_t pit = pit_next(v->part);
@@ -415,7 +461,7 @@ int irq_apic_mmio(struct vcpu *v, void *dev, uint64_t gpa, unsigned size,
 			*val = 0; /* SDM 10.4.1: only aligned 32-bit works */
 		return 0;
 	}
-	spin_lock(&v->lapic_lock);
+	lapic_lock(v);
 	int eoi = -1;
 	if (write) {
 		rc = vlapic_mmio_write(&v->lapic, off, (uint32_t)*val,
@@ -424,7 +470,7 @@ int irq_apic_mmio(struct vcpu *v, void *dev, uint64_t gpa, unsigned size,
 	} else {
 		rc = vlapic_mmio_read(&v->lapic, off, &r, part_now(v->part));
 	}
-	spin_unlock(&v->lapic_lock);
+	lapic_unlock(v);
 	if (!write)
 		*val = rc ? 0 : r;
 	irq_lapic_written(v, &ipi, eoi);

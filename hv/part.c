@@ -25,6 +25,7 @@ static void print_exit_counts(const struct partition *p)
 						 (unsigned long)c[k]);
 	hv_log("partition %s exits:%s (unowned I/O dropped: %lu)", p->name,
 	       n ? buf : " none", (unsigned long)p->io_dropped);
+	phase_report(p);
 }
 
 static const char *const state_names[PART_STATE_COUNT] = {

@@ -9,6 +9,7 @@
 #include "hv/lib/spinlock.h"
 #include "hv/lib/outring.h"
 #include "hv/quiesce.h"
+#include "hv/phases.h"
 #include "hv/vdev/vuart.h"
 #include "hv/vdev/vpic.h"
 #include "hv/vdev/vlapic.h"
@@ -32,6 +33,16 @@ enum part_state {
 };
 enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_STOPPED };
 
+/* What the check before entry (hv/irq.c) last found: when nothing was
+ * pending, no timer is due before `recheck` (host TSC) and no interrupt
+ * source of the vCPU has changed since (the irq_gen counters), the next
+ * entry only re-arms `deadline` instead of checking everything again. */
+struct irq_fast {
+	bool quiet;
+	uint32_t vcpu_gen, part_gen;
+	uint64_t recheck, deadline;
+};
+
 struct vcpu {
 	struct partition *part;
 	unsigned index; /* 0-based, also its APIC ID inside the partition */
@@ -43,8 +54,13 @@ struct vcpu {
 	volatile bool init_pending;
 	struct spinlock lapic_lock; /* other vCPUs deliver IPIs into it */
 	struct vlapic lapic;
+	volatile uint32_t irq_gen; /* changes to lapic: lapic_unlock() */
+	struct irq_fast fast;	   /* hv/irq.c: the check before entry */
 	uint64_t exits[EXIT_KIND_COUNT];
 	volatile bool alive; /* its CPU runs vcpu_loop */
+#ifdef BH_PHASES
+	struct phase_acc ph; /* hv/phases.h: the bench build only */
+#endif
 };
 
 struct partition {
@@ -72,7 +88,9 @@ struct partition {
 	struct platform plat;
 	struct spinlock pit_lock; /* any vCPU's I/O, vCPU 0's timer checks */
 	struct vpit pit;	  /* PC partitions */
-	struct vdev_map devs;	  /* which device answers which port or page */
+	/* Changes to pic, ioapic and pit: dev_unlock(). */
+	volatile uint32_t irq_gen;
+	struct vdev_map devs; /* which device answers which port or page */
 	unsigned resets;
 	uint64_t mmio_dropped;	    /* fail-soft MMIO accesses */
 	uint64_t start_tsc;	    /* when it last (re)started */
@@ -87,6 +105,32 @@ struct partition {
 static inline uint64_t part_now(const struct partition *p)
 {
 	return arch_now() + p->tsc_offset;
+}
+
+/* The locks of a vCPU's local APIC and of the partition's devices. Each
+ * release counts a change of the interrupt sources behind it, which ends
+ * the quiet state of the check before entry (struct irq_fast). Only that
+ * check itself takes them without counting. */
+static inline void lapic_lock(struct vcpu *v)
+{
+	spin_lock(&v->lapic_lock);
+}
+
+static inline void lapic_unlock(struct vcpu *v)
+{
+	__atomic_store_n(&v->irq_gen, v->irq_gen + 1, __ATOMIC_RELAXED);
+	spin_unlock(&v->lapic_lock);
+}
+
+static inline void dev_lock(struct spinlock *l)
+{
+	spin_lock(l);
+}
+
+static inline void dev_unlock(struct partition *p, struct spinlock *l)
+{
+	__atomic_store_n(&p->irq_gen, p->irq_gen + 1, __ATOMIC_RELAXED);
+	spin_unlock(l);
 }
 
 extern struct partition partitions[CFG_MAX_PARTS];
@@ -143,6 +187,9 @@ void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi);
  * the level-triggered EOI (vector or -1) it retired. */
 void irq_lapic_written(struct vcpu *v, const struct vlapic_ipi *ipi, int eoi);
 void irq_before_entry(struct vcpu *v);
+/* The next entry checks everything again (after a reset, a restore, a
+ * park or a start: state the lock counters do not see changed). */
+void irq_recheck(struct vcpu *v);
 /* After a guest write to the PIT: raises the IRQ0 edges it made and
  * wakes vCPU 0, which keeps the PIT's time (its next entry or wait
  * goes by the PIT's new deadline). */

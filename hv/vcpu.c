@@ -38,11 +38,13 @@ void vcpu_loop(struct vcpu *v)
 		mgmt_poll();
 		if (quiesce_pending(v->part)) {
 			quiesce_park(v);
+			irq_recheck(v);
 			continue;
 		}
 		if (part_halted(v->part)) {
 			v->state = VCPU_STOPPED;
 			mgmt_wait(UINT64_MAX);
+			irq_recheck(v);
 			continue;
 		}
 		if (v->init_pending) {
@@ -51,9 +53,11 @@ void vcpu_loop(struct vcpu *v)
 		}
 		if (v->state == VCPU_WAIT_SIPI) {
 			wait_for_sipi(v);
+			irq_recheck(v);
 			continue;
 		}
 		irq_before_entry(v);
+		phase_mark(v, PH_CHECKS);
 		arch_vcpu_run(v, &e);
 		exit_dispatch(v, &e);
 	}

@@ -23,27 +23,27 @@ static bool rd_apic_base(struct vcpu *v, uint64_t *val)
 
 static bool wr_apic_base(struct vcpu *v, uint64_t val)
 {
-	spin_lock(&v->lapic_lock);
+	lapic_lock(v);
 	int r = vlapic_set_base(&v->lapic, val);
-	spin_unlock(&v->lapic_lock);
+	lapic_unlock(v);
 	return r == 0;
 }
 
 static bool rd_tsc_deadline(struct vcpu *v, uint64_t *val)
 {
-	spin_lock(&v->lapic_lock);
+	lapic_lock(v);
 	/* A passed deadline reads 0. */
 	vlapic_timer_update(&v->lapic, part_now(v->part));
 	*val = vlapic_get_tsc_deadline(&v->lapic);
-	spin_unlock(&v->lapic_lock);
+	lapic_unlock(v);
 	return true;
 }
 
 static bool wr_tsc_deadline(struct vcpu *v, uint64_t val)
 {
-	spin_lock(&v->lapic_lock);
+	lapic_lock(v);
 	vlapic_set_tsc_deadline(&v->lapic, val, part_now(v->part));
-	spin_unlock(&v->lapic_lock);
+	lapic_unlock(v);
 	return true;
 }
 
@@ -110,14 +110,14 @@ static bool x2apic_access(struct vcpu *v, uint32_t msr, bool write,
 {
 	struct vlapic_ipi ipi = {0};
 	int r, eoi = -1;
-	spin_lock(&v->lapic_lock);
+	lapic_lock(v);
 	if (write) {
 		r = vlapic_wrmsr(&v->lapic, msr, *val, part_now(v->part), &ipi);
 		eoi = vlapic_level_eoi(&v->lapic);
 	} else {
 		r = vlapic_rdmsr(&v->lapic, msr, val, part_now(v->part));
 	}
-	spin_unlock(&v->lapic_lock);
+	lapic_unlock(v);
 	irq_lapic_written(v, &ipi, eoi);
 	return r == 0;
 }

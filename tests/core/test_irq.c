@@ -601,6 +601,82 @@ static void test_pit_irq0_through_ioapic_wakes_hlt(void **state)
 	assert_int_equal(v->exits[EXIT_HLT], 1);
 }
 
+/* While nothing is pending and nothing changed, the check before entry
+ * only re-arms its deadline (struct irq_fast). Each kind of change still
+ * reaches the next entry: an IPI from another vCPU, a device IRQ routed
+ * by another vCPU, and a local APIC changed behind its lock (as a restore
+ * does), which irq_recheck() makes the next entry see. */
+static void test_quiet_entry_sees_every_change(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(2);
+	struct vcpu *v0 = &p->vcpus[0], *v1 = &p->vcpus[1];
+	struct arch_vcpu *a = fake_vcpu(v1);
+	fake_set_cpu(v1->pcpu);
+	lapic_write(v1, VLAPIC_SVR, 0x1FF);
+	fake_set_rflags(v1, RFLAGS_IF);
+	irq_before_entry(v1);
+	assert_true(v1->fast.quiet);
+	irq_before_entry(v1);
+	assert_true(v1->fast.quiet);
+	assert_false(a->event.valid);
+
+	fake_set_cpu(v0->pcpu);
+	lapic_write(v0, VLAPIC_ICR_HI, 1u << 24);
+	lapic_write(v0, VLAPIC_ICR_LO, 0x4050);
+	fake_set_cpu(v1->pcpu);
+	irq_before_entry(v1);
+	assert_injected_irq(v1, 0x50);
+	deliver(v1);
+	lapic_write(v1, VLAPIC_EOI, 0);
+	irq_before_entry(v1);
+	assert_true(v1->fast.quiet);
+
+	fake_set_cpu(v0->pcpu);
+	ioapic_redir(v0, 5, (1ull << 56) | 0x45);
+	irq_set_isa(p, 5, true);
+	fake_set_cpu(v1->pcpu);
+	irq_before_entry(v1);
+	assert_injected_irq(v1, 0x45);
+	deliver(v1);
+	lapic_write(v1, VLAPIC_EOI, 0);
+	irq_before_entry(v1);
+	assert_true(v1->fast.quiet);
+
+	vlapic_set_irr(&v1->lapic, 0x60, false);
+	irq_before_entry(v1);
+	assert_false(a->event.valid); /* not seen: no lock counted it */
+	irq_recheck(v1);
+	irq_before_entry(v1);
+	assert_injected_irq(v1, 0x60);
+}
+
+/* A PIT programmed after a quiet check: the next entry checks again and
+ * learns the first IRQ0's time; entries before it stay quiet, the one at
+ * it injects, however soon after the timer exit's minimum it falls. */
+static void test_quiet_entry_sees_pit_programmed(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(1);
+	struct vcpu *v = &p->vcpus[0];
+	fake_set_cpu(v->pcpu);
+	fake_set_now(5000000);
+	fake_set_rflags(v, RFLAGS_IF);
+	leave_virtual_wire(v);
+	ioapic_redir(v, 2, 0x30);
+	irq_before_entry(v);
+	assert_true(v->fast.quiet);
+	pit_periodic(v);
+	irq_before_entry(v);
+	fake_advance(pit_ticks(1) - 1);
+	irq_before_entry(v);
+	assert_true(v->fast.quiet);
+	assert_false(fake_vcpu(v)->event.valid);
+	fake_advance(1);
+	irq_before_entry(v);
+	assert_injected_irq(v, 0x30);
+}
+
 /* A partition without the PC platform has no PIT: the ports are not
  * answered and no IRQ0 is ever due. */
 static void test_no_pit_without_pc_platform(void **state)
@@ -710,6 +786,11 @@ int main(void)
 					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_pit_irq0_through_ioapic_wakes_hlt, core_setup,
+		core_teardown),
+	    cmocka_unit_test_setup_teardown(test_quiet_entry_sees_every_change,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_quiet_entry_sees_pit_programmed, core_setup,
 		core_teardown),
 	    cmocka_unit_test_setup_teardown(test_no_pit_without_pc_platform,
 					    core_setup, core_teardown),

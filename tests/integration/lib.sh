@@ -16,12 +16,13 @@ svm) IT=$BUILD/it-svm ;;
 esac
 
 # make_esp DIR CONFIG-TEXT: bulkhead.efi as the removable-media boot path,
-# the config beside it, and the test guests under guests/.
+# the config beside it, and the test guests under guests/. BH_EFI names
+# another build of bulkhead.efi (the bench's phase-stamping one).
 make_esp() {
 	local dir=$1 conf=$2
 	rm -rf "$dir"
 	mkdir -p "$dir/esp/EFI/BOOT/guests"
-	cp "$BUILD/bulkhead.efi" "$dir/esp/EFI/BOOT/BOOTX64.EFI"
+	cp "${BH_EFI:-$BUILD/bulkhead.efi}" "$dir/esp/EFI/BOOT/BOOTX64.EFI"
 	cp "$BUILD"/guests/*.elf "$BUILD"/guests/*.bin "$dir/esp/EFI/BOOT/guests/"
 	printf '%s\n' "$conf" >"$dir/esp/EFI/BOOT/bulkhead.conf"
 	# Linux and Memtest86+ material, when built (make linux-guest ...).

@@ -8,8 +8,19 @@
 # TSC follows the host's clock, so there it is host time of a
 # translated (not hardware) round trip. On VMX the figures are checked
 # against tests/bench-baseline.txt (at most 15% more).
+#
+# PHASES=1 (`make bench`): where one round trip goes. The same run in the
+# phase-stamping build of bulkhead.efi ($BUILD/phases, hv/phases.h),
+# which prints per exit kind the mean ticks of each phase when the
+# partition stops. The stamps cost ticks of their own (six per exit), so
+# there the round trips are longer: compare the phases with each other.
 . "$(dirname "$0")/lib.sh"
 d=$IT/bench
+if [ "${PHASES:-0}" = 1 ]; then
+	export BH_EFI=$BUILD/phases/bulkhead.efi
+	d=$IT/bench_phases
+	[ -f "$BH_EFI" ] || { echo "FAIL: bench: no $BH_EFI (make PHASES=1)"; exit 1; }
+fi
 make_esp "$d" '[partition bench]
 cpus   = 0
 memory = 4M
@@ -26,6 +37,12 @@ for op in cpuid $hc inport uartread rdmsr deadline x2apiceoi baseline; do
 done
 expect "$log" 'partition bench exits: io=[0-9]+ cpuid=100[0-9] .*hypercall=100[0-9]'
 grep -E '^\[bench\] bench: ' "$log" | sed 's/^/  /'
+if [ -n "${BH_EFI:-}" ]; then
+	expect "$log" 'partition bench phases cpuid: n=[0-9]+ transit=[0-9]+ decode=[0-9]+ dispatch=[0-9]+ handler=[0-9]+ checks=[0-9]+ prep=[0-9]+ total=[0-9]+'
+	grep -aE 'partition bench phases ' "$log" | sed 's/^.*partition bench phases /  phases /'
+	finish bench "$d" $booted
+	exit
+fi
 # The regression guard (tests/bench-baseline.txt): in Bochs the ticks
 # count emulated instructions, so a rise is a real cost, not noise.
 if [ "$BACKEND" = vmx ]; then

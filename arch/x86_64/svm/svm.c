@@ -192,9 +192,13 @@ again:
 	 * there (an INTR exit); nothing written when it is already armed. */
 	host_timer_arm(s->deadline);
 	s->vmcb->save.rax = v->regs.rax;
+	phase_mark(v, PH_PREP);
 	svm_enter(&v->regs, (uint64_t)s->vmcb, (uint64_t)host_area[cpu]);
+	phase_mark(v, PH_TRANSIT);
 	v->regs.rax = s->vmcb->save.rax;
 	svm_translate_exit(v, e);
+	phase_kind(v, e->kind);
+	phase_mark(v, PH_DECODE);
 	/* Exits the backend answers itself (EFER), and the first write to a
 	 * page that write protection tracks (arch/x86_64/dirty.c). */
 	if (svm_own_exit(v, e) || x86_wp_fault(v, e))

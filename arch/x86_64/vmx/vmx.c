@@ -218,6 +218,7 @@ static int setup_controls(struct vcpu *v)
 	x->proc = proc;
 	x->preempt_ok =
 	    (rdmsr(ctl_msr(MSR_IA32_VMX_PINBASED)) >> 32) & (1u << 6);
+	x->preempt_shift = rdmsr(MSR_IA32_VMX_MISC) & 31;
 	vmwrite32(PIN_CONTROLS, pin);
 	vmwrite32(PROC_CONTROLS, proc);
 	vmwrite32(PROC_CONTROLS2, proc2);
@@ -320,6 +321,7 @@ void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
 	struct vmx_vcpu *x = VMX(v);
 again:
 	vmx_sync_partition(v);
+	phase_mark(v, PH_PREP);
 	if (vmx_enter(&v->regs, x->launched)) {
 		x->vm_insn_error = vmread32(VM_INSN_ERROR);
 		memset(e, 0, sizeof(*e));
@@ -328,7 +330,10 @@ again:
 		return;
 	}
 	x->launched = true;
+	phase_mark(v, PH_TRANSIT);
 	vmx_translate_exit(v, e);
+	phase_kind(v, e->kind);
+	phase_mark(v, PH_DECODE);
 	/* A full page-modification log, or the first write to a page that
 	 * write protection tracks, is the backend's own business: hand the
 	 * page(s) to the core and go on (vmx_dirty.c, ../dirty.c). */

@@ -39,7 +39,8 @@ void vmx_irq_window(struct vcpu *v, bool on)
 	}
 }
 
-/* The preemption timer counts down at TSC >> IA32_VMX_MISC[4:0]. */
+/* The preemption timer counts down at TSC >> IA32_VMX_MISC[4:0] (SDM
+ * 25.5.1), read once per vCPU: an RDMSR per entry is a cost of its own. */
 void vmx_set_deadline(struct vcpu *v, uint64_t deadline)
 {
 	struct vmx_vcpu *x = VMX(v);
@@ -47,7 +48,7 @@ void vmx_set_deadline(struct vcpu *v, uint64_t deadline)
 	if (deadline != UINT64_MAX && x->preempt_ok) {
 		uint64_t now = rdtsc();
 		uint64_t ticks = deadline > now ? deadline - now : 0;
-		ticks >>= rdmsr(MSR_IA32_VMX_MISC) & 31;
+		ticks >>= x->preempt_shift;
 		vmwrite32(GUEST_PREEMPT_TIMER, ticks > 0xFFFFFFFFull
 						   ? 0xFFFFFFFFu
 						   : (uint32_t)ticks);

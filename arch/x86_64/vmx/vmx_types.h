@@ -11,6 +11,7 @@ struct vmx_vcpu {
 	uint32_t vm_insn_error; /* of the last failed entry */
 	uint32_t pin, proc;	/* current pin-based/primary controls */
 	bool preempt_ok;	/* VMX-preemption timer supported */
+	uint8_t preempt_shift;	/* it counts TSC >> this (VMX_MISC[4:0]) */
 	uint64_t *pml;		/* page-modification log, or NULL */
 	unsigned map_gen;	/* of the partition's map it last flushed */
 	uint64_t tsc_offset;	/* in its VMCS */
