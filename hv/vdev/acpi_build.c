@@ -300,11 +300,16 @@ static void build_fadt(uint8_t *t, uint64_t base, const struct acpi_platform *p,
 	 *  - PWR_BUTTON, SLP_BUTTON set: no fixed-feature buttons, so Linux
 	 *    creates no button devices and enables no button events.
 	 *  - FIX_RTC set: no RTC_STS/RTC_EN wake bits in PM1.
-	 *  - TMR_VAL_EXT clear: the PM timer is 24 bits wide.
+	 *  - TMR_VAL_EXT set: the PM timer is 32 bits wide, so it wraps every
+	 *    20 minutes, not every 4.7 s. Memtest86+ 6.10 calibrates its TSC
+	 *    by waiting for the timer to pass start + 50 ms without allowing
+	 *    for a wrap: 24 bits wide, 1 boot in 94 started in the last 50 ms
+	 *    before one and spun a million PM-timer reads (a million exits)
+	 *    before it gave up, then ran with a wrong clock.
 	 *  - RESET_REG_SUP when a reset port exists.
 	 *  - HW_REDUCED_ACPI clear: fixed hardware (PM1, PM timer, FACS). */
-	flags =
-	    FF_WBINVD | FF_PROC_C1 | FF_PWR_BUTTON | FF_SLP_BUTTON | FF_FIX_RTC;
+	flags = FF_WBINVD | FF_PROC_C1 | FF_PWR_BUTTON | FF_SLP_BUTTON |
+		FF_FIX_RTC | FF_TMR_VAL_EXT;
 	if (p->reset_port)
 		flags |= FF_RESET_REG_SUP;
 	le_wr32(t + FADT_FLAGS, flags);

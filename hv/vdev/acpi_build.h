@@ -29,7 +29,7 @@
  *  - PM1a_CNT_BLK, 2 bytes: S5 (poweroff) is the 16-bit write of
  *    SLP_TYP = s5_slp_typ in bits 12:10 with SLP_EN (bit 13), preceded by
  *    a write of SLP_TYP alone (ACPICA writes twice).
- *  - PM_TMR_BLK, 4 bytes, 24-bit 3.579545 MHz counter (TMR_VAL_EXT = 0);
+ *  - PM_TMR_BLK, 4 bytes, 32-bit 3.579545 MHz counter (TMR_VAL_EXT = 1);
  *    pm_tmr_port = 0 describes a platform without the PM timer.
  *  - Reset: byte 0x06 written to reset_port (0xCF9) via the FADT reset
  *    register; reset_port = 0 leaves RESET_REG_SUP clear.
@@ -96,7 +96,7 @@ struct acpi_platform {
 	bool pic;		/* legacy 8259 pair present -> PCAT_COMPAT */
 	uint16_t pm1a_evt_port; /* e.g. 0x600 (4 bytes: status + enable) */
 	uint16_t pm1a_cnt_port; /* e.g. 0x604 (2 bytes) */
-	uint16_t pm_tmr_port;	/* e.g. 0x608 (4 bytes, 24-bit); 0 = none */
+	uint16_t pm_tmr_port;	/* e.g. 0x608 (4 bytes, 32-bit); 0 = none */
 	uint16_t sci_irq;	/* ISA IRQ of the SCI, e.g. 9 */
 	uint16_t reset_port;	/* 0xCF9, reset value 0x06; 0 = none */
 	uint8_t s5_slp_typ;	/* SLP_TYP for S5 written to PM1a_CNT, 0..7 */

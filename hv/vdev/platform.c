@@ -20,7 +20,7 @@ static uint32_t pm_timer(const struct plat_env *env)
 {
 	uint64_t t = env->now, hz = env->tsc_hz;
 	uint64_t ticks = t / hz * PM_TIMER_HZ + t % hz * PM_TIMER_HZ / hz;
-	return (uint32_t)ticks & 0xFFFFFF;
+	return (uint32_t)ticks; /* 32 bits wide (TMR_VAL_EXT, acpi_build.c) */
 }
 
 static void pm1_cnt_write(struct platform *pl, struct plat_env *env,

@@ -247,17 +247,17 @@ static void check_set(unsigned ncpus)
 	assert_true(rd16(f + 98) > 1000);	 /* no C3 */
 	assert_int_equal(f[108], 0);		 /* CENTURY */
 	assert_int_equal(rd16(f + 109), 0x000D); /* legacy, no VGA/MSI */
-	assert_int_equal(rd32(f + 112), 0x0475); /* FADT flags */
-	assert_int_equal(rd32(f + 112) & (1u << 20), 0); /* not HW-reduced */
-	assert_int_equal(rd32(f + 112) & (1u << 8), 0);	 /* 24-bit timer */
-	check_gas_io(f + 116, 0xCF9, 8, 1);		 /* RESET_REG */
-	assert_int_equal(f[128], 0x06);			 /* RESET_VALUE */
-	assert_int_equal(f[131], 0);			 /* minor version */
-	check_gas_io(f + 148, 0x600, 32, 2);		 /* X_PM1a_EVT_BLK */
-	assert_int_equal(rd64(f + 160 + 4), 0);		 /* X_PM1b_EVT_BLK */
-	check_gas_io(f + 172, 0x604, 16, 2);		 /* X_PM1a_CNT_BLK */
-	check_gas_io(f + 208, 0x608, 32, 3);		 /* X_PM_TMR_BLK */
-	assert_int_equal(rd64(f + 220 + 4), 0);		 /* X_GPE0_BLK */
+	assert_int_equal(rd32(f + 112), 0x0575); /* FADT flags */
+	assert_int_equal(rd32(f + 112) & (1u << 20), 0);    /* not HW-reduced */
+	assert_int_not_equal(rd32(f + 112) & (1u << 8), 0); /* 32-bit timer */
+	check_gas_io(f + 116, 0xCF9, 8, 1);		    /* RESET_REG */
+	assert_int_equal(f[128], 0x06);			    /* RESET_VALUE */
+	assert_int_equal(f[131], 0);			    /* minor version */
+	check_gas_io(f + 148, 0x600, 32, 2);		    /* X_PM1a_EVT_BLK */
+	assert_int_equal(rd64(f + 160 + 4), 0);		    /* X_PM1b_EVT_BLK */
+	check_gas_io(f + 172, 0x604, 16, 2);		    /* X_PM1a_CNT_BLK */
+	check_gas_io(f + 208, 0x608, 32, 3);		    /* X_PM_TMR_BLK */
+	assert_int_equal(rd64(f + 220 + 4), 0);		    /* X_GPE0_BLK */
 	assert_memory_equal(f + 268, "Bulkhead", 8);
 
 	/* FACS: no checksum, 64 bytes, version 2, everything else zero. */
@@ -382,7 +382,7 @@ static void test_build_variants(void **state)
 		assert_int_equal(f[116 + i], 0); /* RESET_REG */
 	}
 	assert_int_equal(f[128], 0);
-	assert_int_equal(rd32(f + 112), 0x0075); /* no RESET_REG_SUP */
+	assert_int_equal(rd32(f + 112), 0x0175); /* no RESET_REG_SUP */
 	assert_memory_equal(mem + 9, "AB    ", 6);
 	assert_memory_equal(mem + ACPI_MADT_OFF + 10, "AB    ", 6);
 	assert_int_equal(mem[ACPI_DSDT_OFF + 36 + 9], 0);
