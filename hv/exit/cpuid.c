@@ -23,9 +23,11 @@ enum { A, B, C, D };
 	((1u << 7) | (1u << 12) | (1u << 14) | (1u << 21) | (1u << 22) |       \
 	 (1u << 29) | (1u << 31))
 #define CPUID6_EAX_ARAT (1u << 2)
-/* Leaf 7: TSC_ADJUST, SGX, MPX (EBX); WAITPKG, LA57 (ECX). EDX (speculation
- * controls, ARCH_CAPABILITIES...) is hidden whole. */
-#define CPUID7_EBX_HIDE ((1u << 1) | (1u << 2) | (1u << 14))
+/* Leaf 7: SGX, MPX (EBX); WAITPKG, LA57 (ECX). EDX (speculation controls,
+ * ARCH_CAPABILITIES...) is hidden whole. TSC_ADJUST is offered whether or
+ * not the host has it: the MSR is the hypervisor's (hv/exit/msr.c). */
+#define CPUID7_EBX_TSC_ADJUST (1u << 1)
+#define CPUID7_EBX_HIDE	      ((1u << 2) | (1u << 14))
 #define CPUID7_ECX_HIDE ((1u << 5) | (1u << 16))
 /* Leaf 0xD.1: XSAVEC and XSAVES are not offered, so the guest uses the
  * standard XSAVE layout whose sizes the host's leaf 0xD reports. */
@@ -125,6 +127,7 @@ static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	case 7:
 		if (sub == 0) {
 			r[B] &= ~CPUID7_EBX_HIDE;
+			r[B] |= CPUID7_EBX_TSC_ADJUST;
 			r[C] &= ~(CPUID7_ECX_HIDE | CPUID7_ECX_OSPKE);
 			if (arch_vcpu_reg(v, VREG_CR4) & CR4_PKE)
 				r[C] |= CPUID7_ECX_OSPKE;

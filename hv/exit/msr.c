@@ -86,10 +86,25 @@ static bool rd_tsc(struct vcpu *v, uint64_t *val)
 	return true;
 }
 
+/* IA32_TSC_ADJUST (SDM 17.17.3). Offered (CPUID.07H:EBX[1]) because with
+ * an invariant TSC it tells a kernel that nothing can change its TSC
+ * unseen: Linux (5.16+, check_system_tsc_reliable()) then keeps the TSC
+ * without the clocksource watchdog, which in a partition compared it with
+ * jiffies and dropped it (issue 11). All vCPUs of a partition share one
+ * TSC offset, so it reads 0, and writing 0 (what a kernel does to tidy
+ * it) is accepted; any other value would move this vCPU's TSC alone,
+ * which needs a per-vCPU offset: #GP until then. */
+static bool wr_tsc_adjust(struct vcpu *v, uint64_t val)
+{
+	(void)v;
+	return val == 0;
+}
+
 static const struct msr_entry msr_table[] = {
     {0x10, rd_tsc, NULL},		       /* IA32_TSC: read only */
     {0x1B, rd_apic_base, wr_apic_base},	       /* IA32_APIC_BASE */
     {0x3A, rd_feature_control, NULL},	       /* IA32_FEATURE_CONTROL */
+    {0x3B, rd_zero, wr_tsc_adjust},	       /* IA32_TSC_ADJUST */
     {0x79, NULL, wr_ignore},		       /* BIOS_UPDT_TRIG: dropped */
     {0x8B, rd_zero, wr_ignore},		       /* IA32_BIOS_SIGN_ID */
     {0x1A0, rd_misc_enable, wr_ignore},	       /* IA32_MISC_ENABLE */

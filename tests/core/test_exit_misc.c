@@ -102,6 +102,25 @@ static void test_cpuid_svm_hidden(void **state)
 			 0);
 }
 
+/* What lets Linux keep its TSC without the clocksource watchdog: an
+ * invariant TSC (0x80000007 EDX[8]) and TSC_ADJUST (7.0 EBX[1]), offered
+ * whatever the host says, while SGX and MPX stay hidden. */
+static void test_cpuid_tsc_features(void **state)
+{
+	(void)state;
+	struct partition *p = part2();
+	struct vcpu *v = &p->vcpus[0];
+	fake_set_cpu(v->pcpu);
+	const uint32_t leaf7[4] = {0, (1u << 2) | (1u << 14) | (1u << 3), 0, 0};
+	const uint32_t pm[4] = {0, 0, 0, 0};
+	fake_set_cpuid(7, 0, leaf7);
+	fake_set_cpuid(0x80000007, 0, pm);
+	cpuid(v, 7, 0);
+	assert_int_equal(v->regs.rbx, (1u << 1) | (1u << 3)); /* BMI1 passes */
+	cpuid(v, 0x80000007, 0);
+	assert_int_equal(v->regs.rdx, 1u << 8);
+}
+
 static void cr_write(struct vcpu *v, enum cr_op op, uint8_t cr, uint64_t val)
 {
 	struct exit_info e = {.kind = EXIT_CR_ACCESS};
@@ -281,7 +300,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_cpuid_hypervisor_leaves,
 					    core_setup, core_teardown),
-	    cmocka_unit_test_setup_teardown(test_cpuid_svm_hidden, core_setup,
+	    cmocka_unit_test_setup_teardown(test_cpuid_svm_hidden,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_cpuid_tsc_features, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_cpuid_leaf1_filtered,
 					    core_setup, core_teardown),

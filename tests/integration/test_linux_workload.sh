@@ -45,6 +45,17 @@ if [ -z "$mt" ] || [ "$mt" -lt 65536 ] || [ "$mt" -gt 131072 ]; then
 	failures=$((failures + 1))
 fi
 expect "$log" "^\[linux\] bulkhead-linux: workload ok $sum\$"
+# Linux keeps the TSC (issue 11): invariant TSC + TSC_ADJUST turn its
+# clocksource watchdog off for it. Not asserted on SVM in QEMU: there
+# Linux 6.1 (on AMD) learns the TSC's rate only by calibration against
+# the PIT or the PM timer, from reads that must take under 50000 cycles,
+# and an exit in QEMU's TCG often takes more; when every try fails, Linux
+# marks the TSC unusable (docs/trap-policy.md). What it kept is printed.
+if [ "$BACKEND" = vmx ]; then
+	expect_not "$log" 'Marking clocksource .tsc.* as unstable|Marking TSC unstable'
+	expect "$log" '^\[linux\] bulkhead-linux: clocksource=tsc$'
+fi
+grep -a 'bulkhead-linux: clocksource=' "$log" | sed 's/^/  /'
 
 M='^\[linux\] bulkhead-linux: manager: '
 expect "$log" 'management channel in band: partition linux, its COM2 \(0x2f8, IRQ 3\)'

@@ -1,8 +1,5 @@
 #!/usr/bin/env bash
-# VMX only for now: in QEMU with SVM (BACKEND=svm) it passed twice, but in
-# one full run Memtest86+ printed nothing at all (not even its first
-# screen) while Linux booted, ran its workload and powered off beside it:
-# something in its start-up hangs sometimes on SVM. Open bug, issue 10.
+# Backends: vmx svm
 # Minutes: 19 (in Bochs on the 2-core build machine, with another test beside it)
 # Slow: three operating systems at once, each on its own CPU: Debian's
 # Linux runs its workload, Memtest86+ (unmodified, Linux boot protocol)
