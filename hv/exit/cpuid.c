@@ -28,7 +28,7 @@ enum { A, B, C, D };
  * not the host has it: the MSR is the hypervisor's (hv/exit/msr.c). */
 #define CPUID7_EBX_TSC_ADJUST (1u << 1)
 #define CPUID7_EBX_HIDE	      ((1u << 2) | (1u << 14))
-#define CPUID7_ECX_HIDE ((1u << 5) | (1u << 16))
+#define CPUID7_ECX_HIDE	      ((1u << 5) | (1u << 16))
 /* Leaf 0xD.1: XSAVEC and XSAVES are not offered, so the guest uses the
  * standard XSAVE layout whose sizes the host's leaf 0xD reports. */
 #define CPUIDD1_EAX_HIDE	  ((1u << 1) | (1u << 3))

@@ -300,8 +300,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_cpuid_hypervisor_leaves,
 					    core_setup, core_teardown),
-	    cmocka_unit_test_setup_teardown(test_cpuid_svm_hidden,
-					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_cpuid_svm_hidden, core_setup,
+					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_cpuid_tsc_features, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_cpuid_leaf1_filtered,
