@@ -8,6 +8,11 @@ usage: bench_report.py BUILD
   ticks are about one emulated instruction each, a count of work) and on
   SVM (QEMU's TCG: host TSC cycles of an emulated world switch, not
   comparable with the VMX column);
+- phases: where one round trip goes, mean ticks per phase by exit kind,
+  from the PHASES=1 build (test_bench.sh PHASES=1);
+- linux: Debian's Linux in a 1-vCPU partition (bench_linux.sh): exits by
+  kind from power-on to init, exits per second by kind while it sleeps,
+  console bytes per second;
 - restore: snapshot restores by partition and pages dirtied (Bochs),
   mean ticks and pages copied, from test_snapshot_bench.sh.
 A log that is missing leaves its part out (and says so)."""
@@ -17,6 +22,8 @@ import re
 import sys
 
 EXIT_ROW = re.compile(r"^\[bench\] bench: (\S+) +(\d+) +(\d+)$")
+PHASE = re.compile(r"partition bench phases ([a-z-]+): n=(\d+) (.*) total=(\d+)$")
+LINUX = re.compile(r"^\[linux\] bulkhead-linux: (idle|console): (.*)$")
 RESTORE = re.compile(r"^\[(\w+)\] snaptest: bench ram=(\d+)MiB restore \d+ "
                      r"dirty=(\d+) written=\d+ copied=(\d+) ticks=(\d+)")
 
@@ -40,6 +47,56 @@ def exits(path):
             name = "vmcall" if m.group(1) == "vmmcall" else m.group(1)
             out[name] = {"iters": int(m.group(2)), "ticks": int(m.group(3))}
     return out
+
+
+def phases(path):
+    rows = lines(path)
+    if rows is None:
+        return None
+    out = {}
+    for l in rows:
+        m = PHASE.search(l)
+        if m:
+            kind = "vmcall" if m.group(1) == "hypercall" else m.group(1)
+            r = {"exits": int(m.group(2)), "total": int(m.group(4))}
+            for kv in m.group(3).split():
+                k, v = kv.split("=")
+                r[k] = int(v)
+            out[kind] = r
+    return out
+
+
+def linux(path):
+    """Boot exits by kind, idle exits per second by kind, console rate."""
+    rows = lines(path)
+    if rows is None:
+        return None
+    boot, idle, secs, cons = {}, {}, None, None
+    for l in rows:
+        m = LINUX.match(l)
+        if not m:
+            continue
+        what, rest = m.groups()
+        f = rest.split()
+        if what == "console" and rest.startswith("bytes="):
+            b, s = (float(x.split("=")[1]) for x in f[:2])
+            cons = round(b / s) if s > 0 else None
+        elif f[0] == "boot" and len(f) == 3:
+            kind = f[1].split(".", 1)[1]
+            if int(f[2]):
+                boot[kind] = boot.get(kind, 0) + int(f[2])
+        elif f[0].startswith("seconds="):
+            secs = float(f[0].split("=")[1])
+        elif len(f) == 2 and f[0].startswith("vcpu"):
+            kind = f[0].split(".", 1)[1]
+            idle[kind] = idle.get(kind, 0) + int(f[1])
+    if secs is None:
+        return None
+    per_s = {k: round(v / secs, 1) for k, v in idle.items()} if secs > 0 else {}
+    return {"boot_exits": boot, "idle_seconds": secs,
+            "idle_exits_per_s": per_s,
+            "idle_exits_per_s_total": round(sum(idle.values()) / secs, 1) if secs > 0 else None,
+            "console_bytes_per_s": cons}
 
 
 def restores(path):
@@ -70,11 +127,17 @@ def main():
     vmx = exits(os.path.join(build, "it", "bench", "serial.log"))
     svm = exits(os.path.join(build, "it-svm", "bench", "serial.log"))
     snap = restores(os.path.join(build, "it", "snapshot_bench", "serial.log"))
+    ph = {b: phases(os.path.join(build, d, "bench_phases", "serial.log"))
+          for b, d in (("vmx", "it"), ("svm", "it-svm"))}
+    lx = {b: linux(os.path.join(build, d, "bench_linux", "serial.log"))
+          for b, d in (("vmx", "it"), ("svm", "it-svm"))}
     report = {
         "exits": {
             "unit": {"vmx": "Bochs TSC ticks (about one per emulated instruction)",
                      "svm": "QEMU TCG host TSC cycles (an emulated world switch)"},
             "vmx": vmx, "svm": svm},
+        "phases": ph,
+        "linux": lx,
         "restore": snap,
     }
     with open(os.path.join(build, "bench.json"), "w") as f:
@@ -93,6 +156,27 @@ def main():
     for name, v in (("vmx", vmx), ("svm", svm)):
         if v is None:
             print("  (no %s run: its log is missing)" % name)
+    for b in ("vmx", "svm"):
+        if ph[b]:
+            print("Where one round trip goes, %s (PHASES=1 build: the stamps add"
+                  " their own ticks; mean per exit)" % b)
+            cols = ["transit", "decode", "dispatch", "handler", "checks", "prep", "total"]
+            print("  %-10s" % "kind" + "".join("%10s" % c for c in cols))
+            for kind, r in ph[b].items():
+                if kind in ("cpuid", "vmcall", "rdmsr", "wrmsr"):
+                    print("  %-10s" % kind + "".join("%10s" % r.get(c, "-") for c in cols))
+    for b in ("vmx", "svm"):
+        r = lx[b]
+        if not r:
+            print("  (no Linux run on %s: its log is missing)" % b)
+            continue
+        print("Linux in a 1-vCPU partition, %s" % b)
+        print("  boot exits: " + " ".join("%s=%d" % kv for kv in sorted(r["boot_exits"].items())))
+        print("  idle exits/s over %.0f s: %s (total %s)" % (
+            r["idle_seconds"],
+            " ".join("%s=%s" % kv for kv in sorted(r["idle_exits_per_s"].items())),
+            r["idle_exits_per_s_total"]))
+        print("  console: %s bytes/s" % r["console_bytes_per_s"])
     if snap:
         print("Snapshot restores (Bochs ticks; copied = dirtied + the stack page)")
         print("  %-10s %8s %8s %8s %12s %12s" %
