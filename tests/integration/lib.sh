@@ -170,7 +170,8 @@ run_qemu() {
 # stop_vm DIR: stops the emulator that boots DIR (for tests that end it
 # themselves, with run_vm in the background).
 stop_vm() {
-	pkill -f -- "bochs -f $1/bochsrc|fat:rw:$1/esp" 2>/dev/null
+	# Bochs runs as "bochs-bin -q -f DIR/bochsrc ...", QEMU with the ESP.
+	pkill -f -- "-f $1/bochsrc|fat:rw:$1/esp" 2>/dev/null
 }
 
 # run_vm DIR NCPUS TIMEOUT-SECONDS END-REGEX [MEGS]: on $BACKEND's machine.

@@ -27,7 +27,7 @@ COM1_SOCKET=$port BOCHS_NS=none run_bochs "$d" 3 86400 'HOST EXCEPTION' 512 &
 bochs_job=$!
 : >"$d/com1.txt"
 python3 "$here/serial_term.py" "$port" "$d/com1.txt"
-pkill -f "bochs -f $d/bochsrc" 2>/dev/null
+stop_vm "$d"
 wait $bochs_job 2>/dev/null
 echo
 echo "run-linux: stopped"
