@@ -96,11 +96,11 @@ void svm_translate_exit(struct vcpu *v, struct exit_info *e)
 	struct svm_vcpu *s = SVM(v);
 	const struct vmcb_control *c = &s->vmcb->control;
 	const struct svm_exit_map *m = svm_policy_exit(c->exit_code);
-	memset(e, 0, sizeof(*e));
+	*e = (struct exit_info){.kind = m ? (enum exit_kind)m->kind
+					  : EXIT_UNHANDLED,
+				.raw_reason = (uint32_t)c->exit_code,
+				.qual = c->exit_info1};
 	svm_reinject_vectoring(v);
-	e->raw_reason = (uint32_t)c->exit_code;
-	e->qual = c->exit_info1;
-	e->kind = m ? (enum exit_kind)m->kind : EXIT_UNHANDLED;
 	/* VMRUN refused the guest state. The APM says -1 in 64 bits; QEMU's
 	 * TCG (7.2) stores it as a 32-bit -1. */
 	if (c->exit_code == SVM_EXIT_INVALID ||
