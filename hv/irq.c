@@ -85,6 +85,10 @@ void irq_set_isa(struct partition *p, unsigned irq, bool level)
 static bool dest_match(const struct vcpu *to, const struct vlapic_ipi *ipi)
 {
 	const struct vlapic *l = &to->lapic;
+	/* x2APIC: FFFF_FFFFH is a broadcast in physical and logical mode
+	 * alike (SDM 10.12.9), to every vCPU of this partition. */
+	if (vlapic_x2apic(l) && ipi->dest == 0xFFFFFFFFu)
+		return true;
 	if (!ipi->logical)
 		return vlapic_x2apic(l) ? ipi->dest == l->apic_id
 					: (ipi->dest & 0xFF) == l->xapic_id ||

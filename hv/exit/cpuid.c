@@ -13,6 +13,7 @@ enum { A, B, C, D };
 #define CPUID1_ECX_X2APIC     (1u << 21)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID1_EDX_HTT	      (1u << 28)
+#define CPUID1_EDX_APIC	      (1u << 9)
 /* Features whose MSRs or machine-wide state a partition does not get:
  * DTES64, DS-CPL, EST, TM2, xTPR, PDCM (ECX); MCE, MTRR, MCA, DS, ACPI
  * thermal, TM, PBE (EDX). */
@@ -52,6 +53,10 @@ static void leaf_1(struct vcpu *v, uint32_t r[4])
 		r[C] |= CPUID1_ECX_OSXSAVE;
 	/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
 	r[B] = (r[B] & 0xFFFF) | (v->index << 24) | (v->part->nvcpus << 16);
+	/* The APIC flag follows IA32_APIC_BASE.EN, as on hardware (SDM
+	 * 10.4.3: a disabled APIC reads as absent in CPUID). */
+	if (!vlapic_hw_enabled(&v->lapic))
+		r[D] &= ~CPUID1_EDX_APIC;
 	if (v->part->nvcpus > 1)
 		r[D] |= CPUID1_EDX_HTT;
 	else

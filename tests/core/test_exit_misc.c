@@ -55,7 +55,8 @@ static void test_cpuid_hypervisor_leaves(void **state)
 }
 
 /* Leaf 1: no VMX or MONITOR, a hypervisor, x2APIC, the vCPU's own APIC
- * ID and count; OSXSAVE follows the guest's CR4. */
+ * ID and count; OSXSAVE follows the guest's CR4, the APIC flag (EDX[9])
+ * IA32_APIC_BASE.EN. */
 static void test_cpuid_leaf1_filtered(void **state)
 {
 	(void)state;
@@ -80,6 +81,19 @@ static void test_cpuid_leaf1_filtered(void **state)
 	assert_true(arch_vcpu_set_cr(v, 4, CR4_OSXSAVE));
 	cpuid(v, 1, 0);
 	assert_true(v->regs.rcx & CPUID1_ECX_OSXSAVE);
+	assert_true(v->regs.rdx & (1u << 9));
+
+	/* WRMSR IA32_APIC_BASE with EN clear: the APIC is gone from CPUID. */
+	uint64_t base = vlapic_get_base(&v->lapic) & ~(uint64_t)VLAPIC_BASE_EN;
+	v->regs.rcx = 0x1B;
+	v->regs.rax = (uint32_t)base;
+	v->regs.rdx = base >> 32;
+	struct exit_info w = {.kind = EXIT_WRMSR};
+	exit_dispatch(v, &w);
+	assert_false(fake_vcpu(v)->event.valid);
+	cpuid(v, 1, 0);
+	assert_false(v->regs.rdx & (1u << 9));
+	assert_true(v->regs.rdx & 1); /* FPU still there */
 }
 
 /* AMD's SVM and SKINIT bits and its SVM leaf are hidden like VMX: the

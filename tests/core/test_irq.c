@@ -349,6 +349,40 @@ static void test_ipi_fixed(void **state)
 	assert_int_equal(fake_kicks(v1->pcpu), 2);
 }
 
+static void wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct exit_info e = {.kind = EXIT_WRMSR};
+	v->regs.rcx = msr;
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	exit_dispatch(v, &e);
+	assert_false(fake_vcpu(v)->event.valid); /* no #GP */
+}
+
+/* x2APIC: a fixed IPI to FFFF_FFFFH reaches every vCPU of the partition,
+ * the sender too (SDM 10.12.9), and is not logged as leaving it. The
+ * xAPIC page of a vCPU in x2APIC mode then fails soft: it reads
+ * all-ones and the partition runs on. */
+static void test_x2apic_broadcast(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(2);
+	for (unsigned i = 0; i < 2; i++) {
+		struct vcpu *v = &p->vcpus[i];
+		fake_set_cpu(v->pcpu);
+		wrmsr(v, 0x1B,
+		      vlapic_get_base(&v->lapic) | VLAPIC_BASE_EXTD);
+		wrmsr(v, 0x80F, 0x1FF); /* SVR: enabled */
+	}
+	struct vcpu *v0 = &p->vcpus[0], *v1 = &p->vcpus[1];
+	fake_set_cpu(v0->pcpu);
+	wrmsr(v0, 0x830, (0xFFFFFFFFull << 32) | 0x4055);
+	assert_int_equal(vlapic_pending(&v0->lapic), 0x55);
+	assert_int_equal(vlapic_pending(&v1->lapic), 0x55);
+	assert_null(strstr(fake_console_output(), "not in this partition"));
+	assert_int_equal(mmio_read(v0, LAPIC_GPA + VLAPIC_VER), 0xFFFFFFFF);
+}
+
 /* An IPI to an APIC ID the partition does not have reaches nothing (not
  * the vCPU with that ID in another partition) and is logged. */
 static void test_ipi_outside_partition_dropped(void **state)
@@ -769,6 +803,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ioapic_level_eoi, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_ipi_fixed, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_x2apic_broadcast, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_ipi_outside_partition_dropped,
 					    core_setup, core_teardown),
