@@ -370,8 +370,7 @@ static void test_x2apic_broadcast(void **state)
 	for (unsigned i = 0; i < 2; i++) {
 		struct vcpu *v = &p->vcpus[i];
 		fake_set_cpu(v->pcpu);
-		wrmsr(v, 0x1B,
-		      vlapic_get_base(&v->lapic) | VLAPIC_BASE_EXTD);
+		wrmsr(v, 0x1B, vlapic_get_base(&v->lapic) | VLAPIC_BASE_EXTD);
 		wrmsr(v, 0x80F, 0x1FF); /* SVR: enabled */
 	}
 	struct vcpu *v0 = &p->vcpus[0], *v1 = &p->vcpus[1];
