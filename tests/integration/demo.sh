@@ -5,14 +5,27 @@
 # serial console is shown on the terminal until every partition stopped;
 # once the partitions run, the demo lists them over the management channel
 # (COM2, a socket) with bulkhead-ctl. DEMO_DIR (default $BUILD/demo) is
-# where the ESP and the logs go; DEMO_PORT (default 7790) the local port
-# of the channel.
+# where the ESP and the logs go; DEMO_PORT the local port of the channel
+# (default: the first of 7790, 7792, ... that is free with the one above
+# it, where the emulator listens: a port the last run closed stays in
+# TIME_WAIT for a minute, and Bochs cannot bind it then).
 BUILD=${1:-build}
 export BUILD
 . "$(dirname "$0")/lib.sh"
 d=${DEMO_DIR:-$BUILD/demo}
 key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-port=${DEMO_PORT:-7790}
+port=${DEMO_PORT:-$(python3 -c '
+import socket
+def free(p):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+print(next((p for p in range(7790, 7890, 2) if free(p) and free(p + 1)), 7790))')}
 make_esp "$d" "[hypervisor]
 console = com1
 
