@@ -83,17 +83,22 @@ static bool irq_level(const struct vuart *u)
 	       ((ier & IER_THRE) && u->st.thre_pending);
 }
 
-/* Releases the lock, then moves the IRQ line to its new level: the IRQ
- * path takes other locks. */
+/* Moves the IRQ line to its new level, then releases the lock. The IRQ
+ * path takes the partition's interrupt locks, which never wait for a
+ * UART's. The line follows the state under the lock: two CPUs (the one that
+ * pushes typed input, the vCPU that reads it) must not apply their levels
+ * out of order, or the line could stay high in irq_line while the guest
+ * sees it low, and the next byte would make no edge: the partition's
+ * input would stop for good (seen in QEMU with two vCPUs). */
 static void unlock_update_irq(struct vuart *u)
 {
 	bool level = irq_level(u);
 
-	spin_unlock(&u->lock);
 	if (u->irq && level != u->irq_line) {
 		u->irq_line = level;
 		u->irq(u->ctx, level);
 	}
+	spin_unlock(&u->lock);
 }
 
 static uint32_t read_iir(struct vuart *u)
