@@ -64,4 +64,14 @@ static inline int core_run(const struct CMUnitTest *tests, size_t n,
 
 #define CORE_RUN(tests) core_run(tests, BH_ARRAY_SIZE(tests), #tests)
 
+/* WRMSR of val to msr on vCPU v, through its exit. */
+static inline void core_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct exit_info e = {.kind = EXIT_WRMSR};
+	v->regs.rcx = msr;
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	exit_dispatch(v, &e);
+}
+
 #endif

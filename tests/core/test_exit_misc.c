@@ -85,11 +85,7 @@ static void test_cpuid_leaf1_filtered(void **state)
 
 	/* WRMSR IA32_APIC_BASE with EN clear: the APIC is gone from CPUID. */
 	uint64_t base = vlapic_get_base(&v->lapic) & ~(uint64_t)VLAPIC_BASE_EN;
-	v->regs.rcx = 0x1B;
-	v->regs.rax = (uint32_t)base;
-	v->regs.rdx = base >> 32;
-	struct exit_info w = {.kind = EXIT_WRMSR};
-	exit_dispatch(v, &w);
+	core_wrmsr(v, 0x1B, base);
 	assert_false(fake_vcpu(v)->event.valid);
 	cpuid(v, 1, 0);
 	assert_false(v->regs.rdx & (1u << 9));

@@ -351,11 +351,7 @@ static void test_ipi_fixed(void **state)
 
 static void wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	struct exit_info e = {.kind = EXIT_WRMSR};
-	v->regs.rcx = msr;
-	v->regs.rax = (uint32_t)val;
-	v->regs.rdx = val >> 32;
-	exit_dispatch(v, &e);
+	core_wrmsr(v, msr, val);
 	assert_false(fake_vcpu(v)->event.valid); /* no #GP */
 }
 
