@@ -41,6 +41,10 @@ struct exit_info {
 			uint8_t cr;   /* MOV to CRn: n */
 			uint64_t val; /* MOV: source register; LMSW: operand */
 		} cr;
+		struct {
+			uint16_t offset; /* APIC_WRITE: register written */
+			uint8_t vector;	 /* APIC_EOI: vector retired */
+		} apic;
 	};
 };
 
@@ -102,6 +106,29 @@ void arch_inject_irq(struct vcpu *v, uint8_t vector);
 void arch_irq_window(struct vcpu *v, bool on);
 /* Exit no later than TSC `deadline` (UINT64_MAX = no timer). */
 void arch_set_deadline(struct vcpu *v, uint64_t deadline);
+
+/* ---- local APIC virtualization (optional) ------------------------------
+ * A backend whose CPU virtualizes the local APIC (VMX: virtual-APIC page,
+ * APIC-register virtualization, virtual-interrupt delivery, SDM Vol. 3C
+ * 29) hands the CPU the vCPU's struct vlapic register page: while the
+ * vCPU's APIC is in xAPIC mode, guest reads of the xAPIC page, TPR writes
+ * (also MOV CR8) and EOIs of edge-triggered vectors cost no exit, and
+ * the CPU delivers the vectors in that page's IRR itself. Writes that need the
+ * model come back as EXIT_APIC_WRITE (the value already in the page),
+ * level-triggered EOIs as EXIT_APIC_EOI (ISR already cleared); other
+ * accesses to the page as EXIT_MEM_VIOLATION at its address, as without
+ * virtualization. */
+struct apic_sync {
+	bool xapic;	 /* APIC enabled in xAPIC mode; the rest only then: */
+	int irr, isr;	 /* highest vector in IRR / ISR, -1 if none */
+	uint32_t tmr[8]; /* level-triggered vectors: their EOI must exit */
+};
+/* Whether this vCPU's CPU virtualizes its local APIC at all. */
+bool arch_apic_virt(struct vcpu *v);
+/* Before an entry, on a vCPU for which arch_apic_virt() holds, with the
+ * page current (vlapic_sync): true if the CPU delivers the page's IRR
+ * vectors itself for this entry, false if the core injects them. */
+bool arch_apic_sync(struct vcpu *v, const struct apic_sync *s);
 
 /* ---- emulation --------------------------------------------------------- */
 /* Emulate the instruction that faulted on MMIO at `gpa` through

@@ -279,8 +279,9 @@ void irq_pit_written(struct partition *p)
 
 /* The vector to deliver next, taking it from its source; -1 if none.
  * Only the check before entry calls it, so its locks count no change
- * (struct irq_fast): what it takes, it delivers. */
-static int next_vector(struct vcpu *v, bool take)
+ * (struct irq_fast): what it takes, it delivers. `lapic`: whether the
+ * local APIC's vectors count (not when the CPU delivers them itself). */
+static int next_vector(struct vcpu *v, bool take, bool lapic)
 {
 	struct partition *p = v->part;
 	int vec = -1;
@@ -292,15 +293,44 @@ static int next_vector(struct vcpu *v, bool take)
 		if (vec >= 0 && take)
 			vec = vpic_ack(&p->pic);
 		spin_unlock(&p->pic_lock);
-		if (vec >= 0)
+		if (vec >= 0 || !lapic)
 			return vec;
 	}
+	if (!lapic)
+		return -1;
 	spin_lock(&v->lapic_lock);
 	vec = vlapic_pending(&v->lapic);
 	if (vec >= 0 && take)
 		vlapic_ack(&v->lapic, (uint8_t)vec);
 	spin_unlock(&v->lapic_lock);
 	return vec;
+}
+
+/* A CPU that virtualizes the local APIC gets the page's state before
+ * each full check's entry (arch/vcpu.h); true if it delivers the local
+ * APIC's vectors itself this time. Raw lock: nothing changes here that
+ * the quiet state would have to notice. */
+static bool apic_sync(struct vcpu *v)
+{
+	struct apic_sync s;
+	struct vlapic *l = &v->lapic;
+	/* Only the vCPU itself changes its APIC's mode (IA32_APIC_BASE, the
+	 * INIT it takes), so it reads it unlocked. Out of xAPIC mode, the
+	 * CPU needs to hear of it once. */
+	s.xapic = vlapic_hw_enabled(l) && !vlapic_x2apic(l);
+	if ((!s.xapic && !v->fast.apic_xapic) || !arch_apic_virt(v))
+		return false;
+	v->fast.apic_xapic = s.xapic;
+	spin_lock(&v->lapic_lock);
+	vlapic_sync(l);
+	if (s.xapic) {
+		s.irr = vlapic_highest_irr(l);
+		s.isr = vlapic_highest_isr(l);
+		for (unsigned i = 0; i < 8; i++)
+			s.tmr[i] = vlapic_reg_get(l, VLAPIC_TMR + i * 16);
+	}
+	spin_unlock(&v->lapic_lock);
+	return arch_apic_sync(v, &s);
 }
 
 /* Everything before an entry: typed input, the PIT, the local APIC
@@ -325,10 +355,11 @@ static void check_all(struct vcpu *v)
 	spin_unlock(&v->lapic_lock);
 	if (pit < next)
 		next = pit;
-	f->quiet = next_vector(v, false) < 0;
+	bool lapic = !apic_sync(v);
+	f->quiet = next_vector(v, false, lapic) < 0;
 	if (!f->quiet) {
 		if (arch_irq_injectable(v)) {
-			int vec = next_vector(v, true);
+			int vec = next_vector(v, true, lapic);
 			if (vec >= 0)
 				arch_inject_irq(v, (uint8_t)vec);
 			arch_irq_window(v, false);
@@ -396,7 +427,7 @@ static bool must_wake(struct vcpu *v, bool guest_if)
 	lapic_lock(v);
 	vlapic_timer_update(&v->lapic, now);
 	lapic_unlock(v);
-	return next_vector(v, false) >= 0;
+	return next_vector(v, false, true) >= 0;
 }
 
 /* When (host TSC) the halted vCPU's next interrupt can come on its own:

@@ -39,6 +39,7 @@ enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_STOPPED };
  * entry only re-arms `deadline` instead of checking everything again. */
 struct irq_fast {
 	bool quiet;
+	bool apic_xapic; /* the CPU was last told: xAPIC mode */
 	uint32_t vcpu_gen, part_gen;
 	uint64_t recheck, deadline;
 };

@@ -89,6 +89,16 @@ void arch_set_deadline(struct vcpu *v, uint64_t deadline)
 	ops->set_deadline(v, deadline);
 }
 
+bool arch_apic_virt(struct vcpu *v)
+{
+	return ops->apic_virt && ops->apic_virt(v);
+}
+
+bool arch_apic_sync(struct vcpu *v, const struct apic_sync *s)
+{
+	return ops->apic_sync(v, s);
+}
+
 void arch_vcpu_dump(struct vcpu *v, const struct exit_info *e)
 {
 	ops->vcpu_dump(v, e);

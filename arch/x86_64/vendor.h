@@ -65,6 +65,7 @@ struct arch_part {
 	struct ept map;		    /* the tables behind map_root */
 	enum arch_dirty_mode dirty; /* arch_dirty_log_mode */
 	volatile unsigned map_gen;  /* bumped when dirty marks are cleared */
+	bool apic_page; /* VMX: APIC-access page mapped (vmx_apic.c) */
 };
 
 /* The guest's code segment and paging state at the exiting instruction:
@@ -102,6 +103,9 @@ struct vendor_ops {
 	void (*inject_irq)(struct vcpu *v, uint8_t vector);
 	void (*irq_window)(struct vcpu *v, bool on);
 	void (*set_deadline)(struct vcpu *v, uint64_t deadline);
+	/* Optional (NULL: the CPU does not virtualize the local APIC). */
+	bool (*apic_virt)(struct vcpu *v);
+	bool (*apic_sync)(struct vcpu *v, const struct apic_sync *s);
 	void (*vcpu_dump)(struct vcpu *v, const struct exit_info *e);
 	size_t (*vcpu_state_size)(void);
 	int (*vcpu_save)(struct vcpu *v, struct arch_vcpu_state *out);

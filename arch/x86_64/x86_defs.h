@@ -39,6 +39,7 @@
 #define APIC_BASE_BSP	 (1ull << 8)
 #define APIC_BASE_X2APIC (1ull << 10)
 #define APIC_BASE_ENABLE (1ull << 11)
+#define APIC_DEFAULT_PA	 0xFEE00000ull /* SDM 10.4.1: after reset */
 
 /* CPUID.01H:ECX feature bits used outside the CPUID filter */
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)

@@ -2,8 +2,10 @@
  * (LFENCE; RDTSC around a loop): CPUID leaf 0, VMCALL BH_HC_VERSION, an IN
  * from a port nobody emulates, a read of the partition's own virtual UART
  * (LSR, 0x3FD), an RDMSR the hypervisor answers (IA32_APIC_BASE), a
- * TSC-deadline WRMSR (armed far in the future, the LVT timer masked in
- * TSC-deadline mode), an x2APIC EOI, and a NOP loop as the baseline.
+ * read and an EOI of the local APIC through its xAPIC page (0xFEE00000,
+ * as the APIC comes out of reset), a TSC-deadline WRMSR (armed far in the
+ * future, the LVT timer masked in TSC-deadline mode), an x2APIC EOI, and
+ * a NOP loop as the baseline.
  *
  * Command line keys:
  *   iters=N   iterations per operation (default 1000; 0 counts as 1)
@@ -16,6 +18,8 @@
  *   bench: inport    <N>     <n>
  *   bench: uartread  <N>     <n>
  *   bench: rdmsr     <N>     <n>
+ *   bench: xapicread <N>     <n>       (the APIC version register)
+ *   bench: xapiceoi  <N>     <n>
  *   bench: deadline  <N>     <n>
  *   bench: x2apiceoi <N>     <n>
  *   bench: baseline  <N>     <n>
@@ -29,6 +33,8 @@
 #define MSR_APIC_BASE	  0x1Bu
 #define MSR_TSC_DEADLINE  0x6E0u
 #define X2APIC_EOI	  0x80Bu
+#define XAPIC_VERSION	  0xFEE00030u
+#define XAPIC_EOI	  0xFEE000B0u
 #define X2APIC_LVT_TIMER  0x832u
 #define APIC_BASE_EN_EXTD (3u << 10) /* xAPIC enable + x2APIC mode */
 #define LVT_MASKED	  (1u << 16)
@@ -41,6 +47,8 @@ enum op {
 	OP_INPORT,
 	OP_UART,
 	OP_RDMSR,
+	OP_XAPIC_READ,
+	OP_XAPIC_EOI,
 	OP_DEADLINE,
 	OP_EOI,
 	OP_BASELINE
@@ -87,6 +95,12 @@ INLINE void run_once(enum op op)
 		break;
 	case OP_RDMSR:
 		(void)rdmsr(MSR_APIC_BASE);
+		break;
+	case OP_XAPIC_READ:
+		(void)*(volatile uint32_t *)(uintptr_t)XAPIC_VERSION;
+		break;
+	case OP_XAPIC_EOI:
+		*(volatile uint32_t *)(uintptr_t)XAPIC_EOI = 0;
 		break;
 	case OP_DEADLINE:
 		wrmsr(MSR_TSC_DEADLINE, deadline);
@@ -143,6 +157,8 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	row("inport", iters, OP_INPORT);
 	row("uartread", iters, OP_UART);
 	row("rdmsr", iters, OP_RDMSR);
+	row("xapicread", iters, OP_XAPIC_READ);
+	row("xapiceoi", iters, OP_XAPIC_EOI);
 	trap_init();
 	if (x2apic_setup()) {
 		row("deadline", iters, OP_DEADLINE);

@@ -27,28 +27,36 @@ static const uint32_t lvt_defined[VLAPIC_NR_LVT] = {
     0x000710FF, 0x000117FF, 0x000117FF, 0x0001F7FF, 0x0001F7FF, 0x000110FF,
 };
 
-/* ---- 256-bit vector registers ------------------------------------------ */
+/* ---- 256-bit vector registers ------------------------------------------
+ * In the page, ISR, TMR and IRR are eight 32-bit words each, 16 bytes
+ * apart, at `bank` (VLAPIC_ISR, VLAPIC_TMR, VLAPIC_IRR). */
 
-static bool vec_test(const uint32_t *r, unsigned v)
+static uint32_t *vec_word(struct vlapic *l, uint32_t bank, unsigned v)
 {
-	return (r[v >> 5] >> (v & 31)) & 1;
+	return &l->page.r[(bank >> 2) + ((v >> 5) << 2)];
 }
 
-static void vec_set(uint32_t *r, unsigned v)
+static bool vec_test(const struct vlapic *l, uint32_t bank, unsigned v)
 {
-	r[v >> 5] |= 1u << (v & 31);
+	return (l->page.r[(bank >> 2) + ((v >> 5) << 2)] >> (v & 31)) & 1;
 }
 
-static void vec_clear(uint32_t *r, unsigned v)
+static void vec_set(struct vlapic *l, uint32_t bank, unsigned v)
 {
-	r[v >> 5] &= ~(1u << (v & 31));
+	*vec_word(l, bank, v) |= 1u << (v & 31);
 }
 
-static int vec_highest(const uint32_t *r)
+static void vec_clear(struct vlapic *l, uint32_t bank, unsigned v)
 {
+	*vec_word(l, bank, v) &= ~(1u << (v & 31));
+}
+
+static int vec_highest(const struct vlapic *l, uint32_t bank)
+{
+	const uint32_t *r = &l->page.r[bank >> 2];
 	for (int i = 7; i >= 0; i--)
-		if (r[i])
-			return i * 32 + 31 - __builtin_clz(r[i]);
+		if (r[i * 4])
+			return i * 32 + 31 - __builtin_clz(r[i * 4]);
 	return -1;
 }
 
@@ -80,23 +88,70 @@ static uint32_t x2apic_ldr(uint32_t id)
 	return ((id >> 4) << 16) | (1u << (id & 15));
 }
 
+static uint32_t tpr(const struct vlapic *l)
+{
+	return vlapic_reg_get(l, VLAPIC_TPR) & 0xFFu;
+}
+
 static uint32_t ppr(const struct vlapic *l)
 {
-	int isrv = vec_highest(l->isr);
+	int isrv = vec_highest(l, VLAPIC_ISR);
 	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xF0;
 
-	if ((l->tpr & 0xF0u) >= isr_class)
-		return l->tpr;
+	if ((tpr(l) & 0xF0u) >= isr_class)
+		return tpr(l);
 	return isr_class;
 }
 
+/* Recorded for the page at the next vlapic_sync (struct vlapic: pir). */
 static void accept(struct vlapic *l, unsigned vector, bool level)
 {
-	vec_set(l->irr, vector);
+	uint32_t bit = 1u << (vector & 31);
+	l->pir_any = true;
+	l->pir[vector >> 5] |= bit;
 	if (level)
-		vec_set(l->tmr, vector);
+		l->pir_level[vector >> 5] |= bit;
 	else
-		vec_clear(l->tmr, vector);
+		l->pir_level[vector >> 5] &= ~bit;
+}
+
+void vlapic_sync(struct vlapic *l)
+{
+	if (!l->pir_any)
+		return;
+	l->pir_any = false;
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t in = l->pir[i];
+		if (!in)
+			continue;
+		uint32_t *tmr = vlapic_reg(l, VLAPIC_TMR + (i << 4));
+		*tmr = (*tmr & ~in) | (l->pir_level[i] & in);
+		*vlapic_reg(l, VLAPIC_IRR + (i << 4)) |= in;
+		l->pir[i] = 0;
+	}
+}
+
+/* The registers a CPU may serve guest reads of the xAPIC page from, as
+ * the model holds them (SDM Vol. 3C 29.4.2 lists what APIC-register
+ * virtualization reads; PPR the CPU computes itself). In x2APIC mode no
+ * CPU reads them from the page (its MSRs all exit): IA32_APIC_BASE writes
+ * publish again on the way back to xAPIC mode. */
+static void publish(struct vlapic *l)
+{
+	if (x2apic(l))
+		return;
+	*vlapic_reg(l, VLAPIC_ID) = (uint32_t)l->xapic_id << 24;
+	*vlapic_reg(l, VLAPIC_VER) = VLAPIC_VERSION;
+	*vlapic_reg(l, VLAPIC_LDR) = l->ldr;
+	*vlapic_reg(l, VLAPIC_DFR) = (l->dfr & DFR_MODEL) | ~DFR_MODEL;
+	*vlapic_reg(l, VLAPIC_SVR) = l->svr;
+	*vlapic_reg(l, VLAPIC_ESR) = l->esr;
+	*vlapic_reg(l, VLAPIC_ICR_LO) = l->icr_lo;
+	*vlapic_reg(l, VLAPIC_ICR_HI) = l->icr_hi;
+	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
+		*vlapic_reg(l, VLAPIC_LVT_TIMER + (i << 4)) = l->lvt[i];
+	*vlapic_reg(l, VLAPIC_TIMER_ICR) = l->timer_icr;
+	*vlapic_reg(l, VLAPIC_TIMER_DCR) = l->timer_dcr;
 }
 
 /* Latch `bits` for the ESR and signal LVT error. An illegal error vector is
@@ -142,6 +197,7 @@ static void regs_reset(struct vlapic *l)
 	l->svr = 0xFF;
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
 		l->lvt[i] = VLAPIC_LVT_MASKED;
+	publish(l);
 }
 
 void vlapic_reset(struct vlapic *l, uint32_t apic_id, bool bsp)
@@ -298,31 +354,43 @@ void vlapic_set_irr(struct vlapic *l, uint8_t vector, bool level)
 	accept(l, vector, level);
 }
 
-int vlapic_pending(const struct vlapic *l)
+int vlapic_pending(struct vlapic *l)
 {
 	if (!hw_enabled(l))
 		return -1;
-	int v = vec_highest(l->irr);
+	vlapic_sync(l);
+	int v = vec_highest(l, VLAPIC_IRR);
 	if (v < 0 || ((uint32_t)v & 0xF0) <= (ppr(l) & 0xF0))
 		return -1;
 	return v;
 }
 
+int vlapic_highest_irr(const struct vlapic *l)
+{
+	return vec_highest(l, VLAPIC_IRR);
+}
+
+int vlapic_highest_isr(const struct vlapic *l)
+{
+	return vec_highest(l, VLAPIC_ISR);
+}
+
 void vlapic_ack(struct vlapic *l, uint8_t vector)
 {
-	if (!vec_test(l->irr, vector))
+	vlapic_sync(l);
+	if (!vec_test(l, VLAPIC_IRR, vector))
 		return;
-	vec_clear(l->irr, vector);
-	vec_set(l->isr, vector);
+	vec_clear(l, VLAPIC_IRR, vector);
+	vec_set(l, VLAPIC_ISR, vector);
 }
 
 static void eoi(struct vlapic *l)
 {
-	int v = vec_highest(l->isr);
+	int v = vec_highest(l, VLAPIC_ISR);
 	if (v < 0)
 		return;
-	vec_clear(l->isr, (unsigned)v);
-	if (vec_test(l->tmr, (unsigned)v))
+	vec_clear(l, VLAPIC_ISR, (unsigned)v);
+	if (vec_test(l, VLAPIC_TMR, (unsigned)v))
 		l->level_eoi = (int16_t)v;
 }
 
@@ -387,7 +455,7 @@ static int reg_read(struct vlapic *l, uint32_t off, uint64_t now, bool x2,
 		*val = VLAPIC_VERSION;
 		return 0;
 	case VLAPIC_TPR:
-		*val = l->tpr;
+		*val = tpr(l);
 		return 0;
 	case VLAPIC_APR: /* not present in x2APIC mode */
 	case VLAPIC_RRD:
@@ -435,8 +503,7 @@ static int reg_read(struct vlapic *l, uint32_t off, uint64_t now, bool x2,
 	}
 	/* ISR, TMR and IRR: eight 32-bit registers each, 0x80 apart. */
 	if (off >= VLAPIC_ISR && off < VLAPIC_IRR + 0x80) {
-		const uint32_t *const bank[] = {l->isr, l->tmr, l->irr};
-		*val = bank[(off - VLAPIC_ISR) >> 7][(off >> 4) & 7];
+		*val = vlapic_reg_get(l, off);
 		return 0;
 	}
 	i = lvt_index(off);
@@ -483,7 +550,7 @@ static int reg_write(struct vlapic *l, uint32_t off, uint64_t val64,
 	case VLAPIC_TPR:
 		if (x2 && (val & ~0xFFu))
 			return -1;
-		l->tpr = (uint8_t)val;
+		*vlapic_reg(l, VLAPIC_TPR) = val & 0xFFu;
 		return 0;
 	case VLAPIC_EOI:
 		if (x2 && val)
@@ -577,6 +644,7 @@ int vlapic_mmio_read(struct vlapic *l, uint32_t offset, uint32_t *val,
 	if (!hw_enabled(l) || x2apic(l) || (offset & 0xF) || offset >= 0x1000)
 		return -1;
 	vlapic_timer_update(l, now);
+	vlapic_sync(l);
 	if (offset >= 0x400 || reg_read(l, offset, now, false, &v) < 0) {
 		signal_error(l, VLAPIC_ESR_ILLEGAL_REG);
 		return -1;
@@ -593,11 +661,18 @@ int vlapic_mmio_write(struct vlapic *l, uint32_t offset, uint32_t val,
 	if (!hw_enabled(l) || x2apic(l) || (offset & 0xF) || offset >= 0x1000)
 		return -1;
 	vlapic_timer_update(l, now);
+	vlapic_sync(l);
+	/* A CPU that virtualizes APIC writes takes ICR high into the page
+	 * without an exit (SDM Vol. 3C 29.4.3.2): the ICR low write that
+	 * sends the IPI finds it there. */
+	l->icr_hi = vlapic_reg_get(l, VLAPIC_ICR_HI) & XAPIC_ICR_HI_MASK;
+	int rc = 0;
 	if (offset >= 0x400 || reg_write(l, offset, val, now, false, ipi) < 0) {
 		signal_error(l, VLAPIC_ESR_ILLEGAL_REG);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	publish(l);
+	return rc;
 }
 
 int vlapic_rdmsr(struct vlapic *l, uint32_t msr, uint64_t *val, uint64_t now)
@@ -608,6 +683,7 @@ int vlapic_rdmsr(struct vlapic *l, uint32_t msr, uint64_t *val, uint64_t now)
 	if (!x2apic(l) || msr < X2APIC_MSR_FIRST || msr > X2APIC_MSR_LAST)
 		return -1;
 	vlapic_timer_update(l, now);
+	vlapic_sync(l);
 	if (reg_read(l, (msr - X2APIC_MSR_FIRST) << 4, now, true, &v) < 0)
 		return -1;
 	*val = v;
@@ -622,7 +698,11 @@ int vlapic_wrmsr(struct vlapic *l, uint32_t msr, uint64_t val, uint64_t now,
 	if (!x2apic(l) || msr < X2APIC_MSR_FIRST || msr > X2APIC_MSR_LAST)
 		return -1;
 	vlapic_timer_update(l, now);
-	return reg_write(l, (msr - X2APIC_MSR_FIRST) << 4, val, now, true, ipi);
+	vlapic_sync(l);
+	int rc =
+	    reg_write(l, (msr - X2APIC_MSR_FIRST) << 4, val, now, true, ipi);
+	publish(l);
+	return rc;
 }
 
 /* ---- IA32_APIC_BASE ----------------------------------------------------- */
@@ -662,5 +742,6 @@ int vlapic_set_base(struct vlapic *l, uint64_t val)
 		regs_reset(l); /* disabling loses all state but the IDs */
 	else if (cur == VLAPIC_BASE_EN && next == mode)
 		l->ldr = x2apic_ldr(l->apic_id);
+	publish(l);
 	return 0;
 }

@@ -91,11 +91,28 @@ struct vlapic_ipi {
 	uint32_t dest;
 };
 
+/* The register page, laid out as the xAPIC MMIO page (register at offset
+ * n is the 32-bit word at byte n, one every 16 bytes), so a backend that
+ * virtualizes APIC accesses can hand it to the CPU as the vCPU's
+ * virtual-APIC page (VMX: SDM Vol. 3C 29.1). IRR, ISR, TMR and TPR live
+ * only here: with virtual-interrupt delivery the CPU itself moves vectors
+ * IRR -> ISR on delivery and clears ISR on EOI. Every other register the
+ * CPU may serve to guest reads is mirrored here after each change. */
+struct vlapic_page {
+	uint32_t r[1024];
+} __attribute__((aligned(4096)));
+
 struct vlapic {
-	uint64_t base;	  /* IA32_APIC_BASE */
-	uint32_t apic_id; /* initial APIC ID = x2APIC ID */
-	uint8_t xapic_id; /* ID register bits 31:24 in xAPIC mode */
-	uint8_t tpr;
+	struct vlapic_page page;
+	/* Vectors accepted from any CPU (vlapic_set_irr), not yet in the
+	 * page's IRR: only the vCPU's own CPU writes the page, out of guest
+	 * mode, so a CPU delivering from the page never races another
+	 * writer. `pir_level` holds each accepted vector's trigger mode. */
+	uint32_t pir[8], pir_level[8];
+	bool pir_any;	   /* pir holds a vector */
+	uint64_t base;	   /* IA32_APIC_BASE */
+	uint32_t apic_id;  /* initial APIC ID = x2APIC ID */
+	uint8_t xapic_id;  /* ID register bits 31:24 in xAPIC mode */
 	int16_t level_eoi; /* see vlapic_level_eoi() */
 	uint32_t ldr;
 	uint32_t dfr; /* bits 31:28 (model); 27:0 read as ones */
@@ -105,15 +122,23 @@ struct vlapic {
 	uint32_t icr_lo;
 	uint32_t icr_hi; /* xAPIC: bits 31:24; x2APIC: destination */
 	uint32_t lvt[VLAPIC_NR_LVT];
-	uint32_t irr[8];
-	uint32_t isr[8];
-	uint32_t tmr[8];
 	uint32_t timer_icr;    /* initial count */
 	uint32_t timer_dcr;    /* divide configuration (bits 3, 1:0) */
 	bool timer_armed;      /* one-shot/periodic counting */
 	uint64_t timer_expire; /* TSC at which the count reaches 0 */
 	uint64_t tsc_deadline; /* IA32_TSC_DEADLINE, 0 = disarmed */
 };
+
+/* The page word of register `off` (ISR/TMR/IRR word i: base + i * 16). */
+static inline uint32_t *vlapic_reg(struct vlapic *l, uint32_t off)
+{
+	return &l->page.r[(off & 0xFF0u) >> 2];
+}
+
+static inline uint32_t vlapic_reg_get(const struct vlapic *l, uint32_t off)
+{
+	return l->page.r[(off & 0xFF0u) >> 2];
+}
 
 /* Power-on RESET: xAPIC mode at 0xFEE00000, ID `apic_id` (the xAPIC ID is
  * its low 8 bits), BSP flag from `bsp`, registers per SDM 10.4.7.1. */
@@ -158,10 +183,19 @@ uint64_t vlapic_get_tsc_deadline(const struct vlapic *l);
 void vlapic_set_tsc_deadline(struct vlapic *l, uint64_t val, uint64_t now);
 
 /* Accept a fixed interrupt (vector < 16 sets ESR "received illegal vector"
- * and is dropped; so is anything while disabled). `level` sets TMR. */
+ * and is dropped; so is anything while disabled). `level` sets TMR. The
+ * one call any CPU may make (under the caller's lock): it only records
+ * the vector in pir. Every other call is the vCPU's own, out of guest
+ * mode, and first moves pir into the page (vlapic_sync). */
 void vlapic_set_irr(struct vlapic *l, uint8_t vector, bool level);
+/* Move accepted vectors into the page's IRR and TMR. */
+void vlapic_sync(struct vlapic *l);
 /* Highest IRR vector whose priority class exceeds PPR's, else -1. */
-int vlapic_pending(const struct vlapic *l);
+int vlapic_pending(struct vlapic *l);
+/* Highest vector set in the page's IRR or ISR (after vlapic_sync), -1 if
+ * none: what a CPU delivering from the page is told (RVI, SVI). */
+int vlapic_highest_irr(const struct vlapic *l);
+int vlapic_highest_isr(const struct vlapic *l);
 /* The vCPU took `vector`: IRR -> ISR (no-op if it is not in IRR). */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
 

@@ -96,7 +96,7 @@ static void set_state(struct partition *p, bool a)
 		fake_vcpu(v)->rip = (a ? 0x1000 : 0x9000) + i;
 		fake_vcpu(v)->halted = !a;
 		v->regs.rbx = (a ? 0xB0 : 0xE0) + i;
-		v->lapic.tpr = a ? 0x20 : 0x70;
+		*vlapic_reg(&v->lapic, VLAPIC_TPR) = a ? 0x20 : 0x70;
 	}
 	p->pic.chip[0].imr = a ? 0x5A : 0x00;
 	p->plat.cmos_index = a ? 0x0A : 0x0B;
@@ -110,7 +110,7 @@ static void assert_state_a(struct partition *p)
 		assert_int_equal(fake_vcpu(v)->rip, 0x1000 + i);
 		assert_false(fake_vcpu(v)->halted);
 		assert_int_equal(v->regs.rbx, 0xB0 + i);
-		assert_int_equal(v->lapic.tpr, 0x20);
+		assert_int_equal(vlapic_reg_get(&v->lapic, VLAPIC_TPR), 0x20);
 	}
 	assert_int_equal(p->pic.chip[0].imr, 0x5A);
 	assert_int_equal(p->plat.cmos_index, 0x0A);

@@ -126,6 +126,11 @@
  *                         Make arch_vcpu_run() exit (EXIT_TIMER) no later
  *                         than TSC tsc; UINT64_MAX = no timer exit. A
  *                         deadline already passed exits at once.
+ *  arch_apic_virt(v)      Whether the CPU virtualizes v's local APIC
+ *                         (optional feature). Fake: a->apic_virt.
+ *  arch_apic_sync(v, s)   Only where arch_apic_virt(v): before an entry,
+ *                         the page's state; true if the CPU delivers its
+ *                         IRR (s->xapic). Fake: records s, returns xapic.
  *
  * Emulation
  *  arch_emulate_mmio(v, gpa, rw, dev, &why)
@@ -604,6 +609,26 @@ void arch_irq_window(struct vcpu *v, bool on)
 void arch_set_deadline(struct vcpu *v, uint64_t deadline)
 {
 	own(v, "arch_set_deadline")->deadline = deadline;
+}
+
+/* A "CPU" that virtualizes the local APIC only when a test says so; it
+ * then keeps what the core told it and delivers nothing itself (a test
+ * plays the CPU's part on the register page). */
+bool arch_apic_virt(struct vcpu *v)
+{
+	return own(v, "arch_apic_virt")->apic_virt;
+}
+
+bool arch_apic_sync(struct vcpu *v, const struct apic_sync *s)
+{
+	struct arch_vcpu *a = own(v, "arch_apic_sync");
+	if (!a->apic_virt)
+		contract_error("arch_apic_sync(vCPU %u) without "
+			       "arch_apic_virt",
+			       v->index);
+	a->apic = *s;
+	a->apic_syncs++;
+	return s->xapic;
 }
 
 /* ---- emulation --------------------------------------------------------- */

@@ -67,6 +67,9 @@ struct arch_vcpu {
 	uint64_t deadline;	 /* exit no later than this TSC */
 	unsigned insn_len;	 /* length of the exiting instruction */
 	uint64_t cr4_supported;	 /* CR4 bits the "CPU" accepts */
+	bool apic_virt;		 /* arch_apic_virt(): tests set it */
+	struct apic_sync apic;	 /* the last arch_apic_sync() */
+	unsigned apic_syncs;
 	/* records */
 	unsigned skips, starts, dumps, runs, injections, saves, loads;
 	struct vcpu_start start; /* last arch_vcpu_start() */

@@ -67,6 +67,46 @@ static bool synced; /* vlapic_timer_update(now) ran with the current now */
 
 /* ---- reference model ---------------------------------------------------- */
 
+/* The architectural IRR, ISR, TMR and TPR: the register page plus what
+ * vlapic_set_irr() recorded for it and no call has moved there yet. */
+struct bank {
+	uint32_t w[8];
+};
+
+static struct bank page_bank(const struct vlapic *a, uint32_t base)
+{
+	struct bank b;
+	for (unsigned i = 0; i < 8; i++)
+		b.w[i] = vlapic_reg_get(a, base + i * 16);
+	return b;
+}
+
+static struct bank IRR(const struct vlapic *a) {
+	struct bank b = page_bank(a, VLAPIC_IRR);
+	for (unsigned i = 0; i < 8; i++)
+		b.w[i] |= a->pir[i];
+	return b;
+}
+
+static struct bank
+ISR(const struct vlapic *a) {
+	return page_bank(a, VLAPIC_ISR);
+}
+
+static struct bank
+TMR(const struct vlapic *a) {
+	struct bank b = page_bank(a, VLAPIC_TMR);
+	for (unsigned i = 0; i < 8; i++)
+		b.w[i] = (b.w[i] & ~a->pir[i]) | (a->pir_level[i] & a->pir[i]);
+	return b;
+}
+
+static unsigned
+TPR(const struct vlapic *a)
+{
+	return vlapic_reg_get(a, VLAPIC_TPR);
+}
+
 static bool bit(const uint32_t *r, unsigned v)
 {
 	return (r[v / 32] >> (v % 32)) & 1;
@@ -103,15 +143,15 @@ static bool deadline_mode(const struct vlapic *a)
 /* SDM 10.8.3.1: PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] << 4. */
 static unsigned ref_ppr(const struct vlapic *a)
 {
-	int isrv = top(a->isr);
+	int isrv = top(ISR(a).w);
 	unsigned cls = isrv < 0 ? 0 : (unsigned)isrv & 0xF0;
 
-	return (a->tpr & 0xF0u) >= cls ? a->tpr : cls;
+	return (TPR(a) & 0xF0u) >= cls ? TPR(a) : cls;
 }
 
 static int ref_pending(const struct vlapic *a)
 {
-	int v = top(a->irr);
+	int v = top(IRR(a).w);
 
 	if (!hw_on(a) || v < 0)
 		return -1;
@@ -127,14 +167,14 @@ static uint32_t x2_ldr(uint32_t id)
 static bool same_state(const struct vlapic *a, const struct vlapic *b)
 {
 	return a->base == b->base && a->apic_id == b->apic_id &&
-	       a->xapic_id == b->xapic_id && a->tpr == b->tpr &&
+	       a->xapic_id == b->xapic_id && TPR(a) == TPR(b) &&
 	       a->ldr == b->ldr && a->dfr == b->dfr && a->svr == b->svr &&
 	       a->esr == b->esr && a->esr_pending == b->esr_pending &&
 	       a->icr_lo == b->icr_lo && a->icr_hi == b->icr_hi &&
 	       !memcmp(a->lvt, b->lvt, sizeof(a->lvt)) &&
-	       !memcmp(a->irr, b->irr, sizeof(a->irr)) &&
-	       !memcmp(a->isr, b->isr, sizeof(a->isr)) &&
-	       !memcmp(a->tmr, b->tmr, sizeof(a->tmr)) &&
+	       !memcmp(IRR(a).w, IRR(b).w, sizeof(struct bank)) &&
+	       !memcmp(ISR(a).w, ISR(b).w, sizeof(struct bank)) &&
+	       !memcmp(TMR(a).w, TMR(b).w, sizeof(struct bank)) &&
 	       a->timer_icr == b->timer_icr && a->timer_dcr == b->timer_dcr &&
 	       a->timer_armed == b->timer_armed &&
 	       a->timer_expire == b->timer_expire &&
@@ -150,10 +190,11 @@ static bool all_clear(const uint32_t *r)
 }
 
 /* Registers as after RESET/INIT/disable (SDM 10.4.7.1). */
-static void check_reset_regs(const struct vlapic *a)
+static void check_reset_regs(struct vlapic *a)
 {
-	CHECK(all_clear(a->irr) && all_clear(a->isr) && all_clear(a->tmr));
-	CHECK(a->tpr == 0);
+	CHECK(all_clear(IRR(a).w) && all_clear(ISR(a).w) &&
+	      all_clear(TMR(a).w));
+	CHECK(TPR(a) == 0);
 	CHECK(a->svr == 0xFF);
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
 		CHECK(a->lvt[i] == VLAPIC_LVT_MASKED);
@@ -167,11 +208,25 @@ static void check_invariants(void)
 	uint64_t base = vlapic_get_base(&l), next = vlapic_next_event(&l);
 	int p = vlapic_pending(&l), e = vlapic_level_eoi(&l);
 
-	CHECK((l.irr[0] & 0xFFFF) == 0);
-	CHECK((l.isr[0] & 0xFFFF) == 0);
-	CHECK((l.tmr[0] & 0xFFFF) == 0);
+	/* What a CPU serving guest reads of the xAPIC page from the
+	 * register page would return. */
+	if (!x2_on(&l)) {
+		CHECK(vlapic_reg_get(&l, VLAPIC_SVR) == l.svr);
+		CHECK(vlapic_reg_get(&l, VLAPIC_LDR) == l.ldr);
+		CHECK(vlapic_reg_get(&l, VLAPIC_ICR_LO) == l.icr_lo);
+		CHECK(vlapic_reg_get(&l, VLAPIC_ICR_HI) == l.icr_hi);
+		CHECK(vlapic_reg_get(&l, VLAPIC_TIMER_ICR) == l.timer_icr);
+		for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
+			CHECK(vlapic_reg_get(&l, VLAPIC_LVT_TIMER + i * 16) ==
+			      l.lvt[i]);
+		CHECK(vlapic_reg_get(&l, VLAPIC_ID) == (uint32_t)l.xapic_id
+							   << 24);
+	}
+	CHECK((IRR(&l).w[0] & 0xFFFF) == 0);
+	CHECK((ISR(&l).w[0] & 0xFFFF) == 0);
+	CHECK((TMR(&l).w[0] & 0xFFFF) == 0);
 	CHECK(p == ref_pending(&l));
-	CHECK(p == -1 || (p >= 16 && p <= 255 && bit(l.irr, (unsigned)p)));
+	CHECK(p == -1 || (p >= 16 && p <= 255 && bit(IRR(&l).w, (unsigned)p)));
 	CHECK(e == -1 || (e >= 16 && e <= 255));
 
 	CHECK((base & ~0xFFFull) == VLAPIC_DEFAULT_BASE);
@@ -222,15 +277,16 @@ static void check_ipi(const struct vlapic_ipi *ipi, int rc, bool x2)
  * write saw) is retired and reported when level-triggered. */
 static void check_eoi(const struct vlapic *upd)
 {
-	int hi = top(upd->isr);
+	int hi = top(ISR(upd).w);
 
 	if (hi < 0) {
 		CHECK(vlapic_level_eoi(&l) == -1);
 		CHECK(same_state(&l, upd));
 		return;
 	}
-	CHECK(!bit(l.isr, (unsigned)hi));
-	CHECK(vlapic_level_eoi(&l) == (bit(upd->tmr, (unsigned)hi) ? hi : -1));
+	CHECK(!bit(ISR(&l).w, (unsigned)hi));
+	CHECK(vlapic_level_eoi(&l) ==
+	      (bit(TMR(upd).w, (unsigned)hi) ? hi : -1));
 }
 
 static bool read_only_xapic(uint32_t off)
@@ -272,7 +328,7 @@ static void mmio_read(uint32_t off)
 		CHECK(val == VLAPIC_VERSION);
 		break;
 	case VLAPIC_TPR:
-		CHECK(val == l.tpr);
+		CHECK(val == TPR(&l));
 		break;
 	case VLAPIC_PPR:
 		CHECK(val == ref_ppr(&l));
@@ -290,9 +346,9 @@ static void mmio_read(uint32_t off)
 		break;
 	default:
 		if (off >= VLAPIC_IRR && off < VLAPIC_IRR + 0x80)
-			CHECK(val == l.irr[(off - VLAPIC_IRR) / 16]);
+			CHECK(val == IRR(&l).w[(off - VLAPIC_IRR) / 16]);
 		if (off >= VLAPIC_ISR && off < VLAPIC_ISR + 0x80)
-			CHECK(val == l.isr[(off - VLAPIC_ISR) / 16]);
+			CHECK(val == ISR(&l).w[(off - VLAPIC_ISR) / 16]);
 		if (off >= VLAPIC_LVT_TIMER && off <= VLAPIC_LVT_ERROR)
 			CHECK((val & (LVT_STATUS | LVT_RIRR)) == 0);
 		break;
@@ -464,14 +520,14 @@ static void set_irr(uint8_t v, bool level)
 		uint32_t irr[8], err = pre.lvt[VLAPIC_NR_LVT - 1];
 		unsigned ev = err & 0xFF;
 
-		memcpy(irr, pre.irr, sizeof(irr));
+		memcpy(irr, IRR(&pre).w, sizeof(irr));
 		if (!(err & VLAPIC_LVT_MASKED) && ev >= 16)
 			irr[ev / 32] |= 1u << (ev % 32);
-		CHECK(!memcmp(l.irr, irr, sizeof(irr)));
+		CHECK(!memcmp(IRR(&l).w, irr, sizeof(irr)));
 		CHECK(l.esr_pending & VLAPIC_ESR_RECV_ILLEGAL);
 	} else {
-		CHECK(bit(l.irr, v));
-		CHECK(bit(l.tmr, v) == level);
+		CHECK(bit(IRR(&l).w, v));
+		CHECK(bit(TMR(&l).w, v) == level);
 	}
 }
 
@@ -480,9 +536,9 @@ static void ack(uint8_t v)
 	struct vlapic pre = l;
 
 	vlapic_ack(&l, v);
-	if (bit(pre.irr, v)) {
-		CHECK(!bit(l.irr, v));
-		CHECK(bit(l.isr, v));
+	if (bit(IRR(&pre).w, v)) {
+		CHECK(!bit(IRR(&l).w, v));
+		CHECK(bit(ISR(&l).w, v));
 	} else {
 		CHECK(same_state(&l, &pre));
 	}
@@ -504,7 +560,7 @@ static void timer_update(void)
 		return; /* now == UINT64_MAX: none, or a saturated expiry */
 	CHECK(hw_on(&pre));
 	if (!(lvt & VLAPIC_LVT_MASKED) && (lvt & 0xFF) >= 16)
-		CHECK(bit(l.irr, lvt & 0xFF));
+		CHECK(bit(IRR(&l).w, lvt & 0xFF));
 	if ((lvt & TIMER_MODES) == VLAPIC_TIMER_PERIODIC && pre.timer_armed)
 		CHECK(l.timer_armed);
 }
@@ -522,7 +578,7 @@ static void set_deadline(uint64_t val)
 	CHECK(vlapic_get_tsc_deadline(&l) == (val > now ? val : 0));
 	if (val != 0 && val <= now && !(pre.lvt[0] & VLAPIC_LVT_MASKED) &&
 	    (pre.lvt[0] & 0xFF) >= 16)
-		CHECK(bit(l.irr, pre.lvt[0] & 0xFF));
+		CHECK(bit(IRR(&l).w, pre.lvt[0] & 0xFF));
 }
 
 static void eoi_current_mode(void)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Backends: vmx svm
 # bench times CPUID, VMCALL (VMMCALL on AMD), an unowned port read, a read
-# of the partition's own vUART, an answered RDMSR, a TSC-deadline WRMSR and
-# an x2APIC EOI through the hypervisor with RDTSC; the table is printed
+# of the partition's own vUART, an answered RDMSR, a read and an EOI
+# through the xAPIC page, a TSC-deadline WRMSR and an x2APIC EOI through
+# the hypervisor with RDTSC; the table is printed
 # for the record (`make bench` gathers it with the other benchmarks).
 # In Bochs a tick is about one emulated instruction; in QEMU's TCG the
 # TSC follows the host's clock, so there it is host time of a
@@ -32,7 +33,7 @@ log=$d/serial.log
 hc=vmcall
 [ "$BACKEND" = svm ] && hc=vmmcall
 expect_backend "$log"
-for op in cpuid $hc inport uartread rdmsr deadline x2apiceoi baseline; do
+for op in cpuid $hc inport uartread rdmsr xapicread xapiceoi deadline x2apiceoi baseline; do
 	expect "$log" "^\[bench\] bench: $op +1000 +[0-9]+$"
 done
 expect "$log" 'partition bench exits: io=[0-9]+ cpuid=100[0-9] .*hypercall=100[0-9]'

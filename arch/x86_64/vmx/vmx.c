@@ -181,9 +181,11 @@ int vmx_partition_init(struct partition *p)
 	a->map.small_only = a->dirty != ARCH_DIRTY_NONE;
 	if (ept_map(&a->map, 0, p->ram_hpa, p->ram_size, EPT_RWX))
 		return -1;
+	p->arch = a;
+	if (vmx_apic_map(p))
+		return -1;
 	a->map_root = ept_pointer(&a->map, a->dirty == ARCH_DIRTY_LOG);
 	a->io_bitmaps = p->cfg->nports ? io_bitmaps_for(p) : NULL;
-	p->arch = a;
 	return p->cfg->nports && !a->io_bitmaps ? -1 : 0;
 }
 
@@ -219,6 +221,9 @@ static int setup_controls(struct vcpu *v)
 	x->preempt_ok =
 	    (rdmsr(ctl_msr(MSR_IA32_VMX_PINBASED)) >> 32) & (1u << 6);
 	x->preempt_shift = rdmsr(MSR_IA32_VMX_MISC) & 31;
+	vmx_apic_setup(v, &proc, &proc2);
+	x->proc = proc;
+	x->proc2 = proc2;
 	vmwrite32(PIN_CONTROLS, pin);
 	vmwrite32(PROC_CONTROLS, proc);
 	vmwrite32(PROC_CONTROLS2, proc2);
@@ -396,6 +401,8 @@ const struct vendor_ops vmx_ops = {
     .inject_irq = vmx_inject_irq,
     .irq_window = vmx_irq_window,
     .set_deadline = vmx_set_deadline,
+    .apic_virt = vmx_apic_virt,
+    .apic_sync = vmx_apic_sync,
     .vcpu_dump = vmx_vcpu_dump,
     .vcpu_state_size = vmx_vcpu_state_size,
     .vcpu_save = vmx_vcpu_save,

@@ -40,6 +40,12 @@ int vmx_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);
 int vmx_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in);
 /* vmx_dirty.c */
 void vmx_dirty_log_flush(struct vcpu *v);
+/* vmx_apic.c */
+bool vmx_apic_supported(void);
+int vmx_apic_map(struct partition *p);
+void vmx_apic_setup(struct vcpu *v, uint32_t *proc, uint32_t *proc2);
+bool vmx_apic_virt(struct vcpu *v);
+bool vmx_apic_sync(struct vcpu *v, const struct apic_sync *s);
 /* vmx_exit.c */
 void vmx_vcpu_dump(struct vcpu *v, const struct exit_info *e);
 /* vmx_irq.c */

@@ -6,6 +6,7 @@
 #include "hv/console.h"
 
 #define R_EXCEPTION_NMI 0
+#define R_APIC_ACCESS	44
 #define R_MAX		70
 
 /* Basic exit reason (by its number in Appendix C) -> the core's exit
@@ -32,11 +33,14 @@ static const uint8_t reason_kind[R_MAX] = {
     [36] = K(PRIV_INSN),     /* MWAIT */
     [39] = K(PRIV_INSN),     /* MONITOR */
     [41] = K(ENTRY_FAILED),  /* machine check during entry */
+    [44] = K(MEM_VIOLATION), /* APIC access: decoded as MMIO */
+    [45] = K(APIC_EOI),	     /* virtualized EOI */
     [48] = K(MEM_VIOLATION), /* EPT violation */
     [50] = K(PRIV_INSN),     /* INVEPT */
     [52] = K(TIMER),	     /* VMX-preemption timer */
     [53] = K(PRIV_INSN),     /* INVVPID */
     [55] = K(XSETBV),
+    [56] = K(APIC_WRITE),
 };
 #undef K
 _Static_assert(EXIT_KIND_COUNT < 255, "exit kinds fit the table");
@@ -45,6 +49,20 @@ static enum exit_kind kind_of(uint32_t basic)
 {
 	unsigned k = basic < R_MAX ? reason_kind[basic] : 0;
 	return k ? (enum exit_kind)(k - 1) : EXIT_UNHANDLED;
+}
+
+/* SDM Table 27-6: an access to the APIC-access page the CPU did not
+ * virtualize is, for the core, MMIO at the local APIC's address. Only
+ * data reads and writes by an instruction are emulated; an access while
+ * delivering an event or fetching code is marked as a fetch (not
+ * emulated: the partition stops). */
+static void decode_apic_access(uint64_t q, struct exit_info *e)
+{
+	unsigned type = (q >> 12) & 15;
+	e->mem.gpa = APIC_DEFAULT_PA | (q & 0xFFF);
+	e->mem.read = type == 0;
+	e->mem.write = type == 1;
+	e->mem.fetch = type > 1;
 }
 
 /* SDM Table 27-3: control-register access qualification. */
@@ -80,6 +98,10 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e)
 		e->io.port = (uint16_t)(q >> 16);
 		break;
 	case EXIT_MEM_VIOLATION: /* SDM Table 27-7 */
+		if (basic == R_APIC_ACCESS) {
+			decode_apic_access(q, e);
+			break;
+		}
 		e->mem.gpa = vmread64(GUEST_PHYSICAL_ADDRESS);
 		e->mem.gla =
 		    (q & (1u << 7)) ? vmreadn(GUEST_LINEAR_ADDRESS) : 0;
@@ -89,6 +111,12 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e)
 		break;
 	case EXIT_CR_ACCESS:
 		decode_cr(v, q, e);
+		break;
+	case EXIT_APIC_WRITE: /* SDM 27.2.1: offset in bits 11:0 */
+		e->apic.offset = q & 0xFFF;
+		break;
+	case EXIT_APIC_EOI: /* the vector in bits 7:0 */
+		e->apic.vector = q & 0xFF;
 		break;
 	default:
 		break;

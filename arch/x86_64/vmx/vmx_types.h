@@ -10,11 +10,16 @@ struct vmx_vcpu {
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint32_t vm_insn_error; /* of the last failed entry */
 	uint32_t pin, proc;	/* current pin-based/primary controls */
-	bool preempt_ok;	/* VMX-preemption timer supported */
-	uint8_t preempt_shift;	/* it counts TSC >> this (VMX_MISC[4:0]) */
-	uint64_t *pml;		/* page-modification log, or NULL */
-	unsigned map_gen;	/* of the partition's map it last flushed */
-	uint64_t tsc_offset;	/* in its VMCS */
+	uint32_t proc2;		/* current secondary controls */
+	/* APIC virtualization (vmx_apic.c): set up for this vCPU; the
+	 * EOI-exit bitmap as last written. */
+	bool apicv;
+	uint64_t eoi_exit[4];
+	bool preempt_ok;       /* VMX-preemption timer supported */
+	uint8_t preempt_shift; /* it counts TSC >> this (VMX_MISC[4:0]) */
+	uint64_t *pml;	       /* page-modification log, or NULL */
+	unsigned map_gen;      /* of the partition's map it last flushed */
+	uint64_t tsc_offset;   /* in its VMCS */
 };
 
 #endif

@@ -1,0 +1,198 @@
+/* The core with a CPU that virtualizes the local APIC (arch/vcpu.h, "local
+ * APIC virtualization"), on the fake backend: the test plays the CPU's
+ * part on the register page (delivering IRR -> ISR, retiring ISR on EOI,
+ * putting written values in the page) and checks what the core does
+ * around it: it leaves the local APIC's vectors to the CPU in xAPIC mode
+ * and injects them itself otherwise, tells the CPU which EOIs must exit,
+ * and catches up on writes and level-triggered EOIs. */
+#include "tests/core/core_test.h"
+
+#define LAPIC_GPA  0xFEE00000ull
+#define IOAPIC_GPA 0xFEC00000ull
+
+static struct partition *pc_part(unsigned nvcpus)
+{
+	struct partition *p = fake_part_create(0, &(struct fake_part_opts){
+						      .nvcpus = nvcpus,
+						      .first_pcpu = 1,
+						      .pc_platform = true,
+						  });
+	for (unsigned i = 0; i < nvcpus; i++)
+		fake_vcpu(&p->vcpus[i])->apic_virt = true;
+	return p;
+}
+
+/* The guest writes `val` at `off` of its page and the CPU leaves it to
+ * the model (an APIC-write exit). */
+static void apic_write(struct vcpu *v, uint32_t off, uint32_t val)
+{
+	struct exit_info e = {.kind = EXIT_APIC_WRITE};
+	*vlapic_reg(&v->lapic, off) = val;
+	e.apic.offset = (uint16_t)off;
+	exit_dispatch(v, &e);
+	assert_int_equal(v->part->state, PART_RUNNING);
+}
+
+/* A decoded MMIO write (an access the CPU did not virtualize). */
+static void mmio_write(struct vcpu *v, uint64_t gpa, uint32_t val)
+{
+	struct exit_info e = {.kind = EXIT_MEM_VIOLATION};
+	e.mem.gpa = gpa;
+	e.mem.write = true;
+	fake_set_mmio(v, 4, true, val);
+	exit_dispatch(v, &e);
+	assert_false(fake_vcpu(v)->mmio.armed);
+}
+
+static bool bit(struct vcpu *v, uint32_t bank, unsigned vec)
+{
+	return (vlapic_reg_get(&v->lapic, bank + (vec / 32) * 16) >>
+		(vec % 32)) &
+	       1;
+}
+
+/* What virtual-interrupt delivery does with the highest IRR vector. */
+static void cpu_delivers(struct vcpu *v, unsigned vec)
+{
+	assert_true(bit(v, VLAPIC_IRR, vec));
+	*vlapic_reg(&v->lapic, VLAPIC_IRR + (vec / 32) * 16) &=
+	    ~(1u << (vec % 32));
+	*vlapic_reg(&v->lapic, VLAPIC_ISR + (vec / 32) * 16) |= 1u
+								<< (vec % 32);
+}
+
+/* EOI virtualization: the highest ISR vector is retired. */
+static void cpu_eoi(struct vcpu *v, unsigned vec)
+{
+	*vlapic_reg(&v->lapic, VLAPIC_ISR + (vec / 32) * 16) &=
+	    ~(1u << (vec % 32));
+}
+
+/* An IPI to a vCPU in xAPIC mode is not injected: the CPU is told the
+ * vector (RVI) and delivers it; the EOI of an edge-triggered vector is not
+ * one the core must see. */
+static void test_xapic_vectors_left_to_cpu(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(2);
+	struct vcpu *v0 = &p->vcpus[0], *v1 = &p->vcpus[1];
+	struct arch_vcpu *a1 = fake_vcpu(v1);
+	fake_set_cpu(v1->pcpu);
+	apic_write(v1, VLAPIC_SVR, 0x1FF);
+	assert_int_equal(vlapic_reg_get(&v1->lapic, VLAPIC_SVR), 0x1FF);
+
+	fake_set_cpu(v0->pcpu);
+	/* ICR high is written without an exit (SDM 29.4.3.2). */
+	*vlapic_reg(&v0->lapic, VLAPIC_ICR_HI) = 1u << 24;
+	apic_write(v0, VLAPIC_ICR_LO, 0x4050);
+	assert_int_equal(fake_kicks(v1->pcpu), 1);
+	/* Recorded off the page: another CPU may be delivering from it. */
+	assert_false(bit(v1, VLAPIC_IRR, 0x50));
+
+	fake_set_cpu(v1->pcpu);
+	fake_set_rflags(v1, RFLAGS_IF);
+	irq_before_entry(v1);
+	assert_false(a1->event.valid);
+	assert_false(a1->irq_window);
+	assert_true(a1->apic.xapic);
+	assert_int_equal(a1->apic.irr, 0x50);
+	assert_int_equal(a1->apic.isr, -1);
+	assert_int_equal(a1->apic.tmr[0x50 / 32], 0);
+
+	cpu_delivers(v1, 0x50);
+	irq_before_entry(v1); /* nothing changed: the quiet entry */
+	cpu_eoi(v1, 0x50);
+	irq_recheck(v1);
+	irq_before_entry(v1);
+	assert_int_equal(a1->apic.irr, -1);
+	assert_int_equal(a1->apic.isr, -1);
+	assert_false(a1->event.valid);
+}
+
+/* A level-triggered vector from the I/O APIC is marked for an EOI exit;
+ * that exit goes to the I/O APIC, which sends the still-asserted line
+ * again (remote IRR). */
+static void test_level_eoi_exit(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(1);
+	struct vcpu *v = &p->vcpus[0];
+	struct arch_vcpu *a = fake_vcpu(v);
+	fake_set_rflags(v, RFLAGS_IF);
+	apic_write(v, VLAPIC_LVT_LINT0, 0x10700); /* leave virtual wire */
+	mmio_write(v, IOAPIC_GPA, 0x10 + 2 * 9);
+	mmio_write(v, IOAPIC_GPA + 0x10, (1u << 15) | 0x49);
+	mmio_write(v, IOAPIC_GPA, 0x10 + 2 * 9 + 1);
+	mmio_write(v, IOAPIC_GPA + 0x10, 0);
+	irq_set_isa(p, 9, true);
+	irq_before_entry(v);
+	assert_false(a->event.valid);
+	assert_int_equal(a->apic.irr, 0x49);
+	assert_true(a->apic.tmr[0x49 / 32] & (1u << (0x49 % 32)));
+
+	cpu_delivers(v, 0x49);
+	cpu_eoi(v, 0x49);
+	struct exit_info e = {.kind = EXIT_APIC_EOI};
+	e.apic.vector = 0x49;
+	exit_dispatch(v, &e);
+	irq_before_entry(v);
+	assert_int_equal(a->apic.irr, 0x49); /* line still high */
+
+	cpu_delivers(v, 0x49);
+	cpu_eoi(v, 0x49);
+	irq_set_isa(p, 9, false);
+	exit_dispatch(v, &e);
+	irq_before_entry(v);
+	assert_int_equal(a->apic.irr, -1);
+}
+
+/* A write the CPU leaves to the model gets the model's rules: reserved
+ * LVT bits are dropped from the page, and the timer runs. */
+static void test_write_exit_applies_model(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(1);
+	struct vcpu *v = &p->vcpus[0];
+	apic_write(v, VLAPIC_SVR, 0x1FF);
+	apic_write(v, VLAPIC_LVT_TIMER, 0xFFF0FF30u);
+	assert_int_equal(vlapic_reg_get(&v->lapic, VLAPIC_LVT_TIMER),
+			 0xFFF0FF30u & 0x000700FFu);
+	apic_write(v, VLAPIC_LVT_TIMER, 0x30);
+	apic_write(v, VLAPIC_TIMER_DCR, 0xB); /* divide by 1 */
+	apic_write(v, VLAPIC_TIMER_ICR, 1000);
+	assert_int_not_equal(vlapic_next_event(&v->lapic), UINT64_MAX);
+}
+
+/* In x2APIC mode the CPU virtualizes nothing: the core injects, and the
+ * CPU is told no more than the mode. */
+static void test_x2apic_core_injects(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(1);
+	struct vcpu *v = &p->vcpus[0];
+	struct arch_vcpu *a = fake_vcpu(v);
+	fake_set_rflags(v, RFLAGS_IF);
+	core_wrmsr(v, 0x1B, vlapic_get_base(&v->lapic) | VLAPIC_BASE_EXTD);
+	core_wrmsr(v, 0x80F, 0x1FF);
+	core_wrmsr(v, 0x83F, 0x55); /* self IPI */
+	irq_before_entry(v);
+	assert_false(a->apic.xapic);
+	assert_true(a->event.valid);
+	assert_int_equal(a->event.vector, 0x55);
+	assert_true(bit(v, VLAPIC_ISR, 0x55)); /* the core acknowledged it */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_xapic_vectors_left_to_cpu,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_level_eoi_exit, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_write_exit_applies_model,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_x2apic_core_injects,
+					    core_setup, core_teardown),
+	};
+	return CORE_RUN(tests);
+}
