@@ -162,7 +162,7 @@ bench: deps
 	@BUILD=$(BUILD) bash tests/integration/bench_linux.sh
 	@BUILD=$(BUILD) BACKEND=svm bash tests/integration/bench_linux.sh
 	@bash tests/integration/test_snapshot_bench.sh $(BUILD)
-	@python3 tests/integration/bench_report.py $(BUILD)
+	@python3 tests/integration/bench_report.py $(BUILD) --readme README.md
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -2,7 +2,13 @@
 """`make bench`'s table: reads the serial logs the benchmarks left under
 BUILD and prints one table, also written as BUILD/bench.json.
 
-usage: bench_report.py BUILD
+usage: bench_report.py BUILD [--readme README.md]
+
+With --readme, the table also replaces what stands between the lines
+`<!-- bench table: make bench writes it -->` and `<!-- end of bench table -->`
+in that file (as an indented block), so the README shows the figures of
+the last `make bench`, not typed ones; a file without both markers is an
+error and is left as it was.
 
 - exits: round trips of guests/bench.elf per operation, on VMX (Bochs:
   ticks are about one emulated instruction each, a count of work) and on
@@ -122,8 +128,38 @@ def restores(path):
     return sorted(acc.values(), key=lambda r: (order.index(r["partition"]), r["dirtied"]))
 
 
+BEGIN = "<!-- bench table: make bench writes it -->"
+END = "<!-- end of bench table -->"
+
+
+def write_readme(path, out):
+    """Puts `out` between the markers in `path`; 1 (and a message) if the
+    file lacks them, else 0."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        print("%s: %s: not changed" % (path, e.strerror), file=sys.stderr)
+        return 1
+    a, b = text.find(BEGIN), text.find(END)
+    if a < 0 or b < a:
+        print("%s: no bench table markers (%s ... %s): not changed" %
+              (path, BEGIN, END), file=sys.stderr)
+        return 1
+    block = "\n".join(("    " + l) if l else "" for l in out)
+    text = text[:a + len(BEGIN)] + "\n\n" + block + "\n\n" + text[b:]
+    with open(path, "w") as f:
+        f.write(text)
+    print("%s: bench table updated" % path)
+    return 0
+
+
 def main():
+    if len(sys.argv) not in (2, 4) or (len(sys.argv) == 4 and sys.argv[2] != "--readme"):
+        print(__doc__, file=sys.stderr)
+        return 2
     build = sys.argv[1]
+    readme = sys.argv[3] if len(sys.argv) == 4 else None
     vmx = exits(os.path.join(build, "it", "bench", "serial.log"))
     svm = exits(os.path.join(build, "it-svm", "bench", "serial.log"))
     snap = restores(os.path.join(build, "it", "snapshot_bench", "serial.log"))
@@ -144,50 +180,58 @@ def main():
         json.dump(report, f, indent=1, sort_keys=True)
         f.write("\n")
 
-    print("Exit round trips, per operation (1000 each)")
-    print("  %-10s %12s %12s" % ("op", "vmx ticks", "svm cycles"))
+    out = []
+
+    def say(line):
+        out.append(line)
+        print(line)
+
+    say("Exit round trips, per operation (1000 each)")
+    say("  %-10s %12s %12s" % ("op", "vmx ticks", "svm cycles"))
     ops = []
     for src in (vmx or {}, svm or {}):
         ops += [o for o in src if o not in ops]
     for o in ops:
         a = (vmx or {}).get(o, {}).get("ticks", "-")
         b = (svm or {}).get(o, {}).get("ticks", "-")
-        print("  %-10s %12s %12s" % (o, a, b))
+        say("  %-10s %12s %12s" % (o, a, b))
     for name, v in (("vmx", vmx), ("svm", svm)):
         if v is None:
-            print("  (no %s run: its log is missing)" % name)
+            say("  (no %s run: its log is missing)" % name)
     for b in ("vmx", "svm"):
         if ph[b]:
-            print("Where one round trip goes, %s (PHASES=1 build: the stamps add"
+            say("Where one round trip goes, %s (PHASES=1 build: the stamps add"
                   " their own ticks; mean per exit)" % b)
             cols = ["transit", "decode", "dispatch", "handler", "checks", "prep", "total"]
-            print("  %-10s" % "kind" + "".join("%10s" % c for c in cols))
+            say("  %-10s" % "kind" + "".join("%10s" % c for c in cols))
             for kind, r in ph[b].items():
                 if kind in ("cpuid", "vmcall", "rdmsr", "wrmsr"):
-                    print("  %-10s" % kind + "".join("%10s" % r.get(c, "-") for c in cols))
+                    say("  %-10s" % kind + "".join("%10s" % r.get(c, "-") for c in cols))
     for b in ("vmx", "svm"):
         r = lx[b]
         if not r:
-            print("  (no Linux run on %s: its log is missing)" % b)
+            say("  (no Linux run on %s: its log is missing)" % b)
             continue
-        print("Linux in a 1-vCPU partition, %s" % b)
-        print("  boot exits: " + " ".join("%s=%d" % kv for kv in sorted(r["boot_exits"].items())))
-        print("  idle exits/s over %.0f s: %s (total %s)" % (
+        say("Linux in a 1-vCPU partition, %s" % b)
+        say("  boot exits: " + " ".join("%s=%d" % kv for kv in sorted(r["boot_exits"].items())))
+        say("  idle exits/s over %.0f s: %s (total %s)" % (
             r["idle_seconds"],
             " ".join("%s=%s" % kv for kv in sorted(r["idle_exits_per_s"].items())),
             r["idle_exits_per_s_total"]))
-        print("  console: %s bytes/s" % r["console_bytes_per_s"])
+        say("  console: %s bytes/s" % r["console_bytes_per_s"])
     if snap:
-        print("Snapshot restores (Bochs ticks; copied = dirtied + the stack page)")
-        print("  %-10s %8s %8s %8s %12s %12s" %
+        say("Snapshot restores (Bochs ticks; copied = dirtied + the stack page)")
+        say("  %-10s %8s %8s %8s %12s %12s" %
               ("partition", "RAM", "dirtied", "copied", "ticks mean", "ticks min"))
         for r in snap:
-            print("  %-10s %8s %8d %8d %12d %12d" %
+            say("  %-10s %8s %8d %8d %12d %12d" %
                   (r["partition"], "%d MiB" % r["ram_mib"], r["dirtied"],
                    r["copied"], r["ticks_mean"], r["ticks_min"]))
     else:
-        print("  (no snapshot restore run: its log is missing)")
+        say("  (no snapshot restore run: its log is missing)")
     print("Written to %s" % os.path.join(build, "bench.json"))
+    if readme and write_readme(readme, out):
+        return 1
     return 0 if vmx or svm or snap else 1
 
 
