@@ -66,10 +66,13 @@
 #define EFER_LME    (1ull << 8)
 #define EFER_LMA    (1ull << 10)
 #define EFER_NXE    (1ull << 11)
+#define RFLAGS_TF   (1ull << 8)
 #define RFLAGS_IF   (1ull << 9)
+#define DR6_BS	    (1ull << 14) /* single step (SDM 17.2.3) */
 
 /* ---- exception vectors (SDM 6.3.1) -------------------------------------- */
 enum x86_vector {
+	X86_EXC_DB = 1,
 	X86_EXC_NMI = 2,
 	X86_EXC_UD = 6,
 	X86_EXC_GP = 13,

@@ -211,6 +211,14 @@ void svm_vcpu_skip(struct vcpu *v)
 	s->vmcb->save.rip = s->next_rip;
 	/* Skipping an instruction ends STI/MOV-SS blocking. */
 	s->vmcb->control.int_state = 0;
+	/* Single-stepped, the instruction ends in a #DB trap with DR6.BS
+	 * (APM Vol. 2 13.1.3.5): injected, it is taken before the next one
+	 * with the next instruction's RIP pushed, as the CPU's own. */
+	if (s->vmcb->save.rflags & RFLAGS_TF) {
+		s->vmcb->save.dr6 |= DR6_BS;
+		s->vmcb->control.event_inj =
+		    EVENT_VALID | EVENT_EXC | X86_EXC_DB;
+	}
 }
 
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,

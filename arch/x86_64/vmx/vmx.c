@@ -357,6 +357,12 @@ void vmx_vcpu_skip(struct vcpu *v)
 	/* Skipping an instruction ends STI/MOV-SS blocking (SDM 24.4.2). */
 	vmwrite32(GUEST_INTERRUPTIBILITY,
 		  vmread32(GUEST_INTERRUPTIBILITY) & ~3u);
+	/* Single-stepped, the instruction ends in a #DB with DR6.BS (SDM
+	 * Vol. 3A 17.3.1.4): as a pending debug exception, the CPU delivers
+	 * it at the entry, before the next instruction (Vol. 3C 26.7.3). */
+	if (vmreadn(GUEST_RFLAGS) & RFLAGS_TF)
+		vmwriten(GUEST_PENDING_DBG,
+			 vmreadn(GUEST_PENDING_DBG) | DR6_BS);
 }
 
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
