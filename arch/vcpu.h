@@ -19,7 +19,7 @@ struct arch_part;
 
 /* Control-register access, decoded by the backend (hv/exit/cr.c checks
  * and applies it). */
-enum cr_op { CR_MOV_TO, CR_CLTS, CR_LMSW, CR_OTHER };
+enum cr_op { CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW, CR_OTHER };
 
 struct exit_info {
 	enum exit_kind kind;
@@ -38,7 +38,8 @@ struct exit_info {
 		} mem;
 		struct {
 			enum cr_op op;
-			uint8_t cr;   /* MOV to CRn: n */
+			uint8_t cr;   /* MOV to/from CRn: n */
+			uint8_t gpr;  /* MOV from: destination register */
 			uint64_t val; /* MOV: source register; LMSW: operand */
 		} cr;
 		struct {
@@ -90,6 +91,9 @@ void arch_vcpu_run(struct vcpu *v, struct exit_info *e);
 /* Advance the guest past the instruction that caused the exit. */
 void arch_vcpu_skip(struct vcpu *v);
 uint64_t arch_vcpu_reg(struct vcpu *v, enum vcpu_reg r);
+/* General-purpose register n (0 RAX ... 15 R15, the instruction
+ * encoding's numbering) := val, RSP included. */
+void arch_set_gpr(struct vcpu *v, unsigned n, uint64_t val);
 /* Load CR0 or CR4 with a value the core has checked against the
  * architectural rules; false if the CPU cannot run the guest with it
  * (bits it does not support in guest mode): the core raises #GP. */

@@ -89,6 +89,11 @@ void arch_set_deadline(struct vcpu *v, uint64_t deadline)
 	ops->set_deadline(v, deadline);
 }
 
+void arch_set_gpr(struct vcpu *v, unsigned n, uint64_t val)
+{
+	x86_set_gpr(v, n, val);
+}
+
 bool arch_apic_virt(struct vcpu *v)
 {
 	return ops->apic_virt && ops->apic_virt(v);

@@ -47,9 +47,32 @@ static bool cr_write(struct vcpu *v, const struct exit_info *e)
 	}
 }
 
+/* CR8 is the local APIC's TPR class. It exits where the CPU does not
+ * keep it in the vCPU's APIC register page itself (VMX without a TPR
+ * shadow): without the exit the guest would load its CPU's own TPR and
+ * could hold off the hypervisor's interrupts there. */
+static bool cr8_access(struct vcpu *v, const struct exit_info *e)
+{
+	if (e->cr.op == CR_MOV_FROM) {
+		lapic_lock(v);
+		uint64_t val = vlapic_get_cr8(&v->lapic);
+		lapic_unlock(v);
+		arch_set_gpr(v, e->cr.gpr, val);
+		return true;
+	}
+	lapic_lock(v); /* a lower TPR may let a vector through: counted */
+	int rc = vlapic_set_cr8(&v->lapic, e->cr.val);
+	lapic_unlock(v);
+	return rc == 0;
+}
+
 void exit_cr(struct vcpu *v, const struct exit_info *e)
 {
-	if (cr_write(v, e))
+	bool ok =
+	    e->cr.cr == 8 && (e->cr.op == CR_MOV_TO || e->cr.op == CR_MOV_FROM)
+		? cr8_access(v, e)
+		: cr_write(v, e);
+	if (ok)
 		arch_vcpu_skip(v);
 	else
 		arch_inject_exception(v, X86_EXC_GP, true, 0);

@@ -365,6 +365,19 @@ int vlapic_pending(struct vlapic *l)
 	return v;
 }
 
+uint64_t vlapic_get_cr8(const struct vlapic *l)
+{
+	return tpr(l) >> 4;
+}
+
+int vlapic_set_cr8(struct vlapic *l, uint64_t val)
+{
+	if (val >> 4)
+		return -1;
+	*vlapic_reg(l, VLAPIC_TPR) = (uint32_t)val << 4;
+	return 0;
+}
+
 int vlapic_highest_irr(const struct vlapic *l)
 {
 	return vec_highest(l, VLAPIC_IRR);

@@ -182,6 +182,12 @@ bool vlapic_hw_enabled(const struct vlapic *l);
 uint64_t vlapic_get_tsc_deadline(const struct vlapic *l);
 void vlapic_set_tsc_deadline(struct vlapic *l, uint64_t val, uint64_t now);
 
+/* CR8, the TPR's priority class (SDM Vol. 3A 10.8.6.1): reads TPR[7:4];
+ * a write sets TPR[7:4] and clears TPR[3:0]. -1 (#GP) if bits 63:4 are
+ * set. */
+uint64_t vlapic_get_cr8(const struct vlapic *l);
+int vlapic_set_cr8(struct vlapic *l, uint64_t val);
+
 /* Accept a fixed interrupt (vector < 16 sets ESR "received illegal vector"
  * and is dropped; so is anything while disabled). `level` sets TMR. The
  * one call any CPU may make (under the caller's lock): it only records

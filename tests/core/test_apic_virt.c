@@ -44,6 +44,13 @@ static void mmio_write(struct vcpu *v, uint64_t gpa, uint32_t val)
 	assert_false(fake_vcpu(v)->mmio.armed);
 }
 
+/* A write the model takes as decoded MMIO (no APIC virtualization). */
+static void apic_write_model(struct vcpu *v, uint32_t off, uint32_t val)
+{
+	mmio_write(v, LAPIC_GPA + off, val);
+	assert_int_equal(v->part->state, PART_RUNNING);
+}
+
 static bool bit(struct vcpu *v, uint32_t bank, unsigned vec)
 {
 	return (vlapic_reg_get(&v->lapic, bank + (vec / 32) * 16) >>
@@ -182,6 +189,54 @@ static void test_x2apic_core_injects(void **state)
 	assert_true(bit(v, VLAPIC_ISR, 0x55)); /* the core acknowledged it */
 }
 
+/* MOV CR8 where the CPU keeps no TPR shadow exits: the core loads and
+ * reads the vCPU's own TPR (class in bits 7:4), refuses reserved bits,
+ * and a lower TPR lets a blocked vector through at the next entry. */
+static void test_cr8_is_the_vlapic_tpr(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(1);
+	struct vcpu *v = &p->vcpus[0];
+	struct arch_vcpu *a = fake_vcpu(v);
+	fake_vcpu(v)->apic_virt = false; /* no TPR shadow: CR8 exits */
+	fake_set_rflags(v, RFLAGS_IF);
+	struct exit_info e = {.kind = EXIT_CR_ACCESS};
+	e.cr.op = CR_MOV_TO;
+	e.cr.cr = 8;
+	e.cr.val = 6;
+	exit_dispatch(v, &e);
+	assert_int_equal(vlapic_reg_get(&v->lapic, VLAPIC_TPR), 0x60);
+	assert_int_equal(a->skips, 1);
+
+	apic_write_model(v, VLAPIC_SVR, 0x1FF);
+	apic_write_model(v, VLAPIC_LVT_LINT0, 0x10700); /* no virtual wire */
+	apic_write_model(v, VLAPIC_ICR_LO, 0x40055);	/* self IPI, class 5 */
+	irq_before_entry(v);
+	assert_false(a->event.valid); /* blocked by TPR class 6 */
+
+	e.cr.op = CR_MOV_FROM;
+	e.cr.gpr = 3; /* RBX */
+	exit_dispatch(v, &e);
+	assert_int_equal(v->regs.rbx, 6);
+	e.cr.gpr = 4; /* RSP */
+	exit_dispatch(v, &e);
+	assert_int_equal(a->rsp, 6);
+
+	e.cr.op = CR_MOV_TO;
+	e.cr.val = 0x10; /* reserved bits 63:4 */
+	exit_dispatch(v, &e);
+	assert_true(a->event.valid && a->event.exception);
+	assert_int_equal(a->event.vector, X86_EXC_GP);
+	assert_int_equal(vlapic_reg_get(&v->lapic, VLAPIC_TPR), 0x60);
+	a->event.valid = false;
+
+	e.cr.val = 0;
+	exit_dispatch(v, &e);
+	irq_before_entry(v);
+	assert_true(a->event.valid);
+	assert_int_equal(a->event.vector, 0x55);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +247,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_exit_applies_model,
 					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(test_x2apic_core_injects,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_cr8_is_the_vlapic_tpr,
 					    core_setup, core_teardown),
 	};
 	return CORE_RUN(tests);

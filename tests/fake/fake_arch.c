@@ -126,6 +126,7 @@
  *                         Make arch_vcpu_run() exit (EXIT_TIMER) no later
  *                         than TSC tsc; UINT64_MAX = no timer exit. A
  *                         deadline already passed exits at once.
+ *  arch_set_gpr(v, n, val) Register n (0 RAX, 4 RSP, ... 15 R15) := val.
  *  arch_apic_virt(v)      Whether the CPU virtualizes v's local APIC
  *                         (optional feature). Fake: a->apic_virt.
  *  arch_apic_sync(v, s)   Only where arch_apic_virt(v): before an entry,
@@ -520,6 +521,17 @@ void arch_vcpu_skip(struct vcpu *v)
 	a->rip += a->insn_len;
 	a->sti_blocking = false;
 	a->skips++;
+}
+
+void arch_set_gpr(struct vcpu *v, unsigned n, uint64_t val)
+{
+	struct arch_vcpu *a = own(v, "arch_set_gpr");
+	struct guest_regs *g = &v->regs;
+	uint64_t *const map[16] = {&g->rax, &g->rcx, &g->rdx, &g->rbx,
+				   &a->rsp, &g->rbp, &g->rsi, &g->rdi,
+				   &g->r8,  &g->r9,  &g->r10, &g->r11,
+				   &g->r12, &g->r13, &g->r14, &g->r15};
+	*map[n & 15] = val;
 }
 
 uint64_t arch_vcpu_reg(struct vcpu *v, enum vcpu_reg r)

@@ -58,6 +58,7 @@ struct arch_vcpu {
 	struct vcpu *v;
 	/* guest state */
 	uint64_t rip, rflags, cr0, cr4, efer;
+	uint64_t rsp; /* the one GPR not in struct guest_regs */
 	uint16_t cs;
 	bool sti_blocking; /* STI / MOV SS interrupt shadow */
 	bool halted;	   /* activity state HLT */

@@ -22,6 +22,7 @@
 #include "arch/x86_64/x86.h"
 #include "hv/heap.h"
 
+#define PROC_CR8_EXITS	  (3u << 19) /* CR8-load and CR8-store exiting */
 #define PROC_TPR_SHADOW	  (1u << 21)
 #define PROC2_APIC_ACCESS (1u << 0)
 #define PROC2_APIC_REGS	  (1u << 8)
@@ -62,7 +63,9 @@ void vmx_apic_setup(struct vcpu *v, uint32_t *proc, uint32_t *proc2)
 {
 	struct vmx_vcpu *x = VMX(v);
 	x->apicv = v->part->arch->apic_page && (x->pin & PIN_EXTINT_EXIT);
-	*proc &= ~PROC_TPR_SHADOW; /* until vmx_apic_sync: set_mode */
+	/* Until vmx_apic_sync (set_mode) sets up xAPIC mode, and for good
+	 * on a CPU without these controls: CR8 exits (hv/exit/cr.c). */
+	*proc = (*proc & ~PROC_TPR_SHADOW) | PROC_CR8_EXITS;
 	*proc2 &= ~PROC2_APIC_ALL;
 	if (!x->apicv)
 		return;
@@ -81,11 +84,12 @@ bool vmx_apic_virt(struct vcpu *v)
 	return VMX(v)->apicv;
 }
 
-/* In xAPIC mode all of it; otherwise only "virtualize APIC accesses". */
+/* In xAPIC mode all of it; otherwise only "virtualize APIC accesses",
+ * and MOV CR8 exits as without a TPR shadow. */
 static void set_mode(struct vmx_vcpu *x, bool xapic)
 {
-	uint32_t proc =
-	    xapic ? x->proc | PROC_TPR_SHADOW : x->proc & ~PROC_TPR_SHADOW;
+	uint32_t proc = xapic ? (x->proc | PROC_TPR_SHADOW) & ~PROC_CR8_EXITS
+			      : (x->proc & ~PROC_TPR_SHADOW) | PROC_CR8_EXITS;
 	uint32_t proc2 = xapic ? x->proc2 | PROC2_XAPIC_ACCEL
 			       : x->proc2 & ~PROC2_XAPIC_ACCEL;
 	if (proc == x->proc && proc2 == x->proc2)

@@ -68,10 +68,11 @@ static void decode_apic_access(uint64_t q, struct exit_info *e)
 /* SDM Table 27-3: control-register access qualification. */
 static void decode_cr(struct vcpu *v, uint64_t q, struct exit_info *e)
 {
-	static const enum cr_op ops[4] = {CR_MOV_TO, CR_OTHER, CR_CLTS,
+	static const enum cr_op ops[4] = {CR_MOV_TO, CR_MOV_FROM, CR_CLTS,
 					  CR_LMSW};
 	e->cr.cr = q & 15;
 	e->cr.op = ops[(q >> 4) & 3];
+	e->cr.gpr = (q >> 8) & 15;
 	if (e->cr.op == CR_MOV_TO)
 		e->cr.val = x86_get_gpr(v, (q >> 8) & 15);
 	else if (e->cr.op == CR_LMSW)
