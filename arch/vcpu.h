@@ -108,6 +108,14 @@ bool arch_irq_injectable(struct vcpu *v);
 void arch_inject_irq(struct vcpu *v, uint8_t vector);
 /* Exit as soon as the guest can take an interrupt (or stop asking). */
 void arch_irq_window(struct vcpu *v, bool on);
+/* Virtual NMIs (SDM Vol. 3C 25.3, 26.6.1.2; APM 15.20): can an NMI be
+ * injected at the next entry (no event queued, no NMI being handled
+ * since the last IRET, no STI/MOV-SS shadow)? An injected NMI blocks
+ * the next until the guest's IRET, as on hardware. */
+bool arch_nmi_injectable(struct vcpu *v);
+void arch_inject_nmi(struct vcpu *v);
+/* Exit (EXIT_NMI_WINDOW) as soon as an NMI could be injected. */
+void arch_nmi_window(struct vcpu *v, bool on);
 /* Exit no later than TSC `deadline` (UINT64_MAX = no timer). */
 void arch_set_deadline(struct vcpu *v, uint64_t deadline);
 

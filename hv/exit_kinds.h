@@ -25,6 +25,7 @@
 	X(EXCEPTION, "exception", exit_exception)                              \
 	X(TIMER, "timer", exit_reenter)                                        \
 	X(IRQ_WINDOW, "irq-window", exit_reenter)                              \
+	X(NMI_WINDOW, "nmi-window", exit_reenter)                              \
 	X(APIC_WRITE, "apic-write", exit_apic_write)                           \
 	X(APIC_EOI, "apic-eoi", exit_apic_eoi)                                 \
 	X(UNHANDLED, "unhandled", exit_unhandled)

@@ -99,6 +99,16 @@ static bool dest_match(const struct vcpu *to, const struct vlapic_ipi *ipi)
 	return (ipi->dest & (l->ldr >> 24)) != 0; /* flat model */
 }
 
+/* An NMI for a vCPU of this partition: it becomes the vCPU's pending
+ * NMI (one more while one is pending is the same NMI, as on a CPU). */
+static void deliver_nmi(struct vcpu *to)
+{
+	lapic_lock(to);
+	to->nmi_pending = true;
+	lapic_unlock(to);
+	wake(to);
+}
+
 static void deliver(struct vcpu *from, struct vcpu *to,
 		    const struct vlapic_ipi *ipi)
 {
@@ -127,7 +137,10 @@ static void deliver(struct vcpu *from, struct vcpu *to,
 			wake(to);
 		}
 		break;
-	default: /* NMI, SMI, ExtINT IPIs are not delivered to guests */
+	case 4: /* NMI: only ever to a vCPU of the sender's partition */
+		deliver_nmi(to);
+		break;
+	default: /* SMI and ExtINT IPIs are not delivered to guests */
 		break;
 	}
 }
@@ -147,8 +160,12 @@ static void ioapic_deliver(struct partition *p, const struct vioapic_msg *m)
 		struct vcpu *to = &p->vcpus[i];
 		if (!dest_match(to, &ipi))
 			continue;
+		if (ipi.mode == 4) { /* a pin programmed for NMI */
+			deliver_nmi(to);
+			continue;
+		}
 		if (ipi.mode > 1)
-			continue; /* only fixed/lowest-priority from devices */
+			continue; /* SMI, INIT, ExtINT: not from devices */
 		lapic_lock(to);
 		vlapic_set_irr(&to->lapic, ipi.vector, ipi.level);
 		lapic_unlock(to);
@@ -333,8 +350,26 @@ static bool apic_sync(struct vcpu *v)
 	return arch_apic_sync(v, &s);
 }
 
+/* A pending NMI goes before any interrupt (SDM Vol. 3A 6.9), as soon as
+ * the guest is not handling one already; until then the CPU is asked for
+ * the moment it can be (NMI window). True if one is injected now. Raw
+ * lock, as in next_vector: what it takes, it delivers. */
+static bool nmi_check(struct vcpu *v)
+{
+	bool inject = v->nmi_pending && arch_nmi_injectable(v);
+	arch_nmi_window(v, v->nmi_pending && !inject);
+	if (!inject)
+		return false;
+	spin_lock(&v->lapic_lock);
+	v->nmi_pending = false;
+	spin_unlock(&v->lapic_lock);
+	arch_inject_nmi(v);
+	return true;
+}
+
 /* Everything before an entry: typed input, the PIT, the local APIC
- * timer, the next vector or an interrupt window, and the deadline. */
+ * timer, a pending NMI, the next vector or an interrupt window, and the
+ * deadline. */
 static void check_all(struct vcpu *v)
 {
 	struct irq_fast *f = &v->fast;
@@ -356,7 +391,10 @@ static void check_all(struct vcpu *v)
 	if (pit < next)
 		next = pit;
 	bool lapic = !apic_sync(v);
-	f->quiet = next_vector(v, false, lapic) < 0;
+	bool nmi = v->nmi_pending;
+	nmi_check(v);
+	/* A vector that cannot go in beside an NMI waits for its window. */
+	f->quiet = !nmi && next_vector(v, false, lapic) < 0;
 	if (!f->quiet) {
 		if (arch_irq_injectable(v)) {
 			int vec = next_vector(v, true, lapic);
@@ -417,8 +455,8 @@ void irq_recheck(struct vcpu *v)
 static bool must_wake(struct vcpu *v, bool guest_if)
 {
 	if (v->part->state != PART_RUNNING || v->init_pending ||
-	    quiesce_pending(v->part))
-		return true;
+	    v->nmi_pending || quiesce_pending(v->part))
+		return true; /* an NMI wakes a halted CPU whatever its IF */
 	if (v->index == 0)
 		pit_tick(v->part); /* IRQ0 may be for another vCPU */
 	if (!guest_if)

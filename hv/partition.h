@@ -53,6 +53,13 @@ struct vcpu {
 	volatile enum vcpu_state state;
 	volatile int sipi_vector; /* -1 = none pending */
 	volatile bool init_pending;
+	/* An NMI sent to it and not yet injected (one at most, as on a
+	 * CPU: SDM Vol. 3A 6.7.1). Under lapic_lock. */
+	volatile bool nmi_pending;
+	/* IA32_TSC_ADJUST: this vCPU's TSC is its partition's plus this
+	 * (wrapping). Its own WRMSRs to IA32_TSC and IA32_TSC_ADJUST move
+	 * it (SDM Vol. 3B 17.17.3); a reset clears it. */
+	uint64_t tsc_adjust;
 	struct spinlock lapic_lock; /* other vCPUs deliver IPIs into it */
 	struct vlapic lapic;
 	volatile uint32_t irq_gen; /* changes to lapic: lapic_unlock() */
@@ -106,6 +113,13 @@ struct partition {
 static inline uint64_t part_now(const struct partition *p)
 {
 	return arch_now() + p->tsc_offset;
+}
+
+/* What the backend adds to the host TSC for this vCPU's RDTSC/RDTSCP:
+ * the partition's offset and the vCPU's own adjustment. */
+static inline uint64_t vcpu_tsc_offset(const struct vcpu *v)
+{
+	return v->part->tsc_offset + v->tsc_adjust;
 }
 
 /* The locks of a vCPU's local APIC and of the partition's devices. Each

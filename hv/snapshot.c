@@ -22,6 +22,8 @@ struct part_snapshot {
 	struct guest_regs regs[PART_MAX_VCPUS];
 	enum vcpu_state vstate[PART_MAX_VCPUS];
 	int sipi_vector[PART_MAX_VCPUS];
+	bool nmi_pending[PART_MAX_VCPUS];
+	uint64_t tsc_adjust[PART_MAX_VCPUS];
 	uint8_t *devs;
 	size_t devs_cap, devs_len;
 	volatile bool valid; /* a whole snapshot is kept */
@@ -96,6 +98,8 @@ static void save_vcpu(struct vcpu *v, struct part_snapshot *s)
 	s->regs[v->index] = v->regs;
 	s->vstate[v->index] = v->state;
 	s->sipi_vector[v->index] = v->sipi_vector;
+	s->nmi_pending[v->index] = v->nmi_pending;
+	s->tsc_adjust[v->index] = v->tsc_adjust;
 }
 
 /* Indexed by enum arch_dirty_mode. */
@@ -145,6 +149,8 @@ static void load_vcpu(struct vcpu *v, struct part_snapshot *s)
 	v->state = s->vstate[v->index];
 	v->sipi_vector = s->sipi_vector[v->index];
 	v->init_pending = false;
+	v->nmi_pending = s->nmi_pending[v->index];
+	v->tsc_adjust = s->tsc_adjust[v->index];
 }
 
 /* Copies back what differs from the snapshot: the logged pages, or all

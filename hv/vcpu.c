@@ -23,6 +23,7 @@ static void wait_for_sipi(struct vcpu *v)
 	 * the stale INIT must not send it back to wait after the start (it
 	 * would wait for a SIPI that already came: the AP never starts). */
 	v->init_pending = false;
+	v->nmi_pending = false; /* NMIs are blocked while it waits */
 	memset(&v->regs, 0, sizeof(v->regs));
 	arch_vcpu_start(v, &s);
 	v->state = VCPU_RUNNING;

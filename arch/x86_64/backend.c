@@ -84,6 +84,21 @@ void arch_irq_window(struct vcpu *v, bool on)
 	ops->irq_window(v, on);
 }
 
+bool arch_nmi_injectable(struct vcpu *v)
+{
+	return ops->nmi_injectable(v);
+}
+
+void arch_inject_nmi(struct vcpu *v)
+{
+	ops->inject_nmi(v);
+}
+
+void arch_nmi_window(struct vcpu *v, bool on)
+{
+	ops->nmi_window(v, on);
+}
+
 void arch_set_deadline(struct vcpu *v, uint64_t deadline)
 {
 	ops->set_deadline(v, deadline);

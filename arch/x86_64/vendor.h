@@ -102,6 +102,9 @@ struct vendor_ops {
 	bool (*irq_injectable)(struct vcpu *v);
 	void (*inject_irq)(struct vcpu *v, uint8_t vector);
 	void (*irq_window)(struct vcpu *v, bool on);
+	bool (*nmi_injectable)(struct vcpu *v);
+	void (*inject_nmi)(struct vcpu *v);
+	void (*nmi_window)(struct vcpu *v, bool on);
 	void (*set_deadline)(struct vcpu *v, uint64_t deadline);
 	/* Optional (NULL: the CPU does not virtualize the local APIC). */
 	bool (*apic_virt)(struct vcpu *v);

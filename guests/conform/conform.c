@@ -5,7 +5,8 @@
  * line states what happened, never a pass/fail verdict, and holds nothing
  * that depends on the CPU model or on time: the exception taken, its
  * error code, where it was raised relative to the instruction (at it or
- * after it), and the debug status bits that say why.
+ * after it), the debug status bits that say why, and whether control
+ * registers, XCR0, XSAVE state and MSRs read back as written.
  *
  * Output:
  *   conform: <check> <what happened>
@@ -53,6 +54,89 @@ __asm__(
     "c_step_rdmsr_at: rdmsr\nc_step_rdmsr_end: pushf\n"
     " andl $~0x100, (%esp)\n popf\n ret\n");
 
+/* More instructions under test: exceptions with and without error codes
+ * (SDM Vol. 3A 6.15 for each vector, the instruction pages of Vol. 2 for
+ * when it is raised), control-register writes, XSETBV, RDTSC, XSAVE. A
+ * routine that changes state when it does not fault puts it back after
+ * its end label. */
+__asm__(".text\n"
+	/* A selector beyond the GDT limit: #GP(selector) (MOV, Vol. 2B). */
+	".globl c_gp_sel, c_gp_sel_at, c_gp_sel_end\n"
+	"c_gp_sel: movw $0x1234, %ax\n"
+	"c_gp_sel_at: movw %ax, %ds\n"
+	"c_gp_sel_end: movw $0x10, %ax\n movw %ax, %ds\n ret\n"
+	/* A not-present data segment: #NP(selector) into DS, #SS(selector)
+	 * into SS (MOV, Vol. 2B). */
+	".globl c_np_ds, c_np_ds_at, c_np_ds_end\n"
+	"c_np_ds: movw $0x18, %ax\n"
+	"c_np_ds_at: movw %ax, %ds\n"
+	"c_np_ds_end: movw $0x10, %ax\n movw %ax, %ds\n ret\n"
+	".globl c_np_ss, c_np_ss_at, c_np_ss_end\n"
+	"c_np_ss: movw $0x18, %ax\n"
+	"c_np_ss_at: movw %ax, %ss\n"
+	"c_np_ss_end: movw $0x10, %ax\n movw %ax, %ss\n ret\n"
+	/* 20 outside [0, 10]: #BR, a fault (BOUND, Vol. 2A). */
+	".globl c_bound, c_bound_at, c_bound_end\n"
+	"c_bound: pushl $10\n pushl $0\n movl $20, %eax\n"
+	"c_bound_at: bound %eax, (%esp)\n"
+	"c_bound_end: addl $8, %esp\n ret\n"
+	/* INTO with OF = 1: #OF, a trap (INTO, Vol. 2A). */
+	".globl c_into, c_into_at, c_into_end\n"
+	"c_into: movl $0x7FFFFFFF, %eax\n addl $1, %eax\n"
+	"c_into_at: into\nc_into_end: ret\n"
+	/* INT1 (F1): #DB, a trap (INT1, Vol. 2A). */
+	".globl c_int1, c_int1_at, c_int1_end\n"
+	"c_int1:\nc_int1_at: .byte 0xF1\nc_int1_end: ret\n"
+	/* INT n through a gate of the IDT: no error code, after it. */
+	".globl c_intn, c_intn_at, c_intn_end\n"
+	"c_intn:\nc_intn_at: int $0x1F\nc_intn_end: ret\n"
+	/* INT n beyond the IDT limit: #GP(n * 8 + 2), IDT bit set, EXT
+	 * clear (Vol. 3A 6.13). */
+	".globl c_int_lim, c_int_lim_at, c_int_lim_end\n"
+	"c_int_lim:\nc_int_lim_at: int $0x40\nc_int_lim_end: ret\n"
+	/* -2^31 / -1 does not fit: #DE (IDIV, Vol. 2A). */
+	".globl c_idiv, c_idiv_at, c_idiv_end\n"
+	"c_idiv: movl $0x80000000, %eax\n cltd\n movl $-1, %ecx\n"
+	"c_idiv_at: idivl %ecx\nc_idiv_end: ret\n"
+	/* LOCK ADD with a register destination: #UD (LOCK, Vol. 2A). */
+	".globl c_lock, c_lock_at, c_lock_end\n"
+	"c_lock:\nc_lock_at: .byte 0xF0, 0x01, 0xC1\nc_lock_end: ret\n"
+	/* RSM outside SMM: #UD (RSM, Vol. 2B). */
+	".globl c_rsm, c_rsm_at, c_rsm_end\n"
+	"c_rsm:\nc_rsm_at: rsm\nc_rsm_end: ret\n"
+	/* MOV to CR4 with PCIDE outside IA-32e mode, MOV to CR0 with PG
+	 * and not PE: #GP(0) (MOV CR, Vol. 2B). */
+	".globl c_cr4_pcide, c_cr4_pcide_at, c_cr4_pcide_end\n"
+	"c_cr4_pcide: movl %cr4, %edx\n movl %edx, %eax\n"
+	" orl $0x20000, %eax\n"
+	"c_cr4_pcide_at: movl %eax, %cr4\n"
+	"c_cr4_pcide_end: movl %edx, %cr4\n ret\n"
+	".globl c_cr0_pg, c_cr0_pg_at, c_cr0_pg_end\n"
+	"c_cr0_pg: movl %cr0, %edx\n movl %edx, %eax\n andl $~1, %eax\n"
+	" orl $0x80000000, %eax\n"
+	"c_cr0_pg_at: movl %eax, %cr0\n"
+	"c_cr0_pg_end: movl %edx, %cr0\n ret\n"
+	/* XSETBV: XCR0 = 1 without CR4.OSXSAVE is #UD, XCR0 = 0 with it
+	 * #GP(0) (XSETBV, Vol. 2D). */
+	".globl c_xsetbv1, c_xsetbv1_at, c_xsetbv1_end\n"
+	"c_xsetbv1: xorl %ecx, %ecx\n movl $1, %eax\n xorl %edx, %edx\n"
+	"c_xsetbv1_at: xsetbv\nc_xsetbv1_end: ret\n"
+	".globl c_xsetbv0, c_xsetbv0_at, c_xsetbv0_end\n"
+	"c_xsetbv0: xorl %ecx, %ecx\n xorl %eax, %eax\n xorl %edx, %edx\n"
+	"c_xsetbv0_at: xsetbv\nc_xsetbv0_end: ret\n"
+	/* RDTSC at CPL 0 with CR4.TSD = 1 (RDTSC, Vol. 2B: #GP only at
+	 * CPL > 0); the caller sets and clears TSD. */
+	".globl c_rdtsc, c_rdtsc_at, c_rdtsc_end\n"
+	"c_rdtsc:\nc_rdtsc_at: rdtsc\nc_rdtsc_end: ret\n"
+	/* x87 control word and XMM0 through XSAVE and XRSTOR of XCR0 = 3,
+	 * each clobbered in between (Vol. 1 13.7, 13.8). */
+	".globl c_xsave\n"
+	"c_xsave: movdqu c_xmm_in, %xmm0\n fninit\n fldcw c_fcw_in\n"
+	" movl $3, %eax\n xorl %edx, %edx\n xsave c_xsave_area\n"
+	" pxor %xmm0, %xmm0\n fninit\n"
+	" movl $3, %eax\n xorl %edx, %edx\n xrstor c_xsave_area\n"
+	" movdqu %xmm0, c_xmm_out\n fnstcw c_fcw_out\n ret\n");
+
 extern char c_div0[], c_div0_at[], c_div0_end[];
 extern char c_ud2[], c_ud2_at[], c_ud2_end[];
 extern char c_int3[], c_int3_at[], c_int3_end[];
@@ -61,6 +145,23 @@ extern char c_step_nop[], c_step_nop_at[], c_step_nop_end[];
 extern char c_step_cpuid[], c_step_cpuid_at[], c_step_cpuid_end[];
 extern char c_step_in[], c_step_in_at[], c_step_in_end[];
 extern char c_step_rdmsr[], c_step_rdmsr_at[], c_step_rdmsr_end[];
+extern char c_gp_sel[], c_gp_sel_at[], c_gp_sel_end[];
+extern char c_np_ds[], c_np_ds_at[], c_np_ds_end[];
+extern char c_np_ss[], c_np_ss_at[], c_np_ss_end[];
+extern char c_bound[], c_bound_at[], c_bound_end[];
+extern char c_into[], c_into_at[], c_into_end[];
+extern char c_int1[], c_int1_at[], c_int1_end[];
+extern char c_intn[], c_intn_at[], c_intn_end[];
+extern char c_int_lim[], c_int_lim_at[], c_int_lim_end[];
+extern char c_idiv[], c_idiv_at[], c_idiv_end[];
+extern char c_lock[], c_lock_at[], c_lock_end[];
+extern char c_rsm[], c_rsm_at[], c_rsm_end[];
+extern char c_cr4_pcide[], c_cr4_pcide_at[], c_cr4_pcide_end[];
+extern char c_cr0_pg[], c_cr0_pg_at[], c_cr0_pg_end[];
+extern char c_xsetbv1[], c_xsetbv1_at[], c_xsetbv1_end[];
+extern char c_xsetbv0[], c_xsetbv0_at[], c_xsetbv0_end[];
+extern char c_rdtsc[], c_rdtsc_at[], c_rdtsc_end[];
+extern char c_xsave[];
 
 static uint32_t read_dr6(void)
 {
@@ -150,6 +251,493 @@ static void check_tsc_monotonic(void)
 	kprintf("conform: tsc-monotonic %s\n", ok ? "yes" : "no");
 }
 
+/* ---- Segments --------------------------------------------------------*/
+
+/* start32.asm's GDT and one more descriptor: the flat data segment with
+ * P = 0, for #NP and #SS. The selectors in use keep their descriptors. */
+#define SEL_NOT_PRESENT 0x18
+extern const char guest_gdt[], guest_gdt_end[];
+static uint64_t conform_gdt[4] __attribute__((aligned(8)));
+
+static void gdt_init(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint32_t base;
+	} p = {sizeof(conform_gdt) - 1, (uint32_t)(uintptr_t)conform_gdt};
+	memcpy(conform_gdt, guest_gdt, (size_t)(guest_gdt_end - guest_gdt));
+	conform_gdt[SEL_NOT_PRESENT / 8] = 0x00CF13000000FFFFull;
+	__asm__ __volatile__("lgdt %0" ::"m"(p) : "memory");
+}
+
+/* ---- Control registers ---------------------------------------------------*/
+
+#define CR0_MP	       (1u << 1)
+#define CR0_EM	       (1u << 2)
+#define CR0_TS	       (1u << 3)
+#define CR0_ET	       (1u << 4)
+#define CR0_NE	       (1u << 5)
+#define CR0_WP	       (1u << 16)
+#define CR0_AM	       (1u << 18)
+#define CR4_VME	       (1u << 0)
+#define CR4_PVI	       (1u << 1)
+#define CR4_TSD	       (1u << 2)
+#define CR4_DE	       (1u << 3)
+#define CR4_PSE	       (1u << 4)
+#define CR4_PGE	       (1u << 7)
+#define CR4_PCE	       (1u << 8)
+#define CR4_OSFXSR     (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_OSXSAVE    (1u << 18)
+
+struct cr_bit {
+	const char *name;
+	uint32_t bit;
+};
+
+/* Sets and clears one bit of CR0 (cr 0) or CR4 (cr 4) and prints what
+ * each read gives after it, e.g. "wp=10"; restores the register. */
+static void cr_toggle(unsigned cr, const struct cr_bit *b)
+{
+	uint32_t orig = cr == 0 ? read_cr0() : read_cr4();
+	uint32_t got[2];
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t v = i == 0 ? orig | b->bit : orig & ~b->bit;
+		if (cr == 0) {
+			write_cr0(v);
+			got[i] = read_cr0();
+		} else {
+			write_cr4(v);
+			got[i] = read_cr4();
+		}
+	}
+	if (cr == 0)
+		write_cr0(orig);
+	else
+		write_cr4(orig);
+	kprintf(" %s=%u%u", b->name, (got[0] & b->bit) != 0,
+		(got[1] & b->bit) != 0);
+}
+
+/* Bits a kernel may flip at any time read back as written (SDM Vol. 3A
+ * 2.5); CR0.ET is fixed at 1 (ibid.). CR0.NE and CR4.VME are bits a
+ * hypervisor may hold for itself and must show to the guest as
+ * written. */
+static void check_cr_readback(void)
+{
+	static const struct cr_bit cr0[] = {
+	    {"mp", CR0_MP}, {"ts", CR0_TS}, {"et", CR0_ET},
+	    {"ne", CR0_NE}, {"wp", CR0_WP}, {"am", CR0_AM},
+	};
+	static const struct cr_bit cr4[] = {
+	    {"vme", CR4_VME},
+	    {"pvi", CR4_PVI},
+	    {"tsd", CR4_TSD},
+	    {"de", CR4_DE},
+	    {"pse", CR4_PSE},
+	    {"pge", CR4_PGE},
+	    {"pce", CR4_PCE},
+	    {"osfxsr", CR4_OSFXSR},
+	    {"osxmmexcpt", CR4_OSXMMEXCPT},
+	};
+	kprintf("conform: cr0-readback");
+	for (size_t i = 0; i < sizeof(cr0) / sizeof(cr0[0]); i++)
+		cr_toggle(0, &cr0[i]);
+	kprintf("\nconform: cr4-readback");
+	for (size_t i = 0; i < sizeof(cr4) / sizeof(cr4[0]); i++)
+		cr_toggle(4, &cr4[i]);
+	kprintf("\n");
+}
+
+/* 4 MiB pages mapping the first 4 GiB one to one (CR4.PSE). */
+static uint32_t ident_pd[1024] __attribute__((aligned(4096)));
+
+static uint32_t read_cr3(void)
+{
+	uint32_t v;
+	__asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static void write_cr3(uint32_t v)
+{
+	__asm__ __volatile__("mov %0, %%cr3" ::"r"(v) : "memory");
+}
+
+/* MOV to CR0 with PG = 1 and PE = 0 is #GP(0) (SDM Vol. 2B MOV CR). A
+ * CPU that takes it anyway (QEMU's TCG does) pages through an identity
+ * map here, so the next instruction, which puts CR0 back, still runs. */
+static void check_cr0_pg_without_pe(void)
+{
+	for (uint32_t i = 0; i < 1024; i++)
+		ident_pd[i] = (i << 22) | 0x83; /* present, writable, 4 MiB */
+	uint32_t cr3 = read_cr3(), cr4 = read_cr4();
+	write_cr4(cr4 | CR4_PSE);
+	write_cr3((uint32_t)(uintptr_t)ident_pd);
+	CHECK("cr0-pg-without-pe", c_cr0_pg, false);
+	write_cr3(cr3);
+	write_cr4(cr4);
+}
+
+/* A routine run with a CR4 bit set for it, then cleared again. */
+static void check_with_cr4(const char *name, void (*fn)(void *), const char *at,
+			   const char *end, uint32_t bit)
+{
+	uint32_t cr4 = read_cr4();
+	write_cr4(cr4 | bit);
+	check(name, fn, at, end, false);
+	write_cr4(cr4);
+}
+
+#define CHECK_CR4(name, sym, bit)                                              \
+	check_with_cr4(name, (void (*)(void *))(void *)sym, sym##_at,          \
+		       sym##_end, bit)
+
+/* ---- CPUID and XSAVE ----------------------------------------------------*/
+
+#define CPUID1_EDX_FPU	   (1u << 0)
+#define CPUID1_EDX_TSC	   (1u << 4)
+#define CPUID1_EDX_MSR	   (1u << 5)
+#define CPUID1_EDX_APIC	   (1u << 9)
+#define CPUID1_ECX_XSAVE   (1u << 26)
+#define CPUID1_ECX_OSXSAVE (1u << 27)
+#define EXT1_EDX_RDTSCP	   (1u << 27)
+#define APIC_BASE_EN	   (1u << 11)
+#define XCR0_X87_SSE	   3u
+#define XCR0_AVX	   (1u << 2)
+
+static void do_rdtsc(void *ctx)
+{
+	*(uint64_t *)ctx = rdtsc_ordered();
+}
+
+/* Leaf 0 counts at least leaf 1; FPU, TSC and MSR are set on every
+ * x86-64 CPU and RDTSC works; the APIC flag follows IA32_APIC_BASE.EN
+ * (SDM Vol. 2A CPUID, Vol. 3A 10.4.3). */
+static void check_cpuid_basic(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+	uint64_t tsc, base;
+	bool rdtsc_ok = trap_run(do_rdtsc, &tsc) == TRAP_NONE;
+	const char *apic = "fault";
+	if (trap_rdmsr(0x1B, &base) == TRAP_NONE)
+		apic = ((r.edx & CPUID1_EDX_APIC) != 0) ==
+			       ((base & APIC_BASE_EN) != 0)
+			   ? "yes"
+			   : "no";
+	kprintf("conform: cpuid-basic max-ge-1=%u fpu=%u tsc=%u msr=%u "
+		"rdtsc=%s apic-follows-base=%s\n",
+		cpuid(0, 0).eax >= 1, (r.edx & CPUID1_EDX_FPU) != 0,
+		(r.edx & CPUID1_EDX_TSC) != 0, (r.edx & CPUID1_EDX_MSR) != 0,
+		rdtsc_ok ? "ok" : "fault", apic);
+}
+
+static bool has_xsave(void)
+{
+	return (cpuid(1, 0).ecx & CPUID1_ECX_XSAVE) != 0;
+}
+
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void xsetbv0(uint64_t v)
+{
+	__asm__ __volatile__("xsetbv" ::"c"(0), "a"((uint32_t)v),
+			     "d"((uint32_t)(v >> 32)));
+}
+
+/* CPUID.1:ECX.OSXSAVE reads CR4.OSXSAVE (SDM Vol. 2A CPUID). */
+static void check_cpuid_osxsave(void)
+{
+	if (!has_xsave()) {
+		kprintf("conform: cpuid-osxsave no-xsave\n");
+		return;
+	}
+	uint32_t cr4 = read_cr4();
+	write_cr4(cr4 | CR4_OSXSAVE);
+	bool on = (cpuid(1, 0).ecx & CPUID1_ECX_OSXSAVE) != 0;
+	write_cr4(cr4 & ~CR4_OSXSAVE);
+	bool off = (cpuid(1, 0).ecx & CPUID1_ECX_OSXSAVE) != 0;
+	write_cr4(cr4);
+	kprintf("conform: cpuid-osxsave set=%u clear=%u\n", on, off);
+}
+
+/* XSETBV's checks: #UD without CR4.OSXSAVE, #GP(0) for an XCR0 without
+ * x87 (SDM Vol. 2D XSETBV). XCR0 and CR4 are put back. */
+static void check_xsetbv_faults(void)
+{
+	uint32_t cr4 = read_cr4();
+	write_cr4(cr4 & ~CR4_OSXSAVE);
+	CHECK("xsetbv-without-osxsave", c_xsetbv1, false);
+	if (!has_xsave()) {
+		kprintf("conform: xsetbv-x87-clear no-xsave\n");
+		write_cr4(cr4);
+		return;
+	}
+	write_cr4(cr4 | CR4_OSXSAVE);
+	uint64_t xcr0 = xgetbv0();
+	CHECK("xsetbv-x87-clear", c_xsetbv0, false);
+	xsetbv0(xcr0);
+	write_cr4(cr4);
+}
+
+/* XGETBV reads what XSETBV wrote, and CPUID.(0DH,0):EBX, the XSAVE size
+ * for the components XCR0 enables, grows with AVX (SDM Vol. 1 13.3,
+ * 13.4). Sizes are the model's; only whether it grew is printed. */
+static void check_xcr0_avx(void)
+{
+	if (!has_xsave() || !(cpuid(0xD, 0).eax & XCR0_AVX)) {
+		kprintf("conform: xcr0-avx no-avx\n");
+		return;
+	}
+	uint32_t cr4 = read_cr4();
+	write_cr4(cr4 | CR4_OSXSAVE);
+	uint64_t xcr0 = xgetbv0();
+	xsetbv0(XCR0_X87_SSE);
+	uint32_t small = cpuid(0xD, 0).ebx;
+	xsetbv0(XCR0_X87_SSE | XCR0_AVX);
+	uint64_t got = xgetbv0();
+	uint32_t big = cpuid(0xD, 0).ebx;
+	xsetbv0(xcr0);
+	write_cr4(cr4);
+	kprintf("conform: xcr0-avx xgetbv=%x cpuid-d-size-grew=%s\n",
+		(unsigned)got, big > small ? "yes" : "no");
+}
+
+/* Read by c_xsave. */
+uint8_t c_xsave_area[4096] __attribute__((aligned(64)));
+uint8_t c_xmm_in[16], c_xmm_out[16];
+uint16_t c_fcw_in, c_fcw_out;
+
+/* XRSTOR gives back what XSAVE saved (SDM Vol. 1 13.7, 13.8). SSE needs
+ * CR4.OSFXSR and CR0.EM = 0; TS = 0 so that no #NM comes. */
+static void check_xsave_roundtrip(void)
+{
+	if (!has_xsave() || cpuid(0xD, 0).ebx > sizeof(c_xsave_area)) {
+		kprintf("conform: xsave-roundtrip no-xsave\n");
+		return;
+	}
+	uint32_t cr0 = read_cr0(), cr4 = read_cr4();
+	write_cr0((cr0 & ~(CR0_EM | CR0_TS)) | CR0_MP);
+	write_cr4(cr4 | CR4_OSFXSR | CR4_OSXSAVE);
+	uint64_t xcr0 = xgetbv0();
+	xsetbv0(XCR0_X87_SSE);
+	memset(c_xsave_area, 0, sizeof(c_xsave_area)); /* a clean header */
+	for (unsigned i = 0; i < sizeof(c_xmm_in); i++)
+		c_xmm_in[i] = (uint8_t)(0xA5 ^ (i * 17));
+	memset(c_xmm_out, 0, sizeof(c_xmm_out));
+	c_fcw_in = 0x027F; /* round to nearest, 53-bit precision */
+	c_fcw_out = 0;
+	int vec = trap_run((void (*)(void *))(void *)c_xsave, NULL);
+	xsetbv0(xcr0);
+	write_cr4(cr4);
+	write_cr0(cr0);
+	if (vec != TRAP_NONE) {
+		kprintf("conform: xsave-roundtrip %s\n", trap_name(vec));
+		return;
+	}
+	kprintf("conform: xsave-roundtrip xmm0=%s fcw=%s\n",
+		memcmp(c_xmm_in, c_xmm_out, sizeof(c_xmm_in)) ? "no" : "yes",
+		c_fcw_out == c_fcw_in ? "yes" : "no");
+}
+
+/* ---- MSRs ----------------------------------------------------------------*/
+
+#define MSR_SYSENTER_CS	 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_PAT		 0x277
+#define MSR_EFER	 0xC0000080u
+#define MSR_TSC_AUX	 0xC0000103u
+#define EFER_SCE	 1ull
+
+/* Writes val, reads it back and restores the old value: "yes" if the
+ * read gave val, else "no" or the exception taken. */
+static const char *msr_roundtrip(uint32_t msr, uint64_t val)
+{
+	uint64_t old, got;
+	int vec = trap_rdmsr(msr, &old);
+	if (vec == TRAP_NONE)
+		vec = trap_wrmsr(msr, val);
+	if (vec != TRAP_NONE)
+		return trap_name(vec);
+	vec = trap_rdmsr(msr, &got);
+	trap_wrmsr(msr, old);
+	if (vec != TRAP_NONE)
+		return trap_name(vec);
+	return got == val ? "yes" : "no";
+}
+
+/* Registers a kernel writes read back as written: SYSENTER (SDM Vol. 3A
+ * 5.8.7), PAT with valid types (11.12.2), EFER.SCE (2.2.1). */
+static void check_msr_readback(void)
+{
+	kprintf("conform: msr-sysenter cs=%s esp=%s eip=%s\n",
+		msr_roundtrip(MSR_SYSENTER_CS, 0x8),
+		msr_roundtrip(MSR_SYSENTER_ESP, 0x12345670),
+		msr_roundtrip(MSR_SYSENTER_EIP, 0x00201000));
+	/* The power-on PAT with PA5 WT -> WC. */
+	kprintf("conform: msr-pat %s\n",
+		msr_roundtrip(MSR_PAT, 0x0007010600070406ull));
+	uint64_t efer;
+	int vec = trap_rdmsr(MSR_EFER, &efer);
+	if (vec != TRAP_NONE) {
+		kprintf("conform: msr-efer-sce %s\n", trap_name(vec));
+		return;
+	}
+	kprintf("conform: msr-efer-sce set=%s",
+		msr_roundtrip(MSR_EFER, efer | EFER_SCE));
+	kprintf(" clear=%s\n", msr_roundtrip(MSR_EFER, efer & ~EFER_SCE));
+}
+
+static bool has_rdtscp(void)
+{
+	return cpuid(0x80000000, 0).eax >= 0x80000001 &&
+	       (cpuid(0x80000001, 0).edx & EXT1_EDX_RDTSCP);
+}
+
+static uint64_t rdtscp(uint32_t *aux)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdtscp" : "=a"(lo), "=d"(hi), "=c"(*aux));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* RDTSCP returns IA32_TSC_AUX in ECX and reads the TSC after all earlier
+ * instructions, so never below an RDTSC before it (SDM Vol. 2B RDTSCP,
+ * Vol. 3B 17.17). */
+static void check_tsc_aux(void)
+{
+	if (!has_rdtscp()) {
+		kprintf("conform: msr-tsc-aux no-rdtscp\n");
+		return;
+	}
+	uint64_t old;
+	if (trap_rdmsr(MSR_TSC_AUX, &old) != TRAP_NONE ||
+	    trap_wrmsr(MSR_TSC_AUX, 0x2A) != TRAP_NONE) {
+		kprintf("conform: msr-tsc-aux msr-fault\n");
+		return;
+	}
+	uint32_t aux = 0;
+	bool ordered = true;
+	for (unsigned i = 0; i < 100 && ordered; i++) {
+		uint64_t before = rdtsc_ordered();
+		ordered = rdtscp(&aux) >= before && aux == 0x2A;
+	}
+	uint64_t got;
+	bool read_ok = trap_rdmsr(MSR_TSC_AUX, &got) == TRAP_NONE;
+	trap_wrmsr(MSR_TSC_AUX, old);
+	kprintf("conform: msr-tsc-aux rdmsr=%s rdtscp=%s\n",
+		read_ok && got == 0x2A ? "yes" : "no", ordered ? "yes" : "no");
+}
+
+/* ---- NMIs and the TSC -------------------------------------------------*/
+
+#define XAPIC_BASE	 0xFEE00000u
+#define XAPIC_ID	 0x20u
+#define XAPIC_SVR	 0xF0u
+#define XAPIC_ICR_LO	 0x300u
+#define XAPIC_ICR_HI	 0x310u
+#define ICR_NMI_ASSERT	 0x4400u /* delivery mode NMI, level assert */
+#define ICR_BUSY	 (1u << 12)
+#define NMI_SPIN	 100000u
+#define IDT_GATE_TYPE_32 0x8Eu
+
+static volatile uint32_t *xapic(uint32_t reg)
+{
+	return (volatile uint32_t *)(uintptr_t)(XAPIC_BASE + reg);
+}
+
+/* An NMI IPI to this CPU's own APIC ID (SDM Vol. 3A 10.6.1). */
+static void send_self_nmi(void)
+{
+	*xapic(XAPIC_ICR_HI) = *xapic(XAPIC_ID) & 0xFF000000u;
+	*xapic(XAPIC_ICR_LO) = ICR_NMI_ASSERT;
+	for (unsigned i = 0; i < NMI_SPIN && (*xapic(XAPIC_ICR_LO) & ICR_BUSY);
+	     i++)
+		;
+}
+
+static volatile uint32_t nmi_count, nmi_count_inside;
+
+/* Called by the NMI handler below: the first NMI sends a second one and
+ * waits; it must not be taken before this handler's IRET (NMI blocking,
+ * SDM Vol. 3A 6.7.1). */
+void conform_nmi(void);
+void conform_nmi(void)
+{
+	if (++nmi_count != 1)
+		return;
+	send_self_nmi();
+	for (unsigned i = 0; i < NMI_SPIN; i++)
+		__asm__ __volatile__("pause");
+	nmi_count_inside = nmi_count;
+}
+
+__asm__(".text\n"
+	".globl c_nmi_entry\n"
+	"c_nmi_entry: pusha\n cld\n call conform_nmi\n popa\n iret\n");
+extern char c_nmi_entry[];
+
+/* Vector 2 of the IDT trap_init() loaded goes to c_nmi_entry. */
+static void nmi_gate_install(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint32_t base;
+	} idtr;
+	__asm__ __volatile__("sidt %0" : "=m"(idtr));
+	uint16_t *g = (uint16_t *)(uintptr_t)(idtr.base + 2 * 8);
+	uint32_t a = (uint32_t)(uintptr_t)c_nmi_entry;
+	uint16_t cs;
+	__asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
+	g[0] = (uint16_t)a;
+	g[1] = cs;
+	g[2] = (uint16_t)(IDT_GATE_TYPE_32 << 8);
+	g[3] = (uint16_t)(a >> 16);
+}
+
+/* A self NMI IPI is taken with interrupts disabled (NMIs ignore IF); a
+ * second one sent from its handler waits for the handler's IRET and is
+ * taken right after it. */
+static void check_nmi_self(void)
+{
+	nmi_gate_install();
+	*xapic(XAPIC_SVR) = 0x1FF; /* software-enabled, spurious 0xFF */
+	nmi_count = nmi_count_inside = 0;
+	send_self_nmi();
+	for (unsigned i = 0; i < NMI_SPIN * 10 && nmi_count < 2; i++)
+		__asm__ __volatile__("pause");
+	kprintf("conform: nmi-self-ipi taken=%u nested=%s\n",
+		(unsigned)nmi_count, nmi_count_inside > 1 ? "yes" : "no");
+}
+
+/* WRMSR to IA32_TIME_STAMP_COUNTER sets this CPU's TSC: RDTSC then counts
+ * on from the value written (SDM Vol. 3B 17.17). The TSC is put back
+ * where it would have been. */
+static void check_tsc_write(void)
+{
+	const uint64_t set = 1ull << 40;
+	uint64_t before = rdtsc_ordered();
+	int vec = trap_wrmsr(0x10, set);
+	uint64_t after = rdtsc_ordered();
+	if (vec != TRAP_NONE) {
+		kprintf("conform: tsc-write %s\n", trap_name(vec));
+		return;
+	}
+	trap_wrmsr(0x10, before + (after - set));
+	uint64_t back = rdtsc_ordered();
+	kprintf("conform: tsc-write counts-from-value=%s restored=%s\n",
+		after >= set && after - set < (1ull << 32) ? "yes" : "no",
+		back >= before + (after - set) && back - before < (1ull << 32)
+		    ? "yes"
+		    : "no");
+}
+
 int guest_main(uint32_t magic, uint32_t mbi_addr)
 {
 	(void)magic;
@@ -165,6 +753,31 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	CHECK("single-step-rdmsr", c_step_rdmsr, true);
 	check_dr7_kept();
 	check_tsc_monotonic();
+	gdt_init();
+	CHECK("gp-selector-beyond-gdt", c_gp_sel, false);
+	CHECK("np-data-segment", c_np_ds, false);
+	CHECK("ss-not-present", c_np_ss, false);
+	CHECK("bound-range", c_bound, false);
+	CHECK("into-overflow", c_into, false);
+	CHECK("int1", c_int1, true);
+	CHECK("int-n", c_intn, false);
+	CHECK("int-beyond-idt", c_int_lim, false);
+	CHECK("idiv-overflow", c_idiv, false);
+	CHECK("lock-register-dest", c_lock, false);
+	CHECK("rsm-outside-smm", c_rsm, false);
+	CHECK("cr4-pcide-outside-ia32e", c_cr4_pcide, false);
+	check_cr0_pg_without_pe();
+	check_cr_readback();
+	CHECK_CR4("rdtsc-cr4-tsd-ring0", c_rdtsc, CR4_TSD);
+	check_cpuid_basic();
+	check_cpuid_osxsave();
+	check_xsetbv_faults();
+	check_xcr0_avx();
+	check_xsave_roundtrip();
+	check_msr_readback();
+	check_tsc_aux();
+	check_tsc_write();
+	check_nmi_self();
 	kprintf("conform: done\n");
 	return 0;
 }

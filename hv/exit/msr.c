@@ -29,20 +29,27 @@ static bool wr_apic_base(struct vcpu *v, uint64_t val)
 	return r == 0;
 }
 
+/* The guest writes its deadline in its own TSC (partition time plus
+ * tsc_adjust); the vLAPIC keeps it in partition time. 0 disarms, so a
+ * deadline that converts to 0 is 1 tick later instead. */
 static bool rd_tsc_deadline(struct vcpu *v, uint64_t *val)
 {
 	lapic_lock(v);
 	/* A passed deadline reads 0. */
 	vlapic_timer_update(&v->lapic, part_now(v->part));
-	*val = vlapic_get_tsc_deadline(&v->lapic);
+	uint64_t d = vlapic_get_tsc_deadline(&v->lapic);
 	lapic_unlock(v);
+	*val = d ? d + v->tsc_adjust : 0;
 	return true;
 }
 
 static bool wr_tsc_deadline(struct vcpu *v, uint64_t val)
 {
+	uint64_t d = val ? val - v->tsc_adjust : 0;
+	if (val && !d)
+		d = 1;
 	lapic_lock(v);
-	vlapic_set_tsc_deadline(&v->lapic, val, part_now(v->part));
+	vlapic_set_tsc_deadline(&v->lapic, d, part_now(v->part));
 	lapic_unlock(v);
 	return true;
 }
@@ -77,12 +84,19 @@ static bool rd_misc_enable(struct vcpu *v, uint64_t *val)
 	return true;
 }
 
-/* The guest's TSC, the same value RDTSC gives it (the backend adds
- * tsc_offset too). Writes are refused (#GP): the offset is the
- * hypervisor's, set by a snapshot restore only. */
+/* The vCPU's TSC, the same value RDTSC gives it (the backend offsets
+ * the host's by vcpu_tsc_offset()). Writing it sets this vCPU's TSC
+ * alone, through its offset (the real TSC is never written), and moves
+ * IA32_TSC_ADJUST by as much (SDM Vol. 3B 17.17.3). */
 static bool rd_tsc(struct vcpu *v, uint64_t *val)
 {
-	*val = part_now(v->part);
+	*val = part_now(v->part) + v->tsc_adjust;
+	return true;
+}
+
+static bool wr_tsc(struct vcpu *v, uint64_t val)
+{
+	v->tsc_adjust += val - (part_now(v->part) + v->tsc_adjust);
 	return true;
 }
 
@@ -90,21 +104,26 @@ static bool rd_tsc(struct vcpu *v, uint64_t *val)
  * an invariant TSC it tells a kernel that nothing can change its TSC
  * unseen: Linux (5.16+, check_system_tsc_reliable()) then keeps the TSC
  * without the clocksource watchdog, which in a partition compared it with
- * jiffies and dropped it (issue 11). All vCPUs of a partition share one
- * TSC offset, so it reads 0, and writing 0 (what a kernel does to tidy
- * it) is accepted; any other value would move this vCPU's TSC alone,
- * which needs a per-vCPU offset: #GP until then. */
+ * jiffies and dropped it (issue 11). It starts at 0; writing X moves this
+ * vCPU's TSC by X minus the old value. The partition's own clock (its
+ * timers, PM timer, RTC) and every other vCPU's TSC stay where they are. */
+static bool rd_tsc_adjust(struct vcpu *v, uint64_t *val)
+{
+	*val = v->tsc_adjust;
+	return true;
+}
+
 static bool wr_tsc_adjust(struct vcpu *v, uint64_t val)
 {
-	(void)v;
-	return val == 0;
+	v->tsc_adjust = val;
+	return true;
 }
 
 static const struct msr_entry msr_table[] = {
-    {0x10, rd_tsc, NULL},		       /* IA32_TSC: read only */
+    {0x10, rd_tsc, wr_tsc},		       /* IA32_TIME_STAMP_COUNTER */
     {0x1B, rd_apic_base, wr_apic_base},	       /* IA32_APIC_BASE */
     {0x3A, rd_feature_control, NULL},	       /* IA32_FEATURE_CONTROL */
-    {0x3B, rd_zero, wr_tsc_adjust},	       /* IA32_TSC_ADJUST */
+    {0x3B, rd_tsc_adjust, wr_tsc_adjust},      /* IA32_TSC_ADJUST */
     {0x79, NULL, wr_ignore},		       /* BIOS_UPDT_TRIG: dropped */
     {0x8B, rd_zero, wr_ignore},		       /* IA32_BIOS_SIGN_ID */
     {0x1A0, rd_misc_enable, wr_ignore},	       /* IA32_MISC_ENABLE */

@@ -403,7 +403,112 @@ static void test_ipi_outside_partition_dropped(void **state)
 		assert_int_equal(vlapic_pending(&q->vcpus[i].lapic), -1);
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		assert_int_equal(vlapic_pending(&p->vcpus[i].lapic), -1);
+	/* An NMI is no different: it never leaves the partition. */
+	lapic_write(v0, VLAPIC_ICR_LO, 0x4400);
+	assert_int_equal(fake_total_kicks(), 0);
+	for (unsigned i = 0; i < q->nvcpus; i++)
+		assert_false(q->vcpus[i].nmi_pending);
 	assert_int_equal(p->state, PART_RUNNING);
+}
+
+static void assert_injected_nmi(struct vcpu *v)
+{
+	struct arch_vcpu *a = fake_vcpu(v);
+	assert_true(a->event.valid);
+	assert_true(a->event.nmi);
+	assert_int_equal(a->event.vector, 2);
+	assert_false(a->nmi_window);
+}
+
+/* An NMI IPI to another vCPU of the partition becomes its NMI, injected
+ * whatever its IF; a second one while the guest handles the first waits
+ * (NMI window) for its IRET, and a third one meanwhile is the same
+ * pending NMI (SDM Vol. 3A 6.7.1). */
+static void test_nmi_ipi_delivered(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(2);
+	struct vcpu *v0 = &p->vcpus[0], *v1 = &p->vcpus[1];
+	struct arch_vcpu *a1 = fake_vcpu(v1);
+	fake_set_cpu(v0->pcpu);
+	lapic_write(v0, VLAPIC_ICR_HI, 1u << 24);
+	lapic_write(v0, VLAPIC_ICR_LO, 0x4400); /* NMI */
+	assert_true(v1->nmi_pending);
+	assert_false(v0->nmi_pending);
+	assert_int_equal(fake_kicks(v1->pcpu), 1);
+
+	fake_set_cpu(v1->pcpu);
+	fake_set_rflags(v1, 0);
+	irq_before_entry(v1);
+	assert_injected_nmi(v1);
+	assert_false(v1->nmi_pending);
+	deliver(v1);
+	a1->nmi_blocked = true; /* delivered: the CPU blocks NMIs */
+
+	fake_set_cpu(v0->pcpu);
+	lapic_write(v0, VLAPIC_ICR_LO, 0x4400);
+	lapic_write(v0, VLAPIC_ICR_LO, 0x4400);
+	fake_set_cpu(v1->pcpu);
+	irq_before_entry(v1);
+	assert_false(a1->event.valid);
+	assert_true(a1->nmi_window);
+	assert_true(v1->nmi_pending);
+
+	a1->nmi_blocked = false; /* the guest's IRET */
+	struct exit_info e = {.kind = EXIT_NMI_WINDOW};
+	exit_dispatch(v1, &e);
+	irq_before_entry(v1);
+	assert_injected_nmi(v1);
+	assert_false(v1->nmi_pending);
+	assert_int_equal(v1->exits[EXIT_NMI_WINDOW], 1);
+}
+
+/* The self shorthand and an I/O APIC pin programmed for NMI (delivery
+ * mode 4) reach the vCPU's NMI too; an interrupt pending beside it waits
+ * for the next entry. */
+static void test_nmi_self_and_ioapic(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(1);
+	struct vcpu *v = &p->vcpus[0];
+	fake_set_cpu(v->pcpu);
+	fake_set_rflags(v, RFLAGS_IF);
+	leave_virtual_wire(v);
+	lapic_write(v, VLAPIC_ICR_LO, 0x44400); /* self, NMI */
+	assert_true(v->nmi_pending);
+	lapic_write(v, VLAPIC_ICR_LO, 0x44051); /* self, fixed 0x51 */
+	irq_before_entry(v);
+	assert_injected_nmi(v);
+	assert_true(fake_vcpu(v)->irq_window);
+	deliver(v);
+	fake_vcpu(v)->nmi_blocked = false;
+	irq_before_entry(v);
+	assert_injected_irq(v, 0x51);
+
+	deliver(v);
+	ioapic_redir(v, 10, 0x400); /* NMI, physical, to APIC ID 0 */
+	irq_set_isa(p, 10, true);
+	assert_true(v->nmi_pending);
+	irq_before_entry(v);
+	assert_injected_nmi(v);
+}
+
+/* A halted vCPU with IF clear wakes for an NMI (it waits otherwise). */
+static void test_nmi_wakes_hlt_if_clear(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(2);
+	struct vcpu *v0 = &p->vcpus[0], *v1 = &p->vcpus[1];
+	fake_set_cpu(v1->pcpu);
+	fake_set_rflags(v1, 0);
+	fake_set_insn_len(v1, 1);
+	v1->nmi_pending = true; /* as deliver_nmi() leaves it */
+	struct exit_info e = {.kind = EXIT_HLT};
+	exit_dispatch(v1, &e); /* returns at once: an NMI is pending */
+	assert_int_equal(v1->exits[EXIT_HLT], 1);
+	irq_before_entry(v1);
+	assert_injected_nmi(v1);
+	(void)v0;
 }
 
 /* INIT then SIPI start vCPU 1 in real mode at vector:0000 when its CPU
@@ -801,6 +906,12 @@ int main(void)
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_x2apic_broadcast, core_setup,
 					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_nmi_ipi_delivered, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_nmi_self_and_ioapic,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_nmi_wakes_hlt_if_clear,
+					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(test_ipi_outside_partition_dropped,
 					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(test_init_sipi_sipi_while_waiting,

@@ -74,15 +74,6 @@ static void assert_no_gp(struct vcpu *v)
 	assert_false(fake_vcpu(v)->event.valid);
 }
 
-static void assert_gp(struct vcpu *v)
-{
-	struct arch_vcpu *a = fake_vcpu(v);
-	assert_true(a->event.valid);
-	assert_true(a->event.exception);
-	assert_int_equal(a->event.vector, X86_EXC_GP);
-	a->event.valid = false; /* "delivered" */
-}
-
 static void lapic_write(struct vcpu *v, uint32_t reg, uint32_t val)
 {
 	struct exit_info e = {.kind = EXIT_MEM_VIOLATION};
@@ -127,9 +118,11 @@ static uint32_t pm_ticks(uint64_t t)
 	return (uint32_t)(t / hz * PM_TIMER_HZ + t % hz * PM_TIMER_HZ / hz);
 }
 
-/* RDMSR IA32_TSC is the guest's TSC; writing it stays refused.
- * IA32_TSC_ADJUST reads 0 and takes 0; another value would move this
- * vCPU's TSC alone: refused, and the offset never moves. */
+/* RDMSR IA32_TSC is the vCPU's TSC. Writing it sets that vCPU's TSC
+ * alone and moves IA32_TSC_ADJUST by as much; writing IA32_TSC_ADJUST
+ * moves the TSC by the difference (SDM Vol. 3B 17.17.3). The partition's
+ * clock (its offset, the PM timer) never moves, and the backend's offset
+ * for the vCPU is the sum. */
 static void test_rdmsr_tsc(void **state)
 {
 	(void)state;
@@ -142,20 +135,52 @@ static void test_rdmsr_tsc(void **state)
 		fake_advance(12345);
 		rdmsr(v, MSR_IA32_TSC);
 		assert_int_equal(edx_eax(v), c->host + 12345 + c->offset);
-		wrmsr(v, MSR_IA32_TSC, 0);
-		assert_gp(v);
 		rdmsr(v, 0x3B); /* IA32_TSC_ADJUST */
 		assert_no_gp(v);
 		assert_int_equal(edx_eax(v), 0);
-		wrmsr(v, 0x3B, 0);
+		uint64_t was = c->host + 12345 + c->offset;
+		wrmsr(v, MSR_IA32_TSC, 1000);
 		assert_no_gp(v);
-		wrmsr(v, 0x3B, 1000);
-		assert_gp(v);
-		wrmsr(v, 0x3B, ~0ull);
-		assert_gp(v);
+		rdmsr(v, MSR_IA32_TSC);
+		assert_int_equal(edx_eax(v), 1000);
 		rdmsr(v, 0x3B);
-		assert_int_equal(edx_eax(v), 0);
+		assert_int_equal(edx_eax(v), 1000 - was);
+		assert_int_equal(vcpu_tsc_offset(v), 1000 - (c->host + 12345));
+		fake_advance(10);
+		rdmsr(v, MSR_IA32_TSC);
+		assert_int_equal(edx_eax(v), 1010);
+		wrmsr(v, 0x3B, 0); /* back to the partition's TSC */
+		rdmsr(v, MSR_IA32_TSC);
+		assert_int_equal(edx_eax(v), was + 10);
+		wrmsr(v, 0x3B, ~0ull); /* one tick behind it */
+		rdmsr(v, MSR_IA32_TSC);
+		assert_int_equal(edx_eax(v), was + 9);
+		assert_no_gp(v);
 		assert_int_equal(v->part->tsc_offset, c->offset);
+		assert_int_equal(in32(v, PM_TMR_PORT), pm_ticks(was + 10));
+	}
+}
+
+/* After the vCPU set its own TSC, its TSC deadline is in that TSC: it
+ * fires as far ahead in host time as it lies ahead of the vCPU's TSC, and
+ * reads back as written. */
+static void test_tsc_deadline_after_tsc_write(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < BH_ARRAY_SIZE(clocks); i++) {
+		const struct clock_case *c = &clocks[i];
+		struct vcpu *v = setup(c);
+		struct arch_vcpu *a = fake_vcpu(v);
+		lapic_write(v, VLAPIC_SVR, 0x1FF);
+		lapic_write(v, VLAPIC_LVT_TIMER,
+			    VLAPIC_TIMER_DEADLINE | TIMER_VEC);
+		wrmsr(v, MSR_IA32_TSC, 7);
+		wrmsr(v, MSR_IA32_TSC_DEADLINE, 7 + 50000);
+		assert_no_gp(v);
+		rdmsr(v, MSR_IA32_TSC_DEADLINE);
+		assert_int_equal(edx_eax(v), 7 + 50000);
+		irq_before_entry(v);
+		assert_int_equal(a->deadline, c->host + 50000);
 	}
 }
 
@@ -346,6 +371,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_rdmsr_tsc, core_setup,
 					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_tsc_deadline_after_tsc_write,
+					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_tsc_deadline_fires_at_host_time, core_setup,
 		core_teardown),

@@ -122,6 +122,15 @@
  *  arch_irq_window(v, on) on: make arch_vcpu_run() exit with
  *                         EXIT_IRQ_WINDOW as soon as the guest can take an
  *                         interrupt; off: stop asking. Idempotent.
+ *  arch_nmi_injectable(v) True only if an NMI delivered at the next entry
+ *                         would be taken now: no NMI delivered since the
+ *                         guest's last IRET (a->nmi_blocked; a test plays
+ *                         the IRET by clearing it), no STI/MOV-SS shadow,
+ *                         no event queued.
+ *  arch_inject_nmi(v)     Queue an NMI (only after arch_nmi_injectable()
+ *                         said true); it ends a halt and, delivered,
+ *                         blocks further NMIs until the guest's IRET.
+ *  arch_nmi_window(v, on) As arch_irq_window, for EXIT_NMI_WINDOW.
  *  arch_set_deadline(v, tsc)
  *                         Make arch_vcpu_run() exit (EXIT_TIMER) no later
  *                         than TSC tsc; UINT64_MAX = no timer exit. A
@@ -458,6 +467,7 @@ void arch_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
 	a->event.valid = false;
 	a->sti_blocking = false;
 	a->halted = false;
+	a->nmi_blocked = false;
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -465,6 +475,11 @@ void arch_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
 static bool injectable(const struct arch_vcpu *a)
 {
 	return (a->rflags & RFLAGS_IF) && !a->sti_blocking && !a->event.valid;
+}
+
+static bool nmi_injectable(const struct arch_vcpu *a)
+{
+	return !a->nmi_blocked && !a->sti_blocking && !a->event.valid;
 }
 
 void arch_vcpu_run(struct vcpu *v, struct exit_info *e)
@@ -475,8 +490,14 @@ void arch_vcpu_run(struct vcpu *v, struct exit_info *e)
 	if (a->event.valid) { /* delivered at entry */
 		if (a->ndelivered < FAKE_DELIVERED)
 			a->delivered[a->ndelivered++] = a->event;
+		a->nmi_blocked |= a->event.nmi;
 		a->event.valid = false;
 		a->halted = false;
+	}
+	if (a->nmi_window && nmi_injectable(a)) {
+		e->kind = EXIT_NMI_WINDOW;
+		e->raw_reason = 8;
+		return;
 	}
 	if (a->irq_window && injectable(a)) {
 		e->kind = EXIT_IRQ_WINDOW;
@@ -618,6 +639,30 @@ void arch_irq_window(struct vcpu *v, bool on)
 	own(v, "arch_irq_window")->irq_window = on;
 }
 
+bool arch_nmi_injectable(struct vcpu *v)
+{
+	return nmi_injectable(own(v, "arch_nmi_injectable"));
+}
+
+void arch_inject_nmi(struct vcpu *v)
+{
+	struct arch_vcpu *a = own(v, "arch_inject_nmi");
+	if (!nmi_injectable(a))
+		contract_error("vCPU %u: NMI injected while not injectable "
+			       "(blocked %d, queued %d)",
+			       v->index, a->nmi_blocked, a->event.valid);
+	a->event = (struct fake_event){
+	    .valid = true, .nmi = true, .vector = X86_EXC_NMI};
+	a->last_injected = a->event;
+	a->injections++;
+	a->halted = false;
+}
+
+void arch_nmi_window(struct vcpu *v, bool on)
+{
+	own(v, "arch_nmi_window")->nmi_window = on;
+}
+
 void arch_set_deadline(struct vcpu *v, uint64_t deadline)
 {
 	own(v, "arch_set_deadline")->deadline = deadline;
@@ -709,9 +754,16 @@ int arch_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
 	struct arch_vcpu *a = own(v, "arch_vcpu_save");
 	if (save_error)
 		return -1;
-	*out = (struct arch_vcpu_state){a->rip,		 a->rflags, a->cr0,
-					a->cr4,		 a->efer,   a->cs,
-					a->sti_blocking, a->halted, a->event};
+	*out = (struct arch_vcpu_state){.rip = a->rip,
+					.rflags = a->rflags,
+					.cr0 = a->cr0,
+					.cr4 = a->cr4,
+					.efer = a->efer,
+					.cs = a->cs,
+					.sti_blocking = a->sti_blocking,
+					.halted = a->halted,
+					.nmi_blocked = a->nmi_blocked,
+					.event = a->event};
 	a->saves++;
 	return 0;
 }
@@ -727,6 +779,7 @@ int arch_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 	a->cs = in->cs;
 	a->sti_blocking = in->sti_blocking;
 	a->halted = in->halted;
+	a->nmi_blocked = in->nmi_blocked;
 	a->event = in->event;
 	a->loads++;
 	return 0;

@@ -18,7 +18,8 @@
 /* An event queued for the next entry (SDM 26.6 "event injection"). */
 struct fake_event {
 	bool valid;
-	bool exception; /* false: external interrupt */
+	bool exception; /* false: external interrupt (or NMI) */
+	bool nmi;	/* an NMI (vector 2) */
 	uint8_t vector;
 	bool has_err;
 	uint32_t err;
@@ -62,9 +63,11 @@ struct arch_vcpu {
 	uint16_t cs;
 	bool sti_blocking; /* STI / MOV SS interrupt shadow */
 	bool halted;	   /* activity state HLT */
+	bool nmi_blocked;  /* an NMI was delivered, its IRET not yet run */
 	/* controls */
 	struct fake_event event; /* queued for the next entry */
 	bool irq_window;	 /* exit when an interrupt can be taken */
+	bool nmi_window;	 /* exit when an NMI can be taken */
 	uint64_t deadline;	 /* exit no later than this TSC */
 	unsigned insn_len;	 /* length of the exiting instruction */
 	uint64_t cr4_supported;	 /* CR4 bits the "CPU" accepts */
@@ -97,7 +100,7 @@ struct arch_part {
 struct arch_vcpu_state {
 	uint64_t rip, rflags, cr0, cr4, efer;
 	uint16_t cs;
-	bool sti_blocking, halted;
+	bool sti_blocking, halted, nmi_blocked;
 	struct fake_event event;
 };
 /* Make arch_vcpu_save() fail (as for an XSAVE area that does not fit). */

@@ -44,7 +44,7 @@ ZERO = bytes(16)
 log = open(logpath, "a", buffering=1)
 sess = {"open": False, "nonce": ZERO, "last": 0}
 state = {"dropped": False, "lost": False, "handled": 0}
-KINDS = 21
+KINDS = 22
 parts = [  # name, state, vcpus, mask, memory, resets, uptime ms
     ["web", 0, 3, 0b1101, 64 << 20, 1, 62000],
     ["counter", 1, 1, 0b10, 16 << 20, 0, 5000],
@@ -329,10 +329,10 @@ has '^io-dropped 3$'
 has '^mmio-dropped 0$'
 has '^resets 1$'
 has '^vcpu0\.io 100$'
-has '^vcpu2\.unhandled 320$'
+has '^vcpu2\.unhandled 321$'
 has '^vcpu1\.mem-violation 206$'
 has '^total\.io 600$'
-[ "$(grep -c '^vcpu' <<<"$out")" -eq 63 ] || bad "stats: want 3 x 21 vCPU counters: $out"
+[ "$(grep -c '^vcpu' <<<"$out")" -eq 66 ] || bad "stats: want 3 x 22 vCPU counters: $out"
 has '^snapshot no$'
 [ "$(tail -n1 <<<"$out")" = "snapshot no" ] || bad "stats: the snapshot section comes last: $out"
 [ "$(grep -c '^snapshot' <<<"$out")" -eq 1 ] || bad "stats: no snapshot, one line: $out"
@@ -356,7 +356,7 @@ snapshot.dirty-pages 37
 snapshot.restores 2
 snapshot.last-restore-copied-pages 41'
 [ "$(tail -n6 <<<"$out")" = "$want" ] || bad "stats counter: snapshot section: $out"
-[ "$(grep -c '^vcpu' <<<"$out")" -eq 21 ] || bad "stats counter: want 21 vCPU counters: $out"
+[ "$(grep -c '^vcpu' <<<"$out")" -eq 22 ] || bad "stats counter: want 22 vCPU counters: $out"
 run 0 --connect "$normal" "${k[@]}" stats db
 has '^snapshot\.tracking no \(a restore copies all RAM\)$'
 has '^snapshot\.age 1d01h01m$'
@@ -562,8 +562,8 @@ run 3 --connect "$cutfake" "${k[@]}" --json list
 printf '0\n' >"$d/log.cut.cut"
 run 0 --connect "$cutfake" "${k[@]}" stats counter
 has '^snapshot\.restores 2$'
-# counter's reply data: 31 bytes, 21 counters (168), the snapshot (30).
-for c in $(seq 1 40) 100 168 198 199 228 229 -1 -8; do
+# counter's reply data: 31 bytes, 22 counters (176), the snapshot (30).
+for c in $(seq 1 40) 100 176 206 207 236 237 -1 -8; do
 	printf '%s\n' "$c" >"$d/log.cut.cut"
 	run 3 --connect "$cutfake" "${k[@]}" stats counter
 	[ "$out" = "bulkhead-ctl: malformed stats reply" ] || bad "stats cut by $c: $out"

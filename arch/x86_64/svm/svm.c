@@ -160,6 +160,7 @@ void svm_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
 {
 	svm_guest_reset(v, s);
 	SVM(v)->flush = true;
+	svm_nmi_set(v, &(struct svm_nmi){0});
 }
 
 /* Before each run: what the core changed for the whole partition. */
@@ -172,8 +173,8 @@ static void sync_partition(struct vcpu *v)
 		s->map_gen = gen;
 		s->flush = true;
 	}
-	if (s->tsc_offset != v->part->tsc_offset) {
-		s->tsc_offset = v->part->tsc_offset;
+	if (s->tsc_offset != vcpu_tsc_offset(v)) {
+		s->tsc_offset = vcpu_tsc_offset(v);
 		s->vmcb->control.tsc_offset = s->tsc_offset;
 	}
 	/* Without flush-by-ASID (QEMU's TCG has none), flushing means the
@@ -190,7 +191,7 @@ again:
 	sync_partition(v);
 	/* The guest's next deadline: the host timer interrupts the guest
 	 * there (an INTR exit); nothing written when it is already armed. */
-	host_timer_arm(s->deadline);
+	host_timer_arm(svm_run_deadline(s));
 	s->vmcb->save.rax = v->regs.rax;
 	phase_mark(v, PH_PREP);
 	svm_enter(&v->regs, (uint64_t)s->vmcb, (uint64_t)host_area[cpu]);
@@ -246,6 +247,7 @@ static int svm_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out)
 	out->svm.int_state = vm->control.int_state;
 	out->svm.event_inj = vm->control.event_inj;
 	out->svm.v_tpr = vm->control.int_ctl & SVM_INT_CTL_V_TPR_MASK;
+	out->svm.nmi = SVM(v)->nmi;
 	return x86_cpu_state_save(&out->cpu, X86_LIVE_SVM);
 }
 
@@ -260,6 +262,7 @@ static int svm_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in)
 	vm->control.event_inj = in->svm.event_inj;
 	vm->control.int_ctl =
 	    (vm->control.int_ctl & ~SVM_INT_CTL_V_TPR_MASK) | in->svm.v_tpr;
+	svm_nmi_set(v, &in->svm.nmi);
 	x86_cpu_state_load(&in->cpu, X86_LIVE_SVM);
 	SVM(v)->flush = true;
 	return 0;
@@ -285,6 +288,9 @@ const struct vendor_ops svm_ops = {
     .irq_injectable = svm_irq_injectable,
     .inject_irq = svm_inject_irq,
     .irq_window = svm_irq_window,
+    .nmi_injectable = svm_nmi_injectable,
+    .inject_nmi = svm_inject_nmi,
+    .nmi_window = svm_nmi_window,
     .set_deadline = svm_set_deadline,
     .vcpu_dump = svm_vcpu_dump,
     .vcpu_state_size = svm_vcpu_state_size,

@@ -101,6 +101,7 @@ void svm_translate_exit(struct vcpu *v, struct exit_info *e)
 				.raw_reason = (uint32_t)c->exit_code,
 				.qual = c->exit_info1};
 	svm_reinject_vectoring(v);
+	svm_nmi_exit(v);
 	/* VMRUN refused the guest state. The APM says -1 in 64 bits; QEMU's
 	 * TCG (7.2) stores it as a 32-bit -1. */
 	if (c->exit_code == SVM_EXIT_INVALID ||

@@ -29,6 +29,7 @@ static const struct svm_exit_map exit_map[] = {
     {SVM_EXIT_NMI, EXIT_NMI, 0, {0}},
     {SVM_EXIT_INIT, EXIT_NMI, 0, {0}}, /* a kick too: re-check, re-enter */
     {SVM_EXIT_VINTR, EXIT_IRQ_WINDOW, 0, {0}},
+    {SVM_EXIT_IRET, EXIT_NMI_WINDOW, 0, {0}}, /* svm_irq.c: NMI blocking */
     {SVM_EXIT_CPUID, EXIT_CPUID, 2, {0x0F, 0xA2}},
     {SVM_EXIT_INVD, EXIT_INVD, 2, {0x0F, 0x08}},
     {SVM_EXIT_HLT, EXIT_HLT, 1, {0xF4}},

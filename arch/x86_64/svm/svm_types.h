@@ -12,6 +12,12 @@ struct svm_vcpu {
 	unsigned map_gen;    /* of the partition's map it last flushed */
 	bool flush;	     /* flush the guest's TLB at the next VMRUN */
 	uint64_t deadline;   /* host TSC, UINT64_MAX: none */
+	struct svm_nmi {     /* NMI blocking, kept here (svm_irq.c) */
+		bool masked; /* an injected NMI awaits its IRET */
+		bool iret_seen; /* ... which is about to run at: */
+		uint64_t iret_rip;
+	} nmi;
+	bool nmi_window; /* the core waits to inject an NMI */
 };
 
 /* A vCPU's state in a snapshot (arch_vcpu_save), besides what is live in
@@ -22,6 +28,7 @@ struct svm_vcpu {
 struct svm_state {
 	struct vmcb_save save;
 	uint64_t int_state, event_inj, v_tpr;
+	struct svm_nmi nmi;
 };
 
 #endif

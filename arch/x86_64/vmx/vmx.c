@@ -12,6 +12,8 @@
 /* Control bits used (SDM 24.6, 24.7, 24.8). */
 #define PIN_EXTINT_EXIT	   (1u << 0)
 #define PIN_NMI_EXIT	   (1u << 3)
+#define PIN_VIRTUAL_NMI	   (1u << 5) /* SDM 24.6.1 */
+#define PROC_NMI_WINDOW	   (1u << 22)
 #define PROC_TSC_OFFSET	   (1u << 3)
 #define PROC_HLT_EXIT	   (1u << 7)
 #define PROC_MWAIT_EXIT	   (1u << 10)
@@ -194,7 +196,7 @@ static int setup_controls(struct vcpu *v)
 	uint32_t pin, proc, proc2, exit, entry;
 	struct arch_part *a = v->part->arch;
 	if (adjust(ctl_msr(MSR_IA32_VMX_PINBASED),
-		   PIN_EXTINT_EXIT | PIN_NMI_EXIT, 0, &pin) ||
+		   PIN_EXTINT_EXIT | PIN_NMI_EXIT, PIN_VIRTUAL_NMI, &pin) ||
 	    adjust(ctl_msr(MSR_IA32_VMX_PROCBASED),
 		   PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
 		       PROC_MWAIT_EXIT | PROC_MONITOR_EXIT | PROC_HLT_EXIT |
@@ -218,6 +220,9 @@ static int setup_controls(struct vcpu *v)
 	struct vmx_vcpu *x = VMX(v);
 	x->pin = pin;
 	x->proc = proc;
+	x->vnmi =
+	    (pin & PIN_VIRTUAL_NMI) &&
+	    (rdmsr(ctl_msr(MSR_IA32_VMX_PROCBASED)) >> 32) & PROC_NMI_WINDOW;
 	x->preempt_ok =
 	    (rdmsr(ctl_msr(MSR_IA32_VMX_PINBASED)) >> 32) & (1u << 6);
 	x->preempt_shift = rdmsr(MSR_IA32_VMX_MISC) & 31;
@@ -406,6 +411,9 @@ const struct vendor_ops vmx_ops = {
     .irq_injectable = vmx_irq_injectable,
     .inject_irq = vmx_inject_irq,
     .irq_window = vmx_irq_window,
+    .nmi_injectable = vmx_nmi_injectable,
+    .inject_nmi = vmx_inject_nmi,
+    .nmi_window = vmx_nmi_window,
     .set_deadline = vmx_set_deadline,
     .apic_virt = vmx_apic_virt,
     .apic_sync = vmx_apic_sync,

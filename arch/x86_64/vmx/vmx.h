@@ -32,6 +32,10 @@ void vmx_set_rsp(struct vcpu *v, uint64_t rsp);
 bool vmx_irq_injectable(struct vcpu *v);
 void vmx_inject_irq(struct vcpu *v, uint8_t vector);
 void vmx_irq_window(struct vcpu *v, bool on);
+bool vmx_nmi_injectable(struct vcpu *v);
+void vmx_inject_nmi(struct vcpu *v);
+void vmx_nmi_window(struct vcpu *v, bool on);
+void vmx_iret_reblock(struct vcpu *v, uint64_t qual);
 void vmx_set_deadline(struct vcpu *v, uint64_t deadline);
 void vmx_host_irq(const struct exit_info *e);
 /* vmx_state.c */

@@ -78,8 +78,8 @@ void vmx_sync_partition(struct vcpu *v)
 		invept(a->map_root);
 		x->map_gen = gen;
 	}
-	if (x->tsc_offset != v->part->tsc_offset) {
-		x->tsc_offset = v->part->tsc_offset;
+	if (x->tsc_offset != vcpu_tsc_offset(v)) {
+		x->tsc_offset = vcpu_tsc_offset(v);
 		vmwrite64(TSC_OFFSET, x->tsc_offset);
 	}
 }

@@ -18,6 +18,7 @@ static const uint8_t reason_kind[R_MAX] = {
     [2] = K(TRIPLE_FAULT),
     [3] = K(NMI), /* INIT: a kick too, re-check and re-enter */
     [7] = K(IRQ_WINDOW),
+    [8] = K(NMI_WINDOW),
     [10] = K(CPUID),
     [11] = K(PRIV_INSN), /* GETSEC */
     [12] = K(HLT),
@@ -103,6 +104,7 @@ void vmx_translate_exit(struct vcpu *v, struct exit_info *e)
 			decode_apic_access(q, e);
 			break;
 		}
+		vmx_iret_reblock(v, q);
 		e->mem.gpa = vmread64(GUEST_PHYSICAL_ADDRESS);
 		e->mem.gla =
 		    (q & (1u << 7)) ? vmreadn(GUEST_LINEAR_ADDRESS) : 0;

@@ -15,6 +15,7 @@ struct vmx_vcpu {
 	 * EOI-exit bitmap as last written. */
 	bool apicv;
 	uint64_t eoi_exit[4];
+	bool vnmi;	       /* virtual NMIs and NMI-window exiting */
 	bool preempt_ok;       /* VMX-preemption timer supported */
 	uint8_t preempt_shift; /* it counts TSC >> this (VMX_MISC[4:0]) */
 	uint64_t *pml;	       /* page-modification log, or NULL */
