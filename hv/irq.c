@@ -259,19 +259,27 @@ void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi)
  * waits, the edges counter 0 made go out as one pulse on ISA IRQ 0
  * (however many came since the last look: the 8259's IRR and the I/O
  * APIC would merge them too), through both interrupt controllers as a
- * device's IRQ. */
-static void pit_tick(struct partition *p)
+ * device's IRQ. With `next`, also the partition time of the next IRQ0
+ * (left as it is if there is no PIT), under the same lock. */
+static void pit_tick_next(struct partition *p, uint64_t *next)
 {
 	if (!p->boot.pc_platform)
 		return;
 	/* Not counted as a change: an edge it finds is (irq_set_isa). */
 	spin_lock(&p->pit_lock);
 	unsigned edges = vpit_update(&p->pit, part_now(p), hv_tsc_hz);
+	if (next)
+		*next = vpit_next_irq(&p->pit, hv_tsc_hz);
 	spin_unlock(&p->pit_lock);
 	if (edges) {
 		irq_set_isa(p, PC_IRQ_TIMER, true);
 		irq_set_isa(p, PC_IRQ_TIMER, false);
 	}
+}
+
+static void pit_tick(struct partition *p)
+{
+	pit_tick_next(p, NULL);
 }
 
 /* Partition time of the PIT's next IRQ0, UINT64_MAX if none. */
@@ -381,8 +389,7 @@ static void check_all(struct vcpu *v)
 	if (v->index == 0) {
 		console_poll_input(); /* typed input reaches busy guests too */
 		f->recheck = console_poll_deadline(UINT64_MAX);
-		pit_tick(v->part);
-		pit = pit_next(v->part);
+		pit_tick_next(v->part, &pit); /* and when its next IRQ0 is */
 	}
 	spin_lock(&v->lapic_lock);
 	vlapic_timer_update(&v->lapic, now);

@@ -257,7 +257,9 @@ static void check_tsc_monotonic(void)
  * P = 0, for #NP and #SS. The selectors in use keep their descriptors. */
 #define SEL_NOT_PRESENT 0x18
 extern const char guest_gdt[], guest_gdt_end[];
-static uint64_t conform_gdt[4] __attribute__((aligned(8)));
+#define SEL_CODE16 0x20 /* base 0, limit 64 KiB, for the way to real mode */
+#define SEL_DATA16 0x28
+static uint64_t conform_gdt[6] __attribute__((aligned(8)));
 
 static void gdt_init(void)
 {
@@ -267,6 +269,8 @@ static void gdt_init(void)
 	} p = {sizeof(conform_gdt) - 1, (uint32_t)(uintptr_t)conform_gdt};
 	memcpy(conform_gdt, guest_gdt, (size_t)(guest_gdt_end - guest_gdt));
 	conform_gdt[SEL_NOT_PRESENT / 8] = 0x00CF13000000FFFFull;
+	conform_gdt[SEL_CODE16 / 8] = 0x00009A000000FFFFull;
+	conform_gdt[SEL_DATA16 / 8] = 0x000092000000FFFFull;
 	__asm__ __volatile__("lgdt %0" ::"m"(p) : "memory");
 }
 
@@ -635,6 +639,59 @@ static void check_tsc_aux(void)
 		read_ok && got == 0x2A ? "yes" : "no", ordered ? "yes" : "no");
 }
 
+/* ---- Back to real mode -----------------------------------------------*/
+
+/* The way from 32-bit protected mode to real mode and back (SDM Vol. 3A
+ * 9.9.2 and 9.9.1): a 16-bit code segment, CR0.PE cleared, a far jump to
+ * a real-mode CS, some 16-bit work, CR0.PE set, a far jump back. The
+ * 16-bit part is copied below 1 MiB (RM_BASE) to run; it leaves what it
+ * saw at RM_BASE + RM_OUT: CR0's low word, a word written through ES =
+ * segment and read back through DS = 0 (real-mode addressing), and the
+ * UART's scratch register written and read back with port I/O. */
+#define RM_BASE 0x1000u
+#define RM_OUT	0xF00u
+__asm__(".text\n"
+	".globl c_rm16, c_rm16_end, c_realmode\n"
+	".code16\n"
+	"c_rm16: movw $0x28, %ax\n movw %ax, %ds\n movw %ax, %es\n"
+	" movw %ax, %ss\n"
+	" movl %cr0, %eax\n andl $~1, %eax\n movl %eax, %cr0\n"
+	" ljmp $0x100, $(1f - c_rm16)\n"
+	"1: xorw %ax, %ax\n movw %ax, %ds\n movw %ax, %ss\n"
+	" movw $0x1F00, %sp\n"
+	" movl %cr0, %eax\n movw %ax, 0x1F00\n"
+	" movw $0x1E0, %ax\n movw %ax, %es\n"
+	" movw $0x5A17, %es:0x104\n"
+	" movw 0x1F04, %ax\n movw %ax, 0x1F02\n"
+	" movw $0x3FF, %dx\n movb $0xA5, %al\n outb %al, %dx\n"
+	" xorb %al, %al\n inb %dx, %al\n movb %al, 0x1F06\n"
+	" movl %cr0, %eax\n orl $1, %eax\n movl %eax, %cr0\n"
+	" ljmpl $0x08, $c_rm_back\n"
+	"c_rm16_end:\n"
+	".code32\n"
+	"c_realmode: pushl %ebp\n pushl %ebx\n pushl %esi\n pushl %edi\n"
+	" movl %esp, c_rm_esp\n"
+	" ljmp $0x20, $0x1000\n"
+	"c_rm_back: movw $0x10, %ax\n movw %ax, %ds\n movw %ax, %es\n"
+	" movw %ax, %ss\n movw %ax, %fs\n movw %ax, %gs\n"
+	" movl c_rm_esp, %esp\n"
+	" popl %edi\n popl %esi\n popl %ebx\n popl %ebp\n ret\n"
+	".data\n c_rm_esp: .long 0\n .text\n");
+extern char c_rm16[], c_rm16_end[];
+void c_realmode(void);
+
+static void check_realmode_roundtrip(void)
+{
+	volatile uint16_t *out =
+	    (volatile uint16_t *)(uintptr_t)(RM_BASE + RM_OUT);
+	memcpy((void *)(uintptr_t)RM_BASE, c_rm16,
+	       (size_t)(c_rm16_end - c_rm16));
+	out[0] = out[1] = out[2] = out[3] = 0xFFFF;
+	c_realmode();
+	kprintf("conform: real-mode-roundtrip cr0.pe=%u seg-write=%x io=%x\n",
+		out[0] & 1u, (unsigned)out[1], (unsigned)(out[3] & 0xFF));
+}
+
 /* ---- NMIs and the TSC -------------------------------------------------*/
 
 #define XAPIC_BASE	 0xFEE00000u
@@ -777,6 +834,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_msr_readback();
 	check_tsc_aux();
 	check_tsc_write();
+	check_realmode_roundtrip();
 	check_nmi_self();
 	kprintf("conform: done\n");
 	return 0;

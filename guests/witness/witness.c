@@ -1,9 +1,11 @@
 /* witness.elf: the bystander of the isolation tests. It fills a canary
  * region of its RAM with a position-dependent pattern, then, once a beat,
  * checks the whole canary and that the hypervisor still answers
- * (VMCALL BH_HC_VERSION), and reports both on one line. Anything another
- * partition manages to do to it shows up as a corrupted canary, a
- * hypervisor that stopped answering, a restart (beat 1 again) or missing
+ * (VMCALL BH_HC_VERSION) and that its TSC went forward since the last
+ * beat, and reports all three on one line. Anything another partition
+ * manages to do to it shows up as a corrupted canary, a hypervisor that
+ * stopped answering, a clock that jumped back (another guest writing its
+ * own TSC must not move this one's), a restart (beat 1 again) or missing
  * beats.
  *
  * Command line keys:
@@ -12,9 +14,10 @@
  *
  * Output:
  *   witness: canary 0x<start>-0x<end> filled
- *   witness: beat <i> canary ok hv ok                 for i = 1..K
- * with "CANARY CORRUPTED at 0x<addr> value=0x<v>" in place of "canary ok"
- * and "HV GONE ret=<r>" in place of "hv ok" when a check fails, then
+ *   witness: beat <i> canary ok hv ok tsc ok          for i = 1..K
+ * with "CANARY CORRUPTED at 0x<addr> value=0x<v>" in place of "canary ok",
+ * "HV GONE ret=<r>" in place of "hv ok" and "TSC WENT BACK" in place of
+ * "tsc ok" when a check fails, then
  *   witness: done                                     (exit status 0,
  *                                                     1 if a check failed)
  * "witness: FAIL ..." and status 2 if its RAM cannot hold the canary.
@@ -77,10 +80,14 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	kprintf("witness: canary 0x%x-0x%x filled\n", CANARY_START,
 		CANARY_START + CANARY_BYTES - 1);
 
+	uint64_t last_tsc = rdtsc_ordered();
 	for (uint32_t i = 1; beats == 0 || i <= beats; i++) {
 		spin_delay(delay);
 		uint32_t bad_value = 0, bad = check(&bad_value);
 		int32_t hv = hv_version();
+		uint64_t tsc = rdtsc_ordered();
+		bool tsc_back = tsc < last_tsc;
+		last_tsc = tsc;
 		kprintf("witness: beat %u ", i);
 		if (bad)
 			kprintf("CANARY CORRUPTED at 0x%x value=0x%x", bad,
@@ -88,10 +95,11 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 		else
 			kprintf("canary ok");
 		if (hv == BH_ABI_VERSION)
-			kprintf(" hv ok\n");
+			kprintf(" hv ok");
 		else
-			kprintf(" HV GONE ret=%d\n", hv);
-		if (bad || hv != BH_ABI_VERSION) {
+			kprintf(" HV GONE ret=%d", hv);
+		kprintf(tsc_back ? " TSC WENT BACK\n" : " tsc ok\n");
+		if (bad || hv != BH_ABI_VERSION || tsc_back) {
 			failed = true;
 			fill(); /* report each new corruption once */
 		}

@@ -88,6 +88,28 @@ static void leaf_topology(struct vcpu *v, uint32_t sub, uint32_t r[4])
 	r[D] = v->index;
 }
 
+/* AMD's topology leaves (APM Vol. 3 E.4.7, E.4.15): cores = the
+ * partition's vCPUs, one thread each, one node; the extended APIC ID is
+ * the vCPU's. A CPU that reports no core count in 0x80000008 (Intel:
+ * reserved, 0) keeps its 0; 0x8000001E only where the CPU has it. */
+static void leaf_amd_topology(struct vcpu *v, uint32_t leaf, uint32_t r[4])
+{
+	unsigned n = v->part->nvcpus;
+	if (leaf == 0x80000008) {
+		if (r[C] & 0xF0FF)
+			r[C] = (r[C] & ~0xF0FFu) | order(n) << 12 | (n - 1);
+		return;
+	}
+	uint32_t max[4];
+	arch_cpuid(0x80000000, 0, max);
+	if (max[A] < 0x8000001E)
+		return;
+	r[A] = v->index;
+	r[B] = v->index & 0xFF; /* core ID; threads per core - 1 = 0 */
+	r[C] = 0;		/* node 0, one node per processor */
+	r[D] = 0;
+}
+
 /* The TSC frequency, so the guest needs no timer to calibrate (leaf 0x15:
  * crystal = TSC, ratio 1; leaf 0x16 in MHz). The local APIC timer runs at
  * the same rate (hv/vlapic.c). */
@@ -156,6 +178,10 @@ static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 		break;
 	case 0x80000007:
 		r[D] = CPUID_80000007_EDX_INVTSC;
+		break;
+	case 0x80000008:
+	case 0x8000001E:
+		leaf_amd_topology(v, leaf, r);
 		break;
 	case 0x8000000A: /* SVM features: none offered */
 		r[A] = r[B] = r[C] = r[D] = 0;

@@ -37,6 +37,7 @@ enum key_id {
 	KEY_PART_CONSOLE,
 	KEY_SNAPSHOT,
 	KEY_DIRTY_TRACKING,
+	KEY_PLATFORM,
 	KEY_MGMT_KEY,
 	KEY_MGMT_KEY_FILE,
 	KEY_MGMT_PORT,
@@ -735,6 +736,17 @@ static int set_dirty_tracking(struct parser *ps, struct span v)
 	return 0;
 }
 
+static int set_platform(struct parser *ps, struct span v)
+{
+	int c = choose(ps, v, "platform", "pc", "none");
+
+	if (c < 0)
+		return -1;
+	ps->part->platform = c ? CFG_PLATFORM_NONE : CFG_PLATFORM_PC;
+	ps->part->platform_line = ps->line;
+	return 0;
+}
+
 /* ---- [management] ------------------------------------------------------ */
 
 /* Exactly CFG_KEY_HEX hex digits into out; out untouched on failure.
@@ -880,6 +892,7 @@ static const struct key_def keys[KEY_COUNT] = {
     [KEY_SNAPSHOT] = {"snapshot", SEC_PARTITION, false, false, set_snapshot},
     [KEY_DIRTY_TRACKING] = {"dirty_tracking", SEC_PARTITION, false, false,
 			    set_dirty_tracking},
+    [KEY_PLATFORM] = {"platform", SEC_PARTITION, false, false, set_platform},
     [KEY_MGMT_KEY] = {"key", SEC_MANAGEMENT, false, false, set_mgmt_key},
     [KEY_MGMT_KEY_FILE] = {"key_file", SEC_MANAGEMENT, false, false,
 			   set_mgmt_key_file},
@@ -899,6 +912,26 @@ static bool valid_name(struct span s)
 			return false;
 	}
 	return true;
+}
+
+/* What the kind of kernel allows: Linux (an initrd says so) needs the PC;
+ * a raw real-mode image may lie where its ACPI tables would go. */
+static int check_platform(struct parser *ps)
+{
+	const struct cfg_partition *p = ps->part;
+
+	if (p->platform == CFG_PLATFORM_NONE && p->initrd[0])
+		return fail_at(ps, p->platform_line,
+			       "platform = none, but a Linux kernel (initrd "
+			       "on line %u) needs platform = pc",
+			       p->initrd_line);
+	if (p->platform == CFG_PLATFORM_PC && p->has_entry)
+		return fail_at(ps, p->platform_line,
+			       "platform = pc is for Multiboot and Linux "
+			       "kernels; a raw image (entry on line %u) gets "
+			       "none",
+			       p->entry_line);
+	return 0;
 }
 
 /* Whole-section checks when a section ends (next header or EOF). */
@@ -924,7 +957,7 @@ static int close_section(struct parser *ps)
 		return fail_at(ps, ps->key_line[KEY_DIRTY_TRACKING],
 			       "dirty_tracking applies only to a partition "
 			       "with snapshot = yes or self");
-	return 0;
+	return check_platform(ps);
 }
 
 static int open_partition(struct parser *ps, struct span name)

@@ -31,6 +31,17 @@ enum cfg_mgmt_port { CFG_MGMT_PORT_NONE = 0, CFG_MGMT_PORT_COM2 = 2 };
  * key, not a runtime request, because anything but `no` costs memory: the
  * hypervisor reserves one snapshot, the partition's RAM size, at boot
  * (docs/snapshots.md). */
+/* The virtual PC a partition gets (docs/config.md): its local APIC always;
+ * with "pc" also the 8259 pair, I/O APIC, 8254, RTC/CMOS, ACPI tables and
+ * PM timer, PCI configuration ports (no devices), and the rest of the
+ * 3-4 GiB MMIO hole failing soft. Default: pc for Linux and Multiboot
+ * kernels, none for raw real-mode images; Linux needs pc. */
+enum cfg_platform {
+	CFG_PLATFORM_DEFAULT = 0,
+	CFG_PLATFORM_PC = 1,
+	CFG_PLATFORM_NONE = 2, /* strict: anything outside RAM stops it */
+};
+
 enum cfg_snapshot {
 	CFG_SNAPSHOT_NO = 0,   /* nobody (default) */
 	CFG_SNAPSHOT_YES = 1,  /* the operator, over the management channel */
@@ -78,6 +89,8 @@ struct cfg_partition {
 	enum cfg_snapshot snapshot;
 	unsigned snapshot_line; /* line of snapshot = yes|self, 0 if no */
 	enum cfg_dirty_tracking dirty_tracking;
+	enum cfg_platform platform;
+	unsigned platform_line; /* line of the platform key, 0 if none */
 };
 
 /* The [management] section (docs/management.md). */

@@ -5,34 +5,13 @@
 #include "hv/vdev/acpi_build.h"
 #include "hv/vdev/pcmap.h"
 
-static int load_multiboot(const struct cfg_partition *cfg,
-			  const struct part_images *imgs, struct guest_mem *mem,
-			  struct part_boot *out, const char **why)
+/* The PC's ACPI tables (MADT with the vCPUs' local APICs and the I/O
+ * APIC, FADT with the PM ports) in the BIOS area, where a kernel that
+ * scans for the RSDP finds it; *rsdp = its guest-physical address. */
+static int build_pc_acpi(unsigned nvcpus, struct guest_mem *mem, uint64_t *rsdp,
+			 const char **why)
 {
-	struct image_entry ent;
-	struct mb_module_in mods[CFG_MAX_MODULES];
-	if (mb_elf_load(imgs->kernel.data, imgs->kernel.len, mem, &ent, why))
-		return -1;
-	for (unsigned i = 0; i < imgs->nmodules; i++) {
-		mods[i].data = imgs->modules[i].data;
-		mods[i].len = imgs->modules[i].len;
-		mods[i].string = cfg->modules[i];
-	}
-	/* Multiboot spec 3.2: EAX = magic, EBX = the information. */
-	out->cpu.eip = ent.entry;
-	out->cpu.eax = 0x2BADB002;
-	return mb_build_info(mem, &ent, cfg->cmdline, mods, imgs->nmodules,
-			     &out->cpu.ebx, why);
-}
-
-static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
-		      const struct part_images *imgs, struct guest_mem *mem,
-		      struct part_boot *out, const char **why)
-{
-	struct mm_entry e820[8];
-	unsigned n;
-	if (mem->size < PC_ACPI_GPA + PC_ACPI_SIZE ||
-	    memmap_build(mem->size, e820, BH_ARRAY_SIZE(e820), &n)) {
+	if (mem->size < PC_ACPI_GPA + PC_ACPI_SIZE) {
 		*why = "partition RAM too small";
 		return -1;
 	}
@@ -50,10 +29,50 @@ static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
 	    .ioapic_addr = (uint32_t)PC_IOAPIC_BASE,
 	    .ioapic_id = (uint8_t)nvcpus, /* after the vCPUs' APIC IDs */
 	};
-	uint64_t rsdp;
 	size_t used;
-	if (acpi_build(mem->base + PC_ACPI_GPA, PC_ACPI_SIZE, PC_ACPI_GPA,
-		       &plat, &rsdp, &used, why))
+	return acpi_build(mem->base + PC_ACPI_GPA, PC_ACPI_SIZE, PC_ACPI_GPA,
+			  &plat, rsdp, &used, why);
+}
+
+static int load_multiboot(const struct cfg_partition *cfg, unsigned nvcpus,
+			  const struct part_images *imgs, struct guest_mem *mem,
+			  struct part_boot *out, const char **why)
+{
+	struct image_entry ent;
+	struct mb_module_in mods[CFG_MAX_MODULES];
+	if (mb_elf_load(imgs->kernel.data, imgs->kernel.len, mem, &ent, why))
+		return -1;
+	for (unsigned i = 0; i < imgs->nmodules; i++) {
+		mods[i].data = imgs->modules[i].data;
+		mods[i].len = imgs->modules[i].len;
+		mods[i].string = cfg->modules[i];
+	}
+	uint64_t rsdp;
+	if (out->pc_platform && build_pc_acpi(nvcpus, mem, &rsdp, why))
+		return -1;
+	/* Multiboot spec 3.2: EAX = magic, EBX = the information. */
+	out->cpu.eip = ent.entry;
+	out->cpu.eax = 0x2BADB002;
+	return mb_build_info(mem, &ent, cfg->cmdline, mods, imgs->nmodules,
+			     &out->cpu.ebx, why);
+}
+
+static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
+		      const struct part_images *imgs, struct guest_mem *mem,
+		      struct part_boot *out, const char **why)
+{
+	struct mm_entry e820[8];
+	unsigned n;
+	if (!out->pc_platform) {
+		*why = "a Linux kernel needs platform = pc";
+		return -1;
+	}
+	if (memmap_build(mem->size, e820, BH_ARRAY_SIZE(e820), &n)) {
+		*why = "partition RAM too small";
+		return -1;
+	}
+	uint64_t rsdp;
+	if (build_pc_acpi(nvcpus, mem, &rsdp, why))
 		return -1;
 	struct linux_load_in in = {
 	    .kernel = imgs->kernel.data,
@@ -76,7 +95,6 @@ static int load_linux(const struct cfg_partition *cfg, unsigned nvcpus,
 	out->cpu.data_sel = LINUX_BOOT_DS;
 	out->cpu.gdt_base = lo.gdt_gpa;
 	out->cpu.gdt_limit = lo.gdt_limit;
-	out->pc_platform = true;
 	return 0;
 }
 
@@ -102,6 +120,10 @@ int part_load(const struct cfg_partition *cfg, unsigned nvcpus,
 			    cfg->kernel);
 		return -1;
 	}
+	/* The PC unless the config says otherwise, except for raw images. */
+	out->pc_platform = cfg->platform == CFG_PLATFORM_DEFAULT
+			       ? out->kind != IMAGE_RAW
+			       : cfg->platform == CFG_PLATFORM_PC;
 	switch (out->kind) {
 	case IMAGE_RAW:
 		r = raw_load(imgs->kernel.data, imgs->kernel.len, cfg->entry,
@@ -112,7 +134,7 @@ int part_load(const struct cfg_partition *cfg, unsigned nvcpus,
 		out->cpu.eip = cfg->entry & 15;
 		break;
 	case IMAGE_MULTIBOOT_ELF:
-		r = load_multiboot(cfg, imgs, mem, out, &why);
+		r = load_multiboot(cfg, nvcpus, imgs, mem, out, &why);
 		break;
 	case IMAGE_BZIMAGE:
 		r = load_linux(cfg, nvcpus, imgs, mem, out, &why);

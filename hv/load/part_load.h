@@ -34,7 +34,7 @@ struct boot_cpu {
 struct part_boot {
 	enum image_kind kind;
 	struct boot_cpu cpu;
-	bool pc_platform; /* the guest gets ACPI, PIC, PM timer (Linux) */
+	bool pc_platform; /* the virtual PC (cfg platform; Linux, Multiboot) */
 };
 
 /* Scrubs the partition's RAM and loads its images; 0, or -1 with a

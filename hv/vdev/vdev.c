@@ -14,37 +14,73 @@ int vdev_add(struct vdev_map *m, const struct vdev_ops *ops, void *dev)
 	return (int)m->ndevs++;
 }
 
+/* A lookup runs on every port I/O and MMIO exit. Ports below
+ * VDEV_LOW_PORTS (a PC's, the busiest) are one table read; the other
+ * claims are kept sorted, ports before MMIO and then by first address, so
+ * the rest is a binary search, not a walk over every claim. */
+static bool range_before(bool mmio_a, uint64_t a, bool mmio_b, uint64_t b)
+{
+	return mmio_a != mmio_b ? !mmio_a : a < b;
+}
+
 int vdev_claim(struct vdev_map *m, int d, uint64_t first, uint64_t last,
 	       bool mmio)
 {
 	if (d < 0 || (unsigned)d >= m->ndevs || first > last ||
 	    m->nranges == VDEV_MAX_RANGES)
 		return -1;
+	unsigned at = 0;
 	for (unsigned i = 0; i < m->nranges; i++) {
 		const struct vdev_range *r = &m->ranges[i];
 		if (r->mmio == mmio && first <= r->last && r->first <= last)
 			return -1;
+		if (range_before(r->mmio, r->first, mmio, first))
+			at = i + 1;
 	}
-	m->ranges[m->nranges++] =
-	    (struct vdev_range){first, last, mmio, (uint8_t)d};
+	memmove(&m->ranges[at + 1], &m->ranges[at],
+		(m->nranges - at) * sizeof(m->ranges[0]));
+	m->ranges[at] = (struct vdev_range){first, last, mmio, (uint8_t)d};
+	m->nranges++;
+	for (uint64_t port = first;
+	     !mmio && port <= last && port < VDEV_LOW_PORTS; port++)
+		m->low_port[port] = (uint8_t)(d + 1);
 	return 0;
 }
 
-/* Ranges do not overlap, so the first active match is the only one; an
- * inactive device leaves the address to the caller's default. */
+static const struct vdev *active_dev(const struct vdev_map *m, unsigned i,
+				     struct vcpu *v)
+{
+	const struct vdev *d = &m->devs[i];
+	if (d->ops->active && !d->ops->active(v, d->dev))
+		return NULL;
+	return d;
+}
+
+/* Ranges do not overlap, so the last one that starts at or before addr
+ * is the only candidate; an inactive device leaves the address to the
+ * caller's default. */
 const struct vdev *vdev_find(const struct vdev_map *m, struct vcpu *v,
 			     uint64_t addr, bool mmio)
 {
-	for (unsigned i = 0; i < m->nranges; i++) {
-		const struct vdev_range *r = &m->ranges[i];
-		if (r->mmio != mmio || addr < r->first || addr > r->last)
-			continue;
-		const struct vdev *d = &m->devs[r->dev];
-		if (d->ops->active && !d->ops->active(v, d->dev))
-			return NULL;
-		return d;
+	if (!mmio && addr < VDEV_LOW_PORTS)
+		return m->low_port[addr]
+			   ? active_dev(m, m->low_port[addr] - 1u, v)
+			   : NULL;
+	unsigned lo = 0, hi = m->nranges; /* candidates: [0, lo) start <= */
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		const struct vdev_range *r = &m->ranges[mid];
+		if (range_before(mmio, addr, r->mmio, r->first))
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	return NULL;
+	if (lo == 0)
+		return NULL;
+	const struct vdev_range *r = &m->ranges[lo - 1];
+	if (r->mmio != mmio || addr > r->last)
+		return NULL;
+	return active_dev(m, r->dev, v);
 }
 
 void vdev_reset_all(struct vdev_map *m)

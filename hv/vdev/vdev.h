@@ -12,6 +12,8 @@ struct vcpu;
 
 #define VDEV_MAX	12
 #define VDEV_MAX_RANGES 24
+/* Ports below this (every port a PC device has) are found by table. */
+#define VDEV_LOW_PORTS 0x1000
 
 /* Port access: true if the device answered (for IN, *val holds the data);
  * false leaves the port unowned (reads all-ones, counted). */
@@ -54,8 +56,9 @@ struct vdev_range {
 struct vdev_map {
 	struct vdev devs[VDEV_MAX];
 	unsigned ndevs;
-	struct vdev_range ranges[VDEV_MAX_RANGES];
+	struct vdev_range ranges[VDEV_MAX_RANGES]; /* sorted, see vdev.c */
 	unsigned nranges;
+	uint8_t low_port[VDEV_LOW_PORTS]; /* claimant's index + 1, 0: none */
 };
 
 void vdev_map_init(struct vdev_map *m);

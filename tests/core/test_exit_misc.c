@@ -112,6 +112,41 @@ static void test_cpuid_svm_hidden(void **state)
 			 0);
 }
 
+/* AMD's topology leaves describe the partition, not the host: 2 cores
+ * (0x80000008 ECX NC = 1, APIC ID size 1 bit), and 0x8000001E the vCPU's
+ * extended APIC ID and core, one node. A CPU without them (Intel: ECX 0,
+ * no leaf 0x8000001E) keeps what it says. */
+static void test_cpuid_amd_topology(void **state)
+{
+	(void)state;
+	struct partition *p = part2();
+	struct vcpu *v = &p->vcpus[1];
+	fake_set_cpu(v->pcpu);
+	const uint32_t max[4] = {0x80000021, 0, 0, 0};
+	const uint32_t sizes[4] = {0x3030, 0, 0x1000F | (6u << 12), 0};
+	const uint32_t ext[4] = {17, 0x10B, 0x300, 0};
+	fake_set_cpuid(0x80000000, 0, max);
+	fake_set_cpuid(0x80000008, 0, sizes);
+	fake_set_cpuid(0x8000001E, 0, ext);
+	cpuid(v, 0x80000008, 0);
+	assert_int_equal(v->regs.rax, 0x3030);
+	assert_int_equal(v->regs.rcx, 0x10000 | (1u << 12) | 1);
+	cpuid(v, 0x8000001E, 0);
+	assert_int_equal(v->regs.rax, 1);
+	assert_int_equal(v->regs.rbx, 1);
+	assert_int_equal(v->regs.rcx | v->regs.rdx, 0);
+
+	const uint32_t intel_max[4] = {0x80000008, 0, 0, 0};
+	const uint32_t intel_sizes[4] = {0x3027, 0, 0, 0};
+	fake_set_cpuid(0x80000000, 0, intel_max);
+	fake_set_cpuid(0x80000008, 0, intel_sizes);
+	fake_set_cpuid(0x8000001E, 0, ext);
+	cpuid(v, 0x80000008, 0);
+	assert_int_equal(v->regs.rcx, 0);
+	cpuid(v, 0x8000001E, 0);
+	assert_int_equal(v->regs.rax, 17);
+}
+
 /* What lets Linux keep its TSC without the clocksource watchdog: an
  * invariant TSC (0x80000007 EDX[8]) and TSC_ADJUST (7.0 EBX[1]), offered
  * whatever the host says, while SGX and MPX stay hidden. */
@@ -310,6 +345,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_cpuid_hypervisor_leaves,
 					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_cpuid_amd_topology, core_setup,
+					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_cpuid_svm_hidden, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_cpuid_tsc_features, core_setup,

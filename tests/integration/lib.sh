@@ -48,9 +48,10 @@ end_reached() {
 	tail -n +"$((first + 1))" "$1" | grep -qaE -- "$END_AFTER"
 }
 
-# mixed_os_conf TEST BEAT_SLEEP: Debian's Linux (bulkhead.test=TEST) on
-# CPU 0, Memtest86+ (console = raw) on CPU 1, a heartbeat guest on CPU 2
-# that sleeps BEAT_SLEEP TSC ticks between beats (its CPU halted).
+# mixed_os_conf TEST BEAT_SLEEP [MEMTEST_CPUS BEAT_CPU]: Debian's Linux
+# (bulkhead.test=TEST) on CPU 0, Memtest86+ (console = raw) on CPU 1 (or
+# MEMTEST_CPUS), a heartbeat guest on CPU 2 (or BEAT_CPU) that sleeps
+# BEAT_SLEEP TSC ticks between beats (its CPU halted).
 mixed_os_conf() {
 	cat <<CONF
 [partition linux]
@@ -61,14 +62,14 @@ initrd  = linux/initramfs.cpio.gz
 cmdline = console=ttyS0 bulkhead.test=$1
 
 [partition memtest]
-cpus    = 1
+cpus    = ${3:-1}
 memory  = 64M
 kernel  = memtest/memtest.bin
 cmdline = console=ttyS0,115200
 console = raw
 
 [partition beat]
-cpus    = 2
+cpus    = ${4:-2}
 memory  = 4M
 kernel  = guests/hello.elf
 cmdline = greeting=heartbeat beats=0 sleep=$2

@@ -12,12 +12,14 @@ make_esp "$d" '[partition chaos]
 cpus    = 0
 memory  = 4M
 kernel  = guests/chaos.elf
+platform = none
 cmdline = seed=12345 iters=20000
 
 [partition witness]
 cpus    = 1
 memory  = 8M
 kernel  = guests/witness.elf
+platform = none
 cmdline = beats=0 delay=400000'
 # Ends once chaos is gone (or the hypervisor died) and the witness has
 # beaten once more after that.
@@ -39,7 +41,7 @@ expect_not "$log" 'VM entry failed|HOST EXCEPTION|this CPU is halted'
 
 # The witness: untouched, and still beating after chaos is gone.
 expect "$log" '^\[witness\] witness: canary 0x200000-0x2fffff filled$'
-expect_after "$log" 'partition chaos (exited|stopped)' '^\[witness\] witness: beat [0-9]+ canary ok hv ok$'
+expect_after "$log" 'partition chaos (exited|stopped)' '^\[witness\] witness: beat [0-9]+ canary ok hv ok tsc ok$'
 expect_not "$log" 'CANARY CORRUPTED|HV GONE'
 expect_not "$log" 'partition witness (stopped|exited|restarted)|partition witness: .*restarting it'
 finish chaos "$d" $booted

@@ -12,6 +12,7 @@ make_esp "$d" "[partition churn]
 cpus     = 0
 memory   = 2M
 kernel   = guests/churn.elf
+platform = none
 cmdline  = resets=$resets
 on_fault = reset"
 run_vm "$d" 1 900 "$END_RE"

@@ -10,6 +10,7 @@ make_esp "$d" '[partition esc]
 cpus   = 0
 memory = 2M
 kernel = guests/escape.elf
+platform = none
 
 [partition witness]
 cpus   = 1

@@ -21,6 +21,7 @@ on_fault = reset
 cpus     = 2
 memory   = 4M
 kernel   = guests/witness.elf
+platform = none
 cmdline  = beats=6"
 run_vm "$d" 3 600 'partition smp exited with status|HOST EXCEPTION'
 booted=$?

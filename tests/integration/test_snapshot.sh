@@ -39,6 +39,7 @@ snapshot = self
 cpus    = 1
 memory  = 4M
 kernel  = guests/witness.elf
+platform = none
 cmdline = beats=0 delay=400000
 
 [partition noperm]
@@ -115,7 +116,7 @@ expect_backend "$log"
 
 # The witness: untouched, and still beating after snaptest is gone.
 expect "$log" '^\[witness\] witness: canary 0x200000-0x2fffff filled$'
-expect_after "$log" 'partition snaptest (exited|stopped)' '^\[witness\] witness: beat [0-9]+ canary ok hv ok$'
+expect_after "$log" 'partition snaptest (exited|stopped)' '^\[witness\] witness: beat [0-9]+ canary ok hv ok tsc ok$'
 expect_not "$log" 'CANARY CORRUPTED|HV GONE'
 expect_not "$log" 'partition witness (stopped|exited|restarted)|partition witness: .*restarting it'
 finish snapshot "$d" $booted

@@ -1021,6 +1021,43 @@ static void test_dirty_tracking(void **state)
 		     "unknown key 'dirty_tracking' in [hypervisor]");
 }
 
+/* platform: the kind of kernel decides by default (left to the loader);
+ * pc or none on request; none with an initrd (Linux) and pc with a raw
+ * image are errors naming both lines. */
+static void test_platform(void **state)
+{
+	(void)state;
+	EXPECT_OK(PART("p", "1"));
+	assert_int_equal(cfg.parts[0].platform, CFG_PLATFORM_DEFAULT);
+	assert_int_equal(cfg.parts[0].platform_line, 0);
+	EXPECT_OK(PART("p", "1") "platform = none\n" PART(
+	    "q", "2") "platform = pc\n");
+	assert_int_equal(cfg.parts[0].platform, CFG_PLATFORM_NONE);
+	assert_int_equal(cfg.parts[0].platform_line, 5);
+	assert_int_equal(cfg.parts[1].platform, CFG_PLATFORM_PC);
+	EXPECT_OK(PART("p", "1") "initrd = i.gz\nplatform = pc\n");
+	EXPECT_OK(PART("p", "1") "entry = 0x7C00\nplatform = none\n");
+
+	EXPECT_ERROR(PART("p", "1") "platform = none\ninitrd = i.gz\n", 5,
+		     "platform = none, but a Linux kernel (initrd on line 6) "
+		     "needs platform = pc");
+	EXPECT_ERROR(
+	    PART("p", "1") "entry = 0x7C00\n\nplatform = pc\n" PART("q", "2"),
+	    7,
+	    "platform = pc is for Multiboot and Linux kernels; a raw "
+	    "image (entry on line 5) gets none");
+	EXPECT_VALUE_ERROR("platform = isa",
+			   "bad platform 'isa' (expected pc or none)");
+	EXPECT_VALUE_ERROR("platform = PC", "bad platform 'PC'");
+	EXPECT_VALUE_ERROR("platform =", "missing value for key 'platform' "
+					 "in [partition p]");
+	EXPECT_ERROR(PART("p", "1") "platform = pc\nplatform = pc\n", 6,
+		     "duplicate key 'platform' in [partition p] (first set on "
+		     "line 5)");
+	EXPECT_ERROR("[hypervisor]\nplatform = pc\n", 2,
+		     "unknown key 'platform' in [hypervisor]");
+}
+
 static void test_err_snapshot(void **state)
 {
 	(void)state;
@@ -1302,6 +1339,7 @@ int main(void)
 	    cmocka_unit_test(test_snapshot),
 	    cmocka_unit_test(test_err_snapshot),
 	    cmocka_unit_test(test_dirty_tracking),
+	    cmocka_unit_test(test_platform),
 	    cmocka_unit_test(test_parse_key),
 	    cmocka_unit_test(test_check_machine),
 	    cmocka_unit_test(test_check_machine_snapshot),
