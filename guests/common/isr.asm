@@ -50,6 +50,8 @@ isr_common:
 	mov eax, [esp + 8]
 	mov [trap_last + 8], eax	; trap_last.eip
 	inc dword [trap_last + 12]	; trap_last.count
+	mov eax, [esp + 16]
+	mov [trap_last + 16], eax	; trap_last.eflags
 	mov eax, [trap_sp]
 	test eax, eax
 	jz .unexpected

@@ -217,12 +217,14 @@ void bh_sleep(uint32_t ticks);
 #define TRAP_PF	  14
 
 /* The last exception taken: vector, error code (0 if the CPU pushes
- * none), the EIP it was raised at, and how many were taken in all. */
+ * none), the EIP it was raised at, how many were taken in all, and the
+ * EFLAGS image the CPU pushed. */
 struct trap_record {
 	uint32_t vector;
 	uint32_t error;
 	uint32_t eip;
 	uint32_t count;
+	uint32_t eflags;
 };
 extern volatile struct trap_record trap_last;
 

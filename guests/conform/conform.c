@@ -489,6 +489,40 @@ static void check_xsetbv_faults(void)
 	write_cr4(cr4);
 }
 
+/* RF in the EFLAGS image a fault pushes (SDM 17.3.1.1: set for every
+ * fault-class exception but an instruction breakpoint), for a #GP the
+ * CPU raises itself (a selector beyond the GDT), a #UD, and the faults a
+ * hypervisor raises on the guest's behalf: XSETBV of an invalid XCR0 and
+ * RDMSR of an MSR that does not exist. "-" when no fault came. */
+static const char *rf_of(void (*fn)(void *))
+{
+	if (trap_run(fn, NULL) == TRAP_NONE)
+		return "-";
+	return trap_last.eflags & (1u << 16) ? "1" : "0";
+}
+
+static void check_fault_rf(void)
+{
+	const char *sel = rf_of((void (*)(void *))(void *)c_gp_sel);
+	kprintf("conform: fault-rf selector-gp=%s", sel);
+	kprintf(" ud2=%s", rf_of((void (*)(void *))(void *)c_ud2));
+	kprintf(" rdmsr-gp=%s", rf_of((void (*)(void *))(void *)c_rdmsr_bad));
+	uint32_t cr4 = read_cr4();
+	const char *xs = "-";
+	if (has_xsave()) {
+		write_cr4(cr4 | CR4_OSXSAVE);
+		uint64_t xcr0 = xgetbv0();
+		xs = rf_of((void (*)(void *))(void *)c_xsetbv0);
+		xsetbv0(xcr0);
+		write_cr4(cr4);
+	}
+	kprintf(" xsetbv-gp=%s\n", xs);
+	/* Whatever the CPU does, a #GP for XSETBV (which a hypervisor may
+	 * raise itself) looks like its own #GP. */
+	kprintf("conform: fault-rf-alike xsetbv-as-selector=%s\n",
+		xs[0] == sel[0] ? "yes" : "no");
+}
+
 /* XGETBV reads what XSETBV wrote, and CPUID.(0DH,0):EBX, the XSAVE size
  * for the components XCR0 enables, grows with AVX (SDM Vol. 1 13.3,
  * 13.4). Sizes are the model's; only whether it grew is printed. */
@@ -829,6 +863,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_cpuid_basic();
 	check_cpuid_osxsave();
 	check_xsetbv_faults();
+	check_fault_rf();
 	check_xcr0_avx();
 	check_xsave_roundtrip();
 	check_msr_readback();
