@@ -52,7 +52,20 @@ __asm__(
     ".globl c_step_rdmsr, c_step_rdmsr_at, c_step_rdmsr_end\n"
     "c_step_rdmsr: movl $0x1B, %ecx\n pushf\n orl $0x100, (%esp)\n popf\n"
     "c_step_rdmsr_at: rdmsr\nc_step_rdmsr_end: pushf\n"
-    " andl $~0x100, (%esp)\n popf\n ret\n");
+    " andl $~0x100, (%esp)\n popf\n ret\n"
+    /* MOV SS blocks the single-step trap for one instruction (SDM Vol.
+     * 3A 6.8.3): one #DB, after the CPUID that follows it. */
+    ".globl c_step_movss, c_step_movss_at, c_step_movss_end\n"
+    "c_step_movss: push %ebx\n xorl %eax, %eax\n xorl %ecx, %ecx\n"
+    " movw %ss, %dx\n pushf\n orl $0x100, (%esp)\n popf\n"
+    " movw %dx, %ss\n"
+    "c_step_movss_at: cpuid\nc_step_movss_end: pushf\n"
+    " andl $~0x100, (%esp)\n popf\n pop %ebx\n ret\n"
+    /* A data write breakpoint (DR0, set up by the caller): a trap after
+     * the writing instruction, B0 set, BS clear (SDM Vol. 3A 17.3.1.2). */
+    ".globl c_watch, c_watch_at, c_watch_end, c_watch_var\n"
+    "c_watch:\nc_watch_at: movl $1, c_watch_var\nc_watch_end: ret\n"
+    ".data\n .balign 4\nc_watch_var: .long 0\n .text\n");
 
 /* More instructions under test: exceptions with and without error codes
  * (SDM Vol. 3A 6.15 for each vector, the instruction pages of Vol. 2 for
@@ -145,6 +158,8 @@ extern char c_step_nop[], c_step_nop_at[], c_step_nop_end[];
 extern char c_step_cpuid[], c_step_cpuid_at[], c_step_cpuid_end[];
 extern char c_step_in[], c_step_in_at[], c_step_in_end[];
 extern char c_step_rdmsr[], c_step_rdmsr_at[], c_step_rdmsr_end[];
+extern char c_step_movss[], c_step_movss_at[], c_step_movss_end[];
+extern char c_watch[], c_watch_at[], c_watch_end[], c_watch_var[];
 extern char c_gp_sel[], c_gp_sel_at[], c_gp_sel_end[];
 extern char c_np_ds[], c_np_ds_at[], c_np_ds_end[];
 extern char c_np_ss[], c_np_ss_at[], c_np_ss_end[];
@@ -236,6 +251,16 @@ static void check_dr7_kept(void)
 	uint32_t dr7 = read_dr7();
 	write_dr7(0x400);
 	kprintf("conform: dr7-across-cpuid dr7=%x\n", (unsigned)dr7);
+}
+
+/* DR0 on a data word, DR7: L0, write-only (R/W0 = 01), 4 bytes (LEN0 =
+ * 11), then off again. */
+static void check_watchpoint(void)
+{
+	write_dr0((uint32_t)(uintptr_t)c_watch_var);
+	write_dr7(0x000D0401u);
+	CHECK("watchpoint-write", c_watch, true);
+	write_dr7(0x400);
 }
 
 /* The TSC never goes backwards on one CPU (SDM Vol. 3B 17.17). */
@@ -842,6 +867,8 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	CHECK("single-step-cpuid", c_step_cpuid, true);
 	CHECK("single-step-in", c_step_in, true);
 	CHECK("single-step-rdmsr", c_step_rdmsr, true);
+	CHECK("single-step-movss-cpuid", c_step_movss, true);
+	check_watchpoint();
 	check_dr7_kept();
 	check_tsc_monotonic();
 	gdt_init();
