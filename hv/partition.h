@@ -60,6 +60,9 @@ struct vcpu {
 	 * (wrapping). Its own WRMSRs to IA32_TSC and IA32_TSC_ADJUST move
 	 * it (SDM Vol. 3B 17.17.3); a reset clears it. */
 	uint64_t tsc_adjust;
+	/* IA32_MISC_ENABLE as this vCPU wrote it: the bits that differ from
+	 * the reset value (hv/exit/msr.c; 0 after a reset). */
+	uint64_t misc_enable_flip;
 	struct spinlock lapic_lock; /* other vCPUs deliver IPIs into it */
 	struct vlapic lapic;
 	volatile uint32_t irq_gen; /* changes to lapic: lapic_unlock() */

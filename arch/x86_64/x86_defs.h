@@ -12,6 +12,7 @@
 #define MSR_IA32_BIOS_UPDT_TRIG	  0x79u
 #define MSR_IA32_BIOS_SIGN_ID	  0x8Bu
 #define MSR_IA32_MISC_ENABLE	  0x1A0u
+#define MISC_ENABLE_LIMIT_CPUID	  (1ull << 22) /* CPUID leaf 0 says at most 2 */
 #define MSR_IA32_PAT		  0x277u
 #define MSR_IA32_TSC_DEADLINE	  0x6E0u
 #define MSR_IA32_VMX_BASIC	  0x480u

@@ -614,6 +614,7 @@ static void check_xsave_roundtrip(void)
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_PAT		 0x277
+#define MSR_MISC_ENABLE	 0x1A0
 #define MSR_EFER	 0xC0000080u
 #define MSR_TSC_AUX	 0xC0000103u
 #define EFER_SCE	 1ull
@@ -633,6 +634,23 @@ static const char *msr_roundtrip(uint32_t msr, uint64_t val)
 	if (vec != TRAP_NONE)
 		return trap_name(vec);
 	return got == val ? "yes" : "no";
+}
+
+/* IA32_MISC_ENABLE's read/write bits read back as written (SDM Vol. 4
+ * Table 2-2): automatic thermal control (3) set, fast strings (0)
+ * cleared, each then restored. */
+static void check_misc_enable(void)
+{
+	uint64_t old;
+	int vec = trap_rdmsr(MSR_MISC_ENABLE, &old);
+	if (vec != TRAP_NONE) {
+		kprintf("conform: msr-misc-enable %s\n", trap_name(vec));
+		return;
+	}
+	kprintf("conform: msr-misc-enable tcc=%s",
+		msr_roundtrip(MSR_MISC_ENABLE, old | (1u << 3)));
+	kprintf(" fast-strings-off=%s\n",
+		msr_roundtrip(MSR_MISC_ENABLE, old & ~1ull));
 }
 
 /* Registers a kernel writes read back as written: SYSENTER (SDM Vol. 3A
@@ -894,6 +912,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_xcr0_avx();
 	check_xsave_roundtrip();
 	check_msr_readback();
+	check_misc_enable();
 	check_tsc_aux();
 	check_tsc_write();
 	check_realmode_roundtrip();

@@ -136,6 +136,9 @@ static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 	case 0:
 		if (r[A] < 0x16)
 			r[A] = 0x16;
+		/* Its reset value has the bit clear: flipped = set. */
+		if (v->misc_enable_flip & MISC_ENABLE_LIMIT_CPUID)
+			r[A] = 2;
 		break;
 	case 1:
 		leaf_1(v, r);

@@ -5,7 +5,18 @@
 #include "hv/exit.h"
 #include "arch/x86_64/x86_defs.h"
 
-#define MISC_ENABLE_VALUE 0x1801ull /* fast strings; no BTS, no PEBS */
+/* IA32_MISC_ENABLE (SDM Vol. 4 Table 2-2), per vCPU: at reset fast
+ * strings on, BTS and PEBS unavailable (bits 11, 12, read-only), no PMU
+ * (bit 7 read-only 0). Read/write: fast strings (0), automatic thermal
+ * control (3), limit CPUID maxval (22, which CPUID leaf 0 honours) and
+ * xTPR message disable (23). Reserved, #GP when set: the rest, including
+ * EIST (16) and MONITOR FSM (18), whose CPUID features are hidden, and XD
+ * disable (34), which the partition's own EFER writes (not intercepted on
+ * VMX) could not be held to. */
+#define MISC_ENABLE_RESET 0x1801ull
+#define MISC_ENABLE_RW                                                         \
+	((1ull << 0) | (1ull << 3) | MISC_ENABLE_LIMIT_CPUID | (1ull << 23))
+#define MISC_ENABLE_RO ((1ull << 7) | (1ull << 11) | (1ull << 12))
 
 struct msr_entry {
 	uint32_t msr;
@@ -79,8 +90,16 @@ static bool rd_feature_control(struct vcpu *v, uint64_t *val)
 
 static bool rd_misc_enable(struct vcpu *v, uint64_t *val)
 {
-	(void)v;
-	*val = MISC_ENABLE_VALUE;
+	*val = MISC_ENABLE_RESET ^ v->misc_enable_flip;
+	return true;
+}
+
+/* Read-only bits keep their value whatever is written. */
+static bool wr_misc_enable(struct vcpu *v, uint64_t val)
+{
+	if (val & ~(MISC_ENABLE_RW | MISC_ENABLE_RO))
+		return false;
+	v->misc_enable_flip = (val ^ MISC_ENABLE_RESET) & MISC_ENABLE_RW;
 	return true;
 }
 
@@ -126,7 +145,7 @@ static const struct msr_entry msr_table[] = {
     {0x3B, rd_tsc_adjust, wr_tsc_adjust},      /* IA32_TSC_ADJUST */
     {0x79, NULL, wr_ignore},		       /* BIOS_UPDT_TRIG: dropped */
     {0x8B, rd_zero, wr_ignore},		       /* IA32_BIOS_SIGN_ID */
-    {0x1A0, rd_misc_enable, wr_ignore},	       /* IA32_MISC_ENABLE */
+    {0x1A0, rd_misc_enable, wr_misc_enable},   /* IA32_MISC_ENABLE */
     {0x6E0, rd_tsc_deadline, wr_tsc_deadline}, /* IA32_TSC_DEADLINE */
 };
 

@@ -97,6 +97,58 @@ static void test_wrmsr_allowlisted(void **state)
 	assert_int_equal(v->exits[EXIT_WRMSR], 3);
 }
 
+static uint32_t cpuid_max(struct vcpu *v)
+{
+	struct exit_info e = {.kind = EXIT_CPUID};
+	v->regs.rax = 0;
+	v->regs.rcx = 0;
+	exit_dispatch(v, &e);
+	return (uint32_t)v->regs.rax;
+}
+
+/* IA32_MISC_ENABLE per vCPU (SDM Vol. 4 Table 2-2): its read/write bits
+ * read back as written, limit-CPUID-maxval caps CPUID leaf 0 at 2, the
+ * read-only ones (PMU available, BTS/PEBS unavailable) keep their value,
+ * reserved bits (EIST and MONITOR, whose features are hidden; XD
+ * disable) raise #GP and change nothing; the other vCPU keeps its own. */
+static void test_misc_enable(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(2);
+	struct vcpu *w = &v->part->vcpus[1];
+	const uint32_t leaf0[4] = {0x1B, 0x756E6547, 0x6C65746E, 0x49656E69};
+	fake_set_cpuid(0, 0, leaf0);
+	assert_int_equal(cpuid_max(v), 0x1B);
+
+	wrmsr(v, MSR_IA32_MISC_ENABLE, 0x1801 | (1u << 22) | (1u << 3));
+	assert_false(fake_vcpu(v)->event.valid);
+	rdmsr(v, MSR_IA32_MISC_ENABLE);
+	assert_int_equal(edx_eax(v), 0x1801 | (1u << 22) | (1u << 3));
+	assert_int_equal(cpuid_max(v), 2);
+	fake_set_cpu(w->pcpu);
+	rdmsr(w, MSR_IA32_MISC_ENABLE);
+	assert_int_equal(edx_eax(w), 0x1801);
+	assert_int_equal(cpuid_max(w), 0x1B);
+	fake_set_cpu(v->pcpu);
+
+	/* Read-only bits: written 0 (and PMU available 1), kept. */
+	wrmsr(v, MSR_IA32_MISC_ENABLE, 1u << 7);
+	assert_false(fake_vcpu(v)->event.valid);
+	rdmsr(v, MSR_IA32_MISC_ENABLE);
+	assert_int_equal(edx_eax(v), 0x1800);
+	assert_int_equal(cpuid_max(v), 0x1B);
+
+	unsigned skips = fake_vcpu(v)->skips;
+	wrmsr(v, MSR_IA32_MISC_ENABLE, 0x1801 | (1u << 16));
+	assert_gp(v, skips);
+	wrmsr(v, MSR_IA32_MISC_ENABLE, 0x1801 | (1u << 18));
+	assert_gp(v, skips);
+	wrmsr(v, MSR_IA32_MISC_ENABLE, 0x1801 | (1ull << 34));
+	assert_gp(v, skips);
+	rdmsr(v, MSR_IA32_MISC_ENABLE);
+	assert_int_equal(edx_eax(v), 0x1800);
+}
+
 /* Unknown MSRs, reads of write-only and writes of read-only entries:
  * #GP(0), RIP unchanged, registers untouched. */
 static void test_unknown_msr_gp(void **state)
@@ -252,6 +304,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wrmsr_allowlisted, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_msr_gp, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_misc_enable, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_gp_real_mode_no_error_code,
 					    core_setup, core_teardown),
