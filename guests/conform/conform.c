@@ -65,7 +65,18 @@ __asm__(
      * the writing instruction, B0 set, BS clear (SDM Vol. 3A 17.3.1.2). */
     ".globl c_watch, c_watch_at, c_watch_end, c_watch_var\n"
     "c_watch:\nc_watch_at: movl $1, c_watch_var\nc_watch_end: ret\n"
-    ".data\n .balign 4\nc_watch_var: .long 0\n .text\n");
+    ".data\n .balign 4\nc_watch_var: .long 0\n .text\n"
+    /* A watchpoint hit by MOV SS's own load is held, like a single
+     * step, until after the next instruction (SDM Vol. 3A 6.8.3). */
+    ".globl c_watch_ss, c_watch_ss_at, c_watch_ss_end, c_ss_var\n"
+    "c_watch_ss:\nc_watch_ss_at: movw c_ss_var, %ss\n nop\n"
+    "c_watch_ss_end: ret\n"
+    ".data\n .balign 4\nc_ss_var: .long 0x10\n .text\n"
+    /* MOV from DR7 with DR7.GD set: a #DB fault at it, DR6.BD set
+     * (SDM Vol. 3A 17.2.4). The handler's entry clears GD. */
+    ".globl c_dr_gd, c_dr_gd_at, c_dr_gd_end\n"
+    "c_dr_gd: movl %dr7, %eax\n orl $0x2000, %eax\n movl %eax, %dr7\n"
+    "c_dr_gd_at: movl %dr7, %eax\nc_dr_gd_end: ret\n");
 
 /* More instructions under test: exceptions with and without error codes
  * (SDM Vol. 3A 6.15 for each vector, the instruction pages of Vol. 2 for
@@ -160,6 +171,8 @@ extern char c_step_in[], c_step_in_at[], c_step_in_end[];
 extern char c_step_rdmsr[], c_step_rdmsr_at[], c_step_rdmsr_end[];
 extern char c_step_movss[], c_step_movss_at[], c_step_movss_end[];
 extern char c_watch[], c_watch_at[], c_watch_end[], c_watch_var[];
+extern char c_watch_ss[], c_watch_ss_at[], c_watch_ss_end[], c_ss_var[];
+extern char c_dr_gd[], c_dr_gd_at[], c_dr_gd_end[];
 extern char c_gp_sel[], c_gp_sel_at[], c_gp_sel_end[];
 extern char c_np_ds[], c_np_ds_at[], c_np_ds_end[];
 extern char c_np_ss[], c_np_ss_at[], c_np_ss_end[];
@@ -260,7 +273,26 @@ static void check_watchpoint(void)
 	write_dr0((uint32_t)(uintptr_t)c_watch_var);
 	write_dr7(0x000D0401u);
 	CHECK("watchpoint-write", c_watch, true);
+	write_dr0((uint32_t)(uintptr_t)c_ss_var);
+	write_dr7(0x000F0401u); /* R/W0 = 11: reads and writes */
+	CHECK("watchpoint-movss", c_watch_ss, true);
 	write_dr7(0x400);
+}
+
+/* DR6.BD (bit 13): the general-detect condition. */
+static void check_dr7_gd(void)
+{
+	write_dr6(0xFFFF0FF0u);
+	int vec = trap_run((void (*)(void *))(void *)c_dr_gd, NULL);
+	uint32_t dr6 = read_dr6();
+	write_dr7(0x400);
+	if (vec == TRAP_NONE) {
+		kprintf("conform: dr7-gd none\n");
+		return;
+	}
+	kprintf("conform: dr7-gd %s %s bd=%u\n", trap_name(vec),
+		where(trap_last.eip, c_dr_gd_at, c_dr_gd_end),
+		(dr6 >> 13) & 1u);
 }
 
 /* The TSC never goes backwards on one CPU (SDM Vol. 3B 17.17). */
@@ -887,6 +919,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	CHECK("single-step-rdmsr", c_step_rdmsr, true);
 	CHECK("single-step-movss-cpuid", c_step_movss, true);
 	check_watchpoint();
+	check_dr7_gd();
 	check_dr7_kept();
 	check_tsc_monotonic();
 	gdt_init();
