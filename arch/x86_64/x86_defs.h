@@ -82,14 +82,6 @@ enum x86_vector {
 	X86_FIRST_IRQ_VECTOR = 32, /* 0-31 are exceptions */
 };
 
-/* Fault-class exceptions (SDM Table 6-1): #DE, #BR, #UD, #NM, #TS, #NP,
- * #SS, #GP, #PF, #MF, #AC, #XM, #VE, #CP. Delivering one pushes RFLAGS
- * with RF set (SDM 17.3.1.1), so that the handler's IRET restarts the
- * instruction without its instruction breakpoint firing again; an
- * injected event does not do that by itself (KVM sets RF likewise). */
-#define X86_FAULT_VECTORS 0x3B7CE1u
-#define X86_IS_FAULT(v)	  ((v) < 32 && ((X86_FAULT_VECTORS >> (v)) & 1))
-
 /* ---- local APIC (SDM 10.4.1, 10.6.1) ------------------------------------ */
 #define XAPIC_EOI	 0x0B0u
 #define XAPIC_SVR	 0x0F0u
