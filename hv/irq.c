@@ -360,19 +360,18 @@ static bool apic_sync(struct vcpu *v)
 
 /* A pending NMI goes before any interrupt (SDM Vol. 3A 6.9), as soon as
  * the guest is not handling one already; until then the CPU is asked for
- * the moment it can be (NMI window). True if one is injected now. Raw
- * lock, as in next_vector: what it takes, it delivers. */
-static bool nmi_check(struct vcpu *v)
+ * the moment it can be (NMI window). Raw lock, as in next_vector: what
+ * it takes, it delivers. */
+static void nmi_check(struct vcpu *v)
 {
 	bool inject = v->nmi_pending && arch_nmi_injectable(v);
 	arch_nmi_window(v, v->nmi_pending && !inject);
 	if (!inject)
-		return false;
+		return;
 	spin_lock(&v->lapic_lock);
 	v->nmi_pending = false;
 	spin_unlock(&v->lapic_lock);
 	arch_inject_nmi(v);
-	return true;
 }
 
 /* Everything before an entry: typed input, the PIT, the local APIC

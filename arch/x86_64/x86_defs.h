@@ -69,7 +69,6 @@
 #define EFER_NXE    (1ull << 11)
 #define RFLAGS_TF   (1ull << 8)
 #define RFLAGS_IF   (1ull << 9)
-#define RFLAGS_RF   (1ull << 16)
 #define DR6_BS	    (1ull << 14) /* single step (SDM 17.2.3) */
 
 /* ---- exception vectors (SDM 6.3.1) -------------------------------------- */
