@@ -11,7 +11,7 @@ EFI_LIB := /usr/lib
 # ---- bulkhead.efi: loader + core, freestanding -------------------------
 CORE_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
 	-fpic -ffreestanding -fno-stack-protector -fno-stack-check -fshort-wchar \
-	-mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
+	-mno-red-zone -mgeneral-regs-only \
 	-DGNU_EFI_USE_MS_ABI -fno-tree-loop-distribute-patterns -MMD -MP
 # PHASES=1: the bench's build, which stamps the phases of every exit
 # (hv/phases.h); `make bench` makes it in $(BUILD)/phases.
@@ -41,7 +41,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS := $(BUILD)/tools/bulkhead-ctl $(BUILD)/tools/bulkhead-ctl-static
 
 .PHONY: all clean test unit integration fuzz-tests run run-linux bench-linux-boot \
-	bench bench-snapshot run-ci-demo deps \
+	bench bench-snapshot exit-profile run-ci-demo deps \
 	format compile_commands.json
 all: $(BUILD)/bulkhead.efi guests $(TOOLS) $(UNIT_BINS)
 # Without the build packages, `make` stops here with one line saying what
@@ -163,6 +163,13 @@ bench: deps
 	@BUILD=$(BUILD) BACKEND=svm bash tests/integration/bench_linux.sh
 	@bash tests/integration/test_snapshot_bench.sh $(BUILD)
 	@python3 tests/integration/bench_report.py $(BUILD) --readme README.md
+
+# One exit round trip per bench row, instruction by instruction, folded
+# per function (VMX in Bochs's debugger): where the ticks go.
+# `make exit-profile OPS="cpuid vmcall"` for some rows only.
+exit-profile: deps
+	$(MAKE) all
+	@BUILD=$(BUILD) bash tests/integration/exit_profile.sh $(OPS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -116,7 +116,9 @@ bool arch_nmi_injectable(struct vcpu *v);
 void arch_inject_nmi(struct vcpu *v);
 /* Exit (EXIT_NMI_WINDOW) as soon as an NMI could be injected. */
 void arch_nmi_window(struct vcpu *v, bool on);
-/* Exit no later than TSC `deadline` (UINT64_MAX = no timer). */
+/* Exit no later than TSC `deadline` (UINT64_MAX = no timer). Holds until
+ * the next call: the core calls it before an entry when there is a
+ * deadline (time passed since) or the last one was different. */
 void arch_set_deadline(struct vcpu *v, uint64_t deadline);
 
 /* ---- local APIC virtualization (optional) ------------------------------

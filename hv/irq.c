@@ -377,7 +377,7 @@ static void nmi_check(struct vcpu *v)
 /* Everything before an entry: typed input, the PIT, the local APIC
  * timer, a pending NMI, the next vector or an interrupt window, and the
  * deadline. */
-static void check_all(struct vcpu *v)
+static __attribute__((noinline)) void check_all(struct vcpu *v)
 {
 	struct irq_fast *f = &v->fast;
 	uint64_t now = part_now(v->part), pit = UINT64_MAX;
@@ -445,10 +445,11 @@ static bool still_quiet(const struct vcpu *v, uint64_t host)
 
 void irq_before_entry(struct vcpu *v)
 {
-	if (still_quiet(v, arch_now()))
-		arch_set_deadline(v, v->fast.deadline);
-	else
+	if (!still_quiet(v, arch_now()))
 		check_all(v);
+	else if (v->fast.deadline != UINT64_MAX)
+		arch_set_deadline(v, v->fast.deadline);
+	/* (No deadline: the last check disarmed the timer, it still is.) */
 }
 
 void irq_recheck(struct vcpu *v)

@@ -39,11 +39,6 @@ const char *part_state_name(enum part_state s)
 	return s < PART_STATE_COUNT ? state_names[s] : "?";
 }
 
-bool part_halted(const struct partition *p)
-{
-	return p->state == PART_STOPPED || p->state == PART_FAILED;
-}
-
 static void check_all_stopped(void)
 {
 	static int reported;

@@ -162,8 +162,18 @@ void part_stop(struct partition *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void part_fail(struct partition *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Stopped or failed: its vCPUs wait until it is started again. */
-bool part_halted(const struct partition *p);
+/* Stopped or failed: its vCPUs wait until it is started again. (Inline,
+ * as quiesce_pending: both are asked before every entry.) */
+static inline bool part_halted(const struct partition *p)
+{
+	enum part_state s = p->state; /* once: it is volatile */
+	return s == PART_STOPPED || s == PART_FAILED;
+}
+
+static inline bool quiesce_pending(const struct partition *p)
+{
+	return __atomic_load_n(&p->quiesce.pending, __ATOMIC_ACQUIRE);
+}
 const char *part_state_name(enum part_state s);
 /* Operator operations (the management channel). Each returns NULL, or
  * the reason it is refused in the partition's current state. Pause parks

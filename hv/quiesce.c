@@ -28,11 +28,6 @@ int quiesce_start(struct partition *p, const struct quiesce_req *r)
 	return 0;
 }
 
-bool quiesce_pending(const struct partition *p)
-{
-	return __atomic_load_n(&p->quiesce.pending, __ATOMIC_ACQUIRE);
-}
-
 void quiesce_release(struct partition *p)
 {
 	struct quiesce *q = &p->quiesce;

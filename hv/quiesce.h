@@ -32,8 +32,9 @@ struct quiesce {
 /* Asks every vCPU of p to park (kicks their CPUs). -1 if a rendezvous is
  * already under way. Callable from any CPU. */
 int quiesce_start(struct partition *p, const struct quiesce_req *r);
-/* True while vCPUs of p must come to the rendezvous. */
-bool quiesce_pending(const struct partition *p);
+/* True while vCPUs of p must come to the rendezvous:
+ * quiesce_pending(), hv/partition.h (inline: the vCPU loop asks it before
+ * every entry). */
 /* The vCPU loop's side: arrive, run the request, wait for the release. */
 void quiesce_park(struct vcpu *v);
 /* Lets vCPUs held with `keep` go (pause -> resume). */

@@ -29,6 +29,34 @@ static void wait_for_sipi(struct vcpu *v)
 	v->state = VCPU_RUNNING;
 }
 
+/* Anything but entering the guest: a rendezvous, a stopped partition,
+ * an INIT, the wait for a SIPI. One test on the way to every entry. */
+static bool needs_attention(const struct vcpu *v)
+{
+	return quiesce_pending(v->part) || part_halted(v->part) ||
+	       v->init_pending || v->state == VCPU_WAIT_SIPI;
+}
+
+static void attend(struct vcpu *v)
+{
+	if (quiesce_pending(v->part)) {
+		quiesce_park(v);
+	} else if (part_halted(v->part)) {
+		v->state = VCPU_STOPPED;
+		mgmt_wait(UINT64_MAX);
+	} else {
+		/* (Each condition is read again: the one that brought us here
+		 * may have gone meanwhile, e.g. a rendezvous released.) */
+		if (v->init_pending) {
+			v->init_pending = false;
+			v->state = VCPU_WAIT_SIPI;
+		}
+		if (v->state == VCPU_WAIT_SIPI)
+			wait_for_sipi(v);
+	}
+	irq_recheck(v);
+}
+
 void vcpu_loop(struct vcpu *v)
 {
 	struct exit_info e;
@@ -37,24 +65,8 @@ void vcpu_loop(struct vcpu *v)
 		/* First, so that an operation on this very partition (pause,
 		 * stop, reset) takes effect before the next entry. */
 		mgmt_poll();
-		if (quiesce_pending(v->part)) {
-			quiesce_park(v);
-			irq_recheck(v);
-			continue;
-		}
-		if (part_halted(v->part)) {
-			v->state = VCPU_STOPPED;
-			mgmt_wait(UINT64_MAX);
-			irq_recheck(v);
-			continue;
-		}
-		if (v->init_pending) {
-			v->init_pending = false;
-			v->state = VCPU_WAIT_SIPI;
-		}
-		if (v->state == VCPU_WAIT_SIPI) {
-			wait_for_sipi(v);
-			irq_recheck(v);
+		if (needs_attention(v)) {
+			attend(v);
 			continue;
 		}
 		irq_before_entry(v);

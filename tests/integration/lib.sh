@@ -116,7 +116,9 @@ boot: disk
 port_e9_hack: enabled=1
 clock: sync=none
 RC
-	printf 'c\nquit\n' >"$dir/dbg.rc"
+	# DBG_RC: the debugger's commands (exit_profile.sh traces with them).
+	printf '%s\n' "${DBG_RC:-c
+quit}" >"$dir/dbg.rc"
 	[ -n "${COM1_SOCKET:-}" ] || : >"$dir/com1.txt"
 	rm -f "$dir"/esp.lock "$dir"/*.lock
 	# Own network namespace: parallel runs cannot clash on the RFB port.

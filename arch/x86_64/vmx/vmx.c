@@ -326,42 +326,14 @@ void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
 	vmx_guest_reset(v, s);
 }
 
-void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
-{
-	struct vmx_vcpu *x = VMX(v);
-again:
-	vmx_sync_partition(v);
-	phase_mark(v, PH_PREP);
-	if (vmx_enter(&v->regs, x->launched)) {
-		x->vm_insn_error = vmread32(VM_INSN_ERROR);
-		memset(e, 0, sizeof(*e));
-		e->kind = EXIT_ENTRY_FAILED;
-		e->raw_reason = 0xFFFFFFFF;
-		return;
-	}
-	x->launched = true;
-	phase_mark(v, PH_TRANSIT);
-	vmx_translate_exit(v, e);
-	phase_kind(v, e->kind);
-	phase_mark(v, PH_DECODE);
-	/* A full page-modification log, or the first write to a page that
-	 * write protection tracks, is the backend's own business: hand the
-	 * page(s) to the core and go on (vmx_dirty.c, ../dirty.c). */
-	if ((e->raw_reason & 0xFFFF) == VMX_EXIT_PML_FULL) {
-		vmx_pml_drain(v);
-		goto again;
-	}
-	if (e->kind == EXIT_MEM_VIOLATION && x86_wp_fault(v, e))
-		goto again;
-}
-
 void vmx_vcpu_skip(struct vcpu *v)
 {
 	(void)v;
 	vmwriten(GUEST_RIP, vmreadn(GUEST_RIP) + vmread32(EXIT_INSN_LEN));
 	/* Skipping an instruction ends STI/MOV-SS blocking (SDM 24.4.2). */
-	vmwrite32(GUEST_INTERRUPTIBILITY,
-		  vmread32(GUEST_INTERRUPTIBILITY) & ~3u);
+	uint32_t intr = vmread32(GUEST_INTERRUPTIBILITY);
+	if (intr & 3)
+		vmwrite32(GUEST_INTERRUPTIBILITY, intr & ~3u);
 	/* Single-stepped, the instruction ends in a #DB with DR6.BS (SDM
 	 * Vol. 3A 17.3.1.4): as a pending debug exception, the CPU delivers
 	 * it at the entry, before the next instruction (Vol. 3C 26.7.3). */

@@ -17,7 +17,6 @@ const char *vmx_virt_enable(void);
 int vmx_partition_init(struct partition *p);
 int vmx_vcpu_create(struct vcpu *v);
 void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *s);
-void vmx_vcpu_run(struct vcpu *v, struct exit_info *e);
 void vmx_vcpu_skip(struct vcpu *v);
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 			  uint32_t err);
@@ -51,16 +50,26 @@ void vmx_apic_setup(struct vcpu *v, uint32_t *proc, uint32_t *proc2);
 bool vmx_apic_virt(struct vcpu *v);
 bool vmx_apic_sync(struct vcpu *v, const struct apic_sync *s);
 /* vmx_exit.c */
+void vmx_vcpu_run(struct vcpu *v, struct exit_info *e);
 void vmx_vcpu_dump(struct vcpu *v, const struct exit_info *e);
 /* vmx_irq.c */
 void vmx_reinject_vectoring(void);
-/* vmx_exit.c */
-void vmx_translate_exit(struct vcpu *v, struct exit_info *e);
 /* vmx_dirty.c */
 #define VMX_EXIT_PML_FULL 62
 enum arch_dirty_mode vmx_dirty_mode(const struct cfg_partition *c);
 void vmx_pml_drain(struct vcpu *v);
-void vmx_sync_partition(struct vcpu *v);
+void vmx_sync_partition_slow(struct vcpu *v);
+/* Before every entry: the partition's map changed (flush the EPT's
+ * translations) or the vCPU's TSC offset did (write it). Inline, as the
+ * answer is almost always no. */
+static inline void vmx_sync_partition(struct vcpu *v)
+{
+	const struct vmx_vcpu *x = VMX(v);
+	if (x->map_gen !=
+		__atomic_load_n(&v->part->arch->map_gen, __ATOMIC_ACQUIRE) ||
+	    x->tsc_offset != vcpu_tsc_offset(v))
+		vmx_sync_partition_slow(v);
+}
 /* vmx_guest.c */
 void vmx_guest_reset(struct vcpu *v, const struct vcpu_start *s);
 void vmx_write_cr0(struct vcpu *v, uint64_t val);

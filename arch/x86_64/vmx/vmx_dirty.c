@@ -69,7 +69,7 @@ static void invept(uint64_t eptp)
 }
 
 /* Before each entry: what the core changed for the whole partition. */
-void vmx_sync_partition(struct vcpu *v)
+void vmx_sync_partition_slow(struct vcpu *v)
 {
 	struct vmx_vcpu *x = VMX(v);
 	struct arch_part *a = v->part->arch;
