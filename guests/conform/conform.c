@@ -801,6 +801,163 @@ static void check_realmode_roundtrip(void)
 		out[0] & 1u, (unsigned)out[1], (unsigned)(out[3] & 0xFF));
 }
 
+/* Exceptions in real mode (SDM Vol. 3A 20.1.4): delivered through the
+ * IVT at 0 with FLAGS, CS and IP pushed and never an error code; a fault
+ * pushes the IP of the faulting instruction, a trap or INT n the IP after
+ * it. Among them two faults the hypervisor raises itself where it takes
+ * the instruction (on VMX every XSETBV exits): XSETBV with an invalid XCR0
+ * and XSETBV of XCR1 (#GP, which in real mode must come without its
+ * error code). The blob runs at RM_BASE like the round trip's; each test names
+ * where to go on (RMX_CONT) and the handler of every vector records the
+ * vector, SP at its entry and the two words on top of its stack, then
+ * goes on there. C sets up the IVT and IDTR around it. */
+#define RMX_CONT  0x1F20u /* word: the offset to go on at */
+#define RMX_SP	  0x1F22u /* word: SP before the test */
+#define RMX_TEST  0x1F24u /* word: the test's index */
+#define RMX_VEC	  0x1F26u /* word: the vector being taken */
+#define RMX_XSAVE 0x1F2Eu /* word: 1 = run the XSETBV test */
+#define RMX_IDTR  0x1F10u /* the IVT's IDTR image: limit 0x3FF, base 0 */
+#define RMX_REC	  0x1F40u /* 8 bytes per test: vec, sp, top, top+2 */
+#define RMX_TESTS 6u
+#define RM_SEG	  0x100u
+__asm__(".text\n"
+	".globl c_rmx16, c_rmx16_end\n"
+	".code16\n"
+	"c_rmx16: movw $0x28, %ax\n movw %ax, %ds\n movw %ax, %es\n"
+	" movw %ax, %ss\n"
+	" movl %cr0, %eax\n andl $~1, %eax\n movl %eax, %cr0\n"
+	" ljmp $0x100, $(1f - c_rmx16)\n"
+	"1: xorw %ax, %ax\n movw %ax, %ds\n movw %ax, %es\n movw %ax, %ss\n"
+	" movw $0x1F00, %sp\n movw %sp, 0x1F22\n"
+	" lidt 0x1F10\n"
+	/* 0: #DE, a fault */
+	" movw $0, 0x1F24\n movw $(c_rmx_de_end - c_rmx16), 0x1F20\n"
+	" xorw %bx, %bx\n movw $1, %ax\n xorw %dx, %dx\n"
+	".globl c_rmx_de_at, c_rmx_de_end\n"
+	"c_rmx_de_at: divw %bx\nc_rmx_de_end:\n"
+	/* 1: #UD */
+	" movw $1, 0x1F24\n movw $(c_rmx_ud_end - c_rmx16), 0x1F20\n"
+	".globl c_rmx_ud_at, c_rmx_ud_end\n"
+	"c_rmx_ud_at: ud2\nc_rmx_ud_end:\n"
+	/* 2: INT3, a trap */
+	" movw $2, 0x1F24\n movw $(c_rmx_bp_end - c_rmx16), 0x1F20\n"
+	".globl c_rmx_bp_at, c_rmx_bp_end\n"
+	"c_rmx_bp_at: int3\nc_rmx_bp_end:\n"
+	/* 3: INT n */
+	" movw $3, 0x1F24\n movw $(c_rmx_int_end - c_rmx16), 0x1F20\n"
+	".globl c_rmx_int_at, c_rmx_int_end\n"
+	"c_rmx_int_at: int $0x30\nc_rmx_int_end:\n"
+	/* 4: XSETBV of XCR0 = 0 (x87 must stay set): #GP */
+	" movw $4, 0x1F24\n movw $(c_rmx_xs_end - c_rmx16), 0x1F20\n"
+	" cmpw $0, 0x1F2E\n je c_rmx_xs_end\n"
+	" xorl %ecx, %ecx\n xorl %eax, %eax\n xorl %edx, %edx\n"
+	".globl c_rmx_xs_at, c_rmx_xs_end\n"
+	"c_rmx_xs_at: xsetbv\nc_rmx_xs_end:\n"
+	/* 5: XSETBV of XCR1, which only XGETBV may name: #GP */
+	" movw $5, 0x1F24\n movw $(c_rmx_xs1_end - c_rmx16), 0x1F20\n"
+	" cmpw $0, 0x1F2E\n je c_rmx_xs1_end\n"
+	" movl $1, %ecx\n movl $1, %eax\n xorl %edx, %edx\n"
+	".globl c_rmx_xs1_at, c_rmx_xs1_end\n"
+	"c_rmx_xs1_at: xsetbv\nc_rmx_xs1_end:\n"
+	" movl %cr0, %eax\n orl $1, %eax\n movl %eax, %cr0\n"
+	" ljmpl $0x08, $c_rm_back\n"
+	/* One stub per vector the tests raise, then the common part. */
+	".globl c_rmx_h0, c_rmx_h3, c_rmx_h6, c_rmx_h13, c_rmx_h48\n"
+	"c_rmx_h0: movw $0, 0x1F26\n jmp c_rmx_common\n"
+	"c_rmx_h3: movw $3, 0x1F26\n jmp c_rmx_common\n"
+	"c_rmx_h6: movw $6, 0x1F26\n jmp c_rmx_common\n"
+	"c_rmx_h13: movw $13, 0x1F26\n jmp c_rmx_common\n"
+	"c_rmx_h48: movw $0x30, 0x1F26\n jmp c_rmx_common\n"
+	"c_rmx_common: movw %sp, %bp\n"
+	" movw 0x1F24, %bx\n shlw $3, %bx\n"
+	" movw 0x1F26, %ax\n movw %ax, 0x1F40(%bx)\n"
+	" movw %sp, 0x1F42(%bx)\n"
+	" movw 0(%bp), %ax\n movw %ax, 0x1F44(%bx)\n"
+	" movw 2(%bp), %ax\n movw %ax, 0x1F46(%bx)\n"
+	" movw 0x1F22, %sp\n"
+	" jmp *0x1F20\n"
+	"c_rmx16_end:\n"
+	".code32\n");
+extern char c_rmx16[], c_rmx16_end[];
+extern char c_rmx_de_at[], c_rmx_de_end[], c_rmx_ud_at[], c_rmx_ud_end[];
+extern char c_rmx_bp_at[], c_rmx_bp_end[], c_rmx_int_at[], c_rmx_int_end[];
+extern char c_rmx_xs_at[], c_rmx_xs_end[], c_rmx_xs1_at[], c_rmx_xs1_end[];
+extern char c_rmx_h0[], c_rmx_h3[], c_rmx_h6[], c_rmx_h13[], c_rmx_h48[];
+
+static volatile uint16_t *rm_word(uint32_t addr)
+{
+	/* Hidden from the compiler: the IVT starts at address 0, which it
+	 * would otherwise take for a null pointer. */
+	__asm__("" : "+r"(addr));
+	return (volatile uint16_t *)(uintptr_t)addr;
+}
+
+static void ivt_set(unsigned vec, const char *handler)
+{
+	rm_word(vec * 4)[0] = (uint16_t)(handler - c_rmx16);
+	rm_word(vec * 4)[1] = RM_SEG;
+}
+
+/* One line per test: the vector, the bytes the delivery pushed (6: FLAGS,
+ * CS, IP; 8 would be an error code too), and where IP points. */
+static void rmx_report(unsigned i, const char *name, const char *at,
+		       const char *end)
+{
+	volatile uint16_t *r = rm_word(RMX_REC + 8 * i);
+	if (r[0] == 0xFFFF) {
+		kprintf("conform: rm-%s none\n", name);
+		return;
+	}
+	unsigned pushed = (unsigned)(*rm_word(RMX_SP) - r[1]);
+	uint16_t ip = pushed == 6 ? r[2] : r[3];
+	uint16_t at_ip = (uint16_t)(at - c_rmx16);
+	uint16_t end_ip = (uint16_t)(end - c_rmx16);
+	kprintf("conform: rm-%s vec=%u pushed=%u %s\n", name, (unsigned)r[0],
+		pushed,
+		ip == at_ip    ? "at-insn"
+		: ip == end_ip ? "after"
+			       : "elsewhere");
+}
+
+static void check_realmode_exceptions(void)
+{
+	struct {
+		uint16_t limit;
+		uint32_t base;
+	} __attribute__((packed)) pm_idt;
+	__asm__ __volatile__("sidt %0" : "=m"(pm_idt));
+	memcpy((void *)(uintptr_t)RM_BASE, c_rmx16,
+	       (size_t)(c_rmx16_end - c_rmx16));
+	for (unsigned i = 0; i < RMX_TESTS * 4; i++)
+		rm_word(RMX_REC)[i] = 0xFFFF;
+	ivt_set(0, c_rmx_h0);
+	ivt_set(3, c_rmx_h3);
+	ivt_set(6, c_rmx_h6);
+	ivt_set(13, c_rmx_h13);
+	ivt_set(0x30, c_rmx_h48);
+	rm_word(RMX_IDTR)[0] = 0x3FF;
+	rm_word(RMX_IDTR)[1] = rm_word(RMX_IDTR)[2] = 0;
+	uint32_t cr4 = read_cr4();
+	bool xs = has_xsave();
+	*rm_word(RMX_XSAVE) = xs;
+	if (xs)
+		write_cr4(cr4 | CR4_OSXSAVE);
+	c_realmode();
+	write_cr4(cr4);
+	__asm__ __volatile__("lidt %0" ::"m"(pm_idt));
+	rmx_report(0, "divide-error", c_rmx_de_at, c_rmx_de_end);
+	rmx_report(1, "ud2", c_rmx_ud_at, c_rmx_ud_end);
+	rmx_report(2, "int3", c_rmx_bp_at, c_rmx_bp_end);
+	rmx_report(3, "int-n", c_rmx_int_at, c_rmx_int_end);
+	if (xs) {
+		rmx_report(4, "xsetbv-invalid", c_rmx_xs_at, c_rmx_xs_end);
+		rmx_report(5, "xsetbv-xcr1", c_rmx_xs1_at, c_rmx_xs1_end);
+	} else {
+		kprintf("conform: rm-xsetbv-invalid no-xsave\n");
+		kprintf("conform: rm-xsetbv-xcr1 no-xsave\n");
+	}
+}
+
 /* ---- NMIs and the TSC -------------------------------------------------*/
 
 #define XAPIC_BASE	 0xFEE00000u
@@ -949,6 +1106,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_tsc_aux();
 	check_tsc_write();
 	check_realmode_roundtrip();
+	check_realmode_exceptions();
 	check_nmi_self();
 	kprintf("conform: done\n");
 	return 0;
