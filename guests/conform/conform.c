@@ -316,7 +316,8 @@ static void check_tsc_monotonic(void)
 extern const char guest_gdt[], guest_gdt_end[];
 #define SEL_CODE16 0x20 /* base 0, limit 64 KiB, for the way to real mode */
 #define SEL_DATA16 0x28
-static uint64_t conform_gdt[6] __attribute__((aligned(8)));
+#define SEL_CODE64 0x30 /* L=1: 64-bit code, for the long mode checks */
+static uint64_t conform_gdt[7] __attribute__((aligned(8)));
 
 static void gdt_init(void)
 {
@@ -328,6 +329,7 @@ static void gdt_init(void)
 	conform_gdt[SEL_NOT_PRESENT / 8] = 0x00CF13000000FFFFull;
 	conform_gdt[SEL_CODE16 / 8] = 0x00009A000000FFFFull;
 	conform_gdt[SEL_DATA16 / 8] = 0x000092000000FFFFull;
+	conform_gdt[SEL_CODE64 / 8] = 0x00209A0000000000ull;
 	__asm__ __volatile__("lgdt %0" ::"m"(p) : "memory");
 }
 
@@ -958,6 +960,228 @@ static void check_realmode_exceptions(void)
 	}
 }
 
+/* Exceptions in 64-bit mode (SDM Vol. 3A 6.14): the CPU aligns RSP, then
+ * pushes SS, RSP, RFLAGS, CS, RIP and, for some vectors, an error code,
+ * through 16-byte gates. c_longmode() enables IA-32e mode from 32-bit
+ * protected mode as a boot loader does (PAE, EFER.LME, CR0.PG, a far
+ * jump to a 64-bit code segment), runs the tests, then leaves it the way
+ * the SDM describes (compatibility mode, CR0.PG off, EFER.LME off: Vol.
+ * 3A 9.8.5.4) and returns. Each handler records the vector, the three
+ * words on top of its stack and CR2; whether an error code was pushed is
+ * read from where the code segment's selector sits. The tests: #DE, #UD,
+ * INT3, INT n, #GP for a non-canonical address, #GP with a selector's
+ * error code, #PF on a read and on a write of an unmapped page, and the
+ * hypervisor's own #GP for XSETBV of an invalid XCR0 (with its error code
+ * in this mode). */
+#define LM_TESTS 9u
+struct lm_rec {
+	uint64_t vec, top[3], cr2;
+};
+volatile struct lm_rec c_lm_rec[LM_TESTS];
+volatile uint32_t c_lm_cr3, c_lm_xsave;
+__asm__(".text\n"
+	".globl c_longmode\n"
+	"c_longmode: pushl %ebp\n pushl %ebx\n pushl %esi\n pushl %edi\n"
+	" movl %esp, c_lm_esp\n"
+	" movl %cr3, %eax\n movl %eax, c_lm_oldcr3\n"
+	" movl c_lm_cr3, %eax\n movl %eax, %cr3\n"
+	" movl %cr4, %eax\n orl $0x20, %eax\n movl %eax, %cr4\n"
+	" movl $0xC0000080, %ecx\n rdmsr\n orl $0x100, %eax\n wrmsr\n"
+	" movl %cr0, %eax\n orl $0x80000000, %eax\n movl %eax, %cr0\n"
+	" ljmp $0x30, $c_lm64\n"
+	".code64\n"
+	"c_lm64: movl $c_lm_data, %r15d\n lidt 32(%r15)\n"
+	/* 0: #DE */
+	" movl $0, 16(%r15)\n movl $c_lm_de_end, %eax\n movq %rax, 0(%r15)\n"
+	" movq %rsp, 8(%r15)\n"
+	" xorl %ebx, %ebx\n movl $1, %eax\n xorl %edx, %edx\n"
+	".globl c_lm_de_at, c_lm_de_end\n"
+	"c_lm_de_at: divl %ebx\nc_lm_de_end:\n"
+	/* 1: #UD */
+	" movl $1, 16(%r15)\n movl $c_lm_ud_end, %eax\n movq %rax, 0(%r15)\n"
+	".globl c_lm_ud_at, c_lm_ud_end\n"
+	"c_lm_ud_at: ud2\nc_lm_ud_end:\n"
+	/* 2: INT3 */
+	" movl $2, 16(%r15)\n movl $c_lm_bp_end, %eax\n movq %rax, 0(%r15)\n"
+	".globl c_lm_bp_at, c_lm_bp_end\n"
+	"c_lm_bp_at: int3\nc_lm_bp_end:\n"
+	/* 3: INT n */
+	" movl $3, 16(%r15)\n movl $c_lm_int_end, %eax\n movq %rax, 0(%r15)\n"
+	".globl c_lm_int_at, c_lm_int_end\n"
+	"c_lm_int_at: int $0x30\nc_lm_int_end:\n"
+	/* 4: a non-canonical address: #GP(0) */
+	" movl $4, 16(%r15)\n movl $c_lm_nc_end, %eax\n movq %rax, 0(%r15)\n"
+	" movabsq $0x8000000000000000, %rax\n"
+	".globl c_lm_nc_at, c_lm_nc_end\n"
+	"c_lm_nc_at: movq (%rax), %rbx\nc_lm_nc_end:\n"
+	/* 5: a selector beyond the GDT into DS: #GP(selector) */
+	" movl $5, 16(%r15)\n movl $c_lm_sel_end, %eax\n movq %rax, 0(%r15)\n"
+	" movw $0x1238, %ax\n"
+	".globl c_lm_sel_at, c_lm_sel_end\n"
+	"c_lm_sel_at: movw %ax, %ds\nc_lm_sel_end:\n"
+	/* 6: a read of an unmapped page: #PF(0) */
+	" movl $6, 16(%r15)\n movl $c_lm_pfr_end, %eax\n movq %rax, 0(%r15)\n"
+	" movl $0x40000000, %eax\n"
+	".globl c_lm_pfr_at, c_lm_pfr_end\n"
+	"c_lm_pfr_at: movl (%rax), %ebx\nc_lm_pfr_end:\n"
+	/* 7: a write of it: #PF(W) */
+	" movl $7, 16(%r15)\n movl $c_lm_pfw_end, %eax\n movq %rax, 0(%r15)\n"
+	" movl $0x40000000, %eax\n"
+	".globl c_lm_pfw_at, c_lm_pfw_end\n"
+	"c_lm_pfw_at: movl %ebx, (%rax)\nc_lm_pfw_end:\n"
+	/* 8: XSETBV of XCR0 = 0: #GP(0) */
+	" movl $8, 16(%r15)\n movl $c_lm_xs_end, %eax\n movq %rax, 0(%r15)\n"
+	" movl $c_lm_xsave, %eax\n cmpl $0, (%rax)\n je c_lm_xs_end\n"
+	" xorl %ecx, %ecx\n xorl %eax, %eax\n xorl %edx, %edx\n"
+	".globl c_lm_xs_at, c_lm_xs_end\n"
+	"c_lm_xs_at: xsetbv\nc_lm_xs_end:\n"
+	/* Back: to compatibility mode, then out of IA-32e mode. */
+	" movl $c_lm_back32, %eax\n pushq $0x08\n pushq %rax\n lretq\n"
+	/* The handlers: one stub per vector a test raises, one for any
+	 * other, then the common part. */
+	".globl c_lm_h0, c_lm_h3, c_lm_h6, c_lm_h13, c_lm_h14, c_lm_h48,"
+	" c_lm_hx\n"
+	"c_lm_h0: movl $0, 20(%r15)\n jmp c_lm_common\n"
+	"c_lm_h3: movl $3, 20(%r15)\n jmp c_lm_common\n"
+	"c_lm_h6: movl $6, 20(%r15)\n jmp c_lm_common\n"
+	"c_lm_h13: movl $13, 20(%r15)\n jmp c_lm_common\n"
+	"c_lm_h14: movl $14, 20(%r15)\n jmp c_lm_common\n"
+	"c_lm_h48: movl $0x30, 20(%r15)\n jmp c_lm_common\n"
+	"c_lm_hx: movl $0xEE, 20(%r15)\n jmp c_lm_common\n"
+	"c_lm_common: movw $0x10, %ax\n movw %ax, %ds\n"
+	" movl 16(%r15), %ebx\n imull $40, %ebx\n addl $c_lm_rec, %ebx\n"
+	" movl 20(%r15), %eax\n movq %rax, (%rbx)\n"
+	" movq (%rsp), %rax\n movq %rax, 8(%rbx)\n"
+	" movq 8(%rsp), %rax\n movq %rax, 16(%rbx)\n"
+	" movq 16(%rsp), %rax\n movq %rax, 24(%rbx)\n"
+	" movq %cr2, %rax\n movq %rax, 32(%rbx)\n"
+	" movq 8(%r15), %rsp\n"
+	" jmp *0(%r15)\n"
+	".code32\n"
+	"c_lm_back32: movl %cr0, %eax\n andl $0x7FFFFFFF, %eax\n"
+	" movl %eax, %cr0\n"
+	" movl $0xC0000080, %ecx\n rdmsr\n andl $~0x100, %eax\n wrmsr\n"
+	" movl %cr4, %eax\n andl $~0x20, %eax\n movl %eax, %cr4\n"
+	" movl c_lm_oldcr3, %eax\n movl %eax, %cr3\n"
+	" movw $0x10, %ax\n movw %ax, %ds\n movw %ax, %es\n movw %ax, %ss\n"
+	" movl c_lm_esp, %esp\n"
+	" popl %edi\n popl %esi\n popl %ebx\n popl %ebp\n ret\n"
+	/* The 64-bit code reaches its data through %r15 = c_lm_data (an
+	 * ELF32 object has no relocation for a 64-bit absolute address):
+	 * +0 where to go on, +8 RSP before the test, +16 the test, +20 the
+	 * vector, +24 ESP, +28 the old CR3, +32 the IDTR image. */
+	".data\n .balign 8\n"
+	"c_lm_data: .quad 0, 0\n .long 0, 0\n"
+	"c_lm_esp: .long 0\nc_lm_oldcr3: .long 0\n"
+	".globl c_lm_idtr\n"
+	"c_lm_idtr: .word 0\n .quad 0\n"
+	".text\n");
+void c_longmode(void);
+extern char c_lm_de_at[], c_lm_de_end[], c_lm_ud_at[], c_lm_ud_end[];
+extern char c_lm_bp_at[], c_lm_bp_end[], c_lm_int_at[], c_lm_int_end[];
+extern char c_lm_nc_at[], c_lm_nc_end[], c_lm_sel_at[], c_lm_sel_end[];
+extern char c_lm_pfr_at[], c_lm_pfr_end[], c_lm_pfw_at[], c_lm_pfw_end[];
+extern char c_lm_xs_at[], c_lm_xs_end[];
+extern char c_lm_h0[], c_lm_h3[], c_lm_h6[], c_lm_h13[], c_lm_h14[];
+extern char c_lm_h48[], c_lm_hx[];
+extern volatile struct __attribute__((packed)) {
+	uint16_t limit;
+	uint64_t base;
+} c_lm_idtr;
+
+#define LM_VECTORS 0x31u
+static uint64_t lm_pml4[512] __attribute__((aligned(4096)));
+static uint64_t lm_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t lm_pd[512] __attribute__((aligned(4096)));
+static uint64_t lm_idt[2 * LM_VECTORS] __attribute__((aligned(16)));
+
+/* An interrupt gate (type 0xE, present, DPL 0) to `fn` in SEL_CODE64. */
+static void lm_gate(unsigned vec, const char *fn)
+{
+	uint32_t a = (uint32_t)(uintptr_t)fn;
+	lm_idt[2 * vec] = (a & 0xFFFFull) | (uint64_t)SEL_CODE64 << 16 |
+			  0x8E00ull << 32 | (uint64_t)(a >> 16) << 48;
+	lm_idt[2 * vec + 1] = 0;
+}
+
+/* The first GiB identity-mapped with 2 MiB pages; 1 GiB up is not. */
+static void lm_tables(void)
+{
+	for (unsigned i = 0; i < 512; i++)
+		lm_pd[i] = (uint64_t)i << 21 | 0x83; /* P, RW, PS */
+	lm_pdpt[0] = (uint32_t)(uintptr_t)lm_pd | 3u;
+	lm_pml4[0] = (uint32_t)(uintptr_t)lm_pdpt | 3u;
+	c_lm_cr3 = (uint32_t)(uintptr_t)lm_pml4;
+	for (unsigned v = 0; v < LM_VECTORS; v++)
+		lm_gate(v, c_lm_hx);
+	lm_gate(0, c_lm_h0);
+	lm_gate(3, c_lm_h3);
+	lm_gate(6, c_lm_h6);
+	lm_gate(13, c_lm_h13);
+	lm_gate(14, c_lm_h14);
+	lm_gate(0x30, c_lm_h48);
+	c_lm_idtr.limit = sizeof(lm_idt) - 1;
+	c_lm_idtr.base = (uint32_t)(uintptr_t)lm_idt;
+}
+
+/* The vector, the error code or "none", where RIP points, and for a #PF
+ * whether CR2 holds the address. */
+static void lm_report(unsigned i, const char *name, const char *at,
+		      const char *end)
+{
+	volatile struct lm_rec *r = &c_lm_rec[i];
+	if (r->vec == ~0ull) {
+		kprintf("conform: lm-%s none\n", name);
+		return;
+	}
+	/* Without an error code the CS selector is the second word. */
+	bool err = r->top[1] != SEL_CODE64;
+	uint64_t rip = err ? r->top[1] : r->top[0];
+	const char *where = rip == (uint32_t)(uintptr_t)at    ? "at-insn"
+			    : rip == (uint32_t)(uintptr_t)end ? "after"
+							      : "elsewhere";
+	const char *cr2 = r->vec != 14		 ? ""
+			  : r->cr2 == 0x40000000 ? " cr2=addr"
+						 : " cr2=other";
+	if (err)
+		kprintf("conform: lm-%s vec=%u err=0x%x %s%s\n", name,
+			(unsigned)r->vec, (unsigned)r->top[0], where, cr2);
+	else
+		kprintf("conform: lm-%s vec=%u err=none %s%s\n", name,
+			(unsigned)r->vec, where, cr2);
+}
+
+static void check_longmode_exceptions(void)
+{
+	struct {
+		uint16_t limit;
+		uint32_t base;
+	} __attribute__((packed)) pm_idt;
+	__asm__ __volatile__("sidt %0" : "=m"(pm_idt));
+	lm_tables();
+	for (unsigned i = 0; i < LM_TESTS; i++)
+		c_lm_rec[i].vec = ~0ull;
+	uint32_t cr4 = read_cr4();
+	c_lm_xsave = has_xsave();
+	if (c_lm_xsave)
+		write_cr4(cr4 | CR4_OSXSAVE);
+	c_longmode();
+	write_cr4(cr4);
+	__asm__ __volatile__("lidt %0" ::"m"(pm_idt));
+	lm_report(0, "divide-error", c_lm_de_at, c_lm_de_end);
+	lm_report(1, "ud2", c_lm_ud_at, c_lm_ud_end);
+	lm_report(2, "int3", c_lm_bp_at, c_lm_bp_end);
+	lm_report(3, "int-n", c_lm_int_at, c_lm_int_end);
+	lm_report(4, "non-canonical", c_lm_nc_at, c_lm_nc_end);
+	lm_report(5, "gp-selector", c_lm_sel_at, c_lm_sel_end);
+	lm_report(6, "pf-read", c_lm_pfr_at, c_lm_pfr_end);
+	lm_report(7, "pf-write", c_lm_pfw_at, c_lm_pfw_end);
+	if (c_lm_xsave)
+		lm_report(8, "xsetbv-invalid", c_lm_xs_at, c_lm_xs_end);
+	else
+		kprintf("conform: lm-xsetbv-invalid no-xsave\n");
+}
+
 /* ---- NMIs and the TSC -------------------------------------------------*/
 
 #define XAPIC_BASE	 0xFEE00000u
@@ -1107,6 +1331,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_tsc_write();
 	check_realmode_roundtrip();
 	check_realmode_exceptions();
+	check_longmode_exceptions();
 	check_nmi_self();
 	kprintf("conform: done\n");
 	return 0;
