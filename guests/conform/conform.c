@@ -921,13 +921,25 @@ static void rmx_report(unsigned i, const char *name, const char *at,
 			       : "elsewhere");
 }
 
-static void check_realmode_exceptions(void)
+/* Runs `enter` (a trip to another mode that loads its own IDT) with
+ * CR4.OSXSAVE set when the CPU has XSAVE, and puts CR4 and the IDT back. */
+static void run_other_mode(void (*enter)(void), bool xs)
 {
 	struct {
 		uint16_t limit;
 		uint32_t base;
 	} __attribute__((packed)) pm_idt;
 	__asm__ __volatile__("sidt %0" : "=m"(pm_idt));
+	uint32_t cr4 = read_cr4();
+	if (xs)
+		write_cr4(cr4 | CR4_OSXSAVE);
+	enter();
+	write_cr4(cr4);
+	__asm__ __volatile__("lidt %0" ::"m"(pm_idt));
+}
+
+static void check_realmode_exceptions(void)
+{
 	memcpy((void *)(uintptr_t)RM_BASE, c_rmx16,
 	       (size_t)(c_rmx16_end - c_rmx16));
 	for (unsigned i = 0; i < RMX_TESTS * 4; i++)
@@ -939,14 +951,9 @@ static void check_realmode_exceptions(void)
 	ivt_set(0x30, c_rmx_h48);
 	rm_word(RMX_IDTR)[0] = 0x3FF;
 	rm_word(RMX_IDTR)[1] = rm_word(RMX_IDTR)[2] = 0;
-	uint32_t cr4 = read_cr4();
 	bool xs = has_xsave();
 	*rm_word(RMX_XSAVE) = xs;
-	if (xs)
-		write_cr4(cr4 | CR4_OSXSAVE);
-	c_realmode();
-	write_cr4(cr4);
-	__asm__ __volatile__("lidt %0" ::"m"(pm_idt));
+	run_other_mode(c_realmode, xs);
 	rmx_report(0, "divide-error", c_rmx_de_at, c_rmx_de_end);
 	rmx_report(1, "ud2", c_rmx_ud_at, c_rmx_ud_end);
 	rmx_report(2, "int3", c_rmx_bp_at, c_rmx_bp_end);
@@ -1153,21 +1160,11 @@ static void lm_report(unsigned i, const char *name, const char *at,
 
 static void check_longmode_exceptions(void)
 {
-	struct {
-		uint16_t limit;
-		uint32_t base;
-	} __attribute__((packed)) pm_idt;
-	__asm__ __volatile__("sidt %0" : "=m"(pm_idt));
 	lm_tables();
 	for (unsigned i = 0; i < LM_TESTS; i++)
 		c_lm_rec[i].vec = ~0ull;
-	uint32_t cr4 = read_cr4();
 	c_lm_xsave = has_xsave();
-	if (c_lm_xsave)
-		write_cr4(cr4 | CR4_OSXSAVE);
-	c_longmode();
-	write_cr4(cr4);
-	__asm__ __volatile__("lidt %0" ::"m"(pm_idt));
+	run_other_mode(c_longmode, c_lm_xsave);
 	lm_report(0, "divide-error", c_lm_de_at, c_lm_de_end);
 	lm_report(1, "ud2", c_lm_ud_at, c_lm_ud_end);
 	lm_report(2, "int3", c_lm_bp_at, c_lm_bp_end);
