@@ -308,6 +308,107 @@ static void check_tsc_monotonic(void)
 	kprintf("conform: tsc-monotonic %s\n", ok ? "yes" : "no");
 }
 
+/* The TSC across two CPUs (SDM Vol. 3B 17.17: one clock, the same rate
+ * on every CPU): the boot CPU starts the second one by the book (INIT,
+ * SIPI, SIPI through its xAPIC, Vol. 3A 8.4.4.1), then they take turns
+ * reading the TSC, each after seeing the other's last reading. Every
+ * reading must be at least the one before it on the same CPU (monotonic)
+ * and at least the other CPU's reading it waited for (causal). */
+#define AP_PAGE	    0x7000u
+#define AP_ROUNDS   200u
+#define AP_WAIT	    20000000u
+#define ICR_INIT    0x4500u /* INIT, level assert */
+#define ICR_SIPI    0x4600u /* start-up; the vector is the page number */
+#define XAPIC_ICR_L 0x300u
+#define XAPIC_ICR_H 0x310u
+__asm__(".section .rodata\n"
+	".globl c_ap16, c_ap16_end\n"
+	".code16\n"
+	"c_ap16: cli\n cld\n movw %cs, %ax\n movw %ax, %ds\n"
+	" lgdtl (c_ap_gdtr - c_ap16)\n"
+	" movl %cr0, %eax\n orl $1, %eax\n movl %eax, %cr0\n"
+	" ljmpl $0x08, $c_ap32\n"
+	" .balign 4\n"
+	"c_ap_gdtr: .word 23\n .long guest_gdt\n"
+	"c_ap16_end:\n"
+	".code32\n"
+	".text\n"
+	"c_ap32: movw $0x10, %ax\n movw %ax, %ds\n movw %ax, %es\n"
+	" movw %ax, %ss\n movw %ax, %fs\n movw %ax, %gs\n"
+	" movl $c_ap_stack_top, %esp\n"
+	" call ap_conform_main\n"
+	"1: cli\n hlt\n jmp 1b\n"
+	".bss\n .balign 16\n .skip 4096\nc_ap_stack_top:\n"
+	".text\n");
+extern const char c_ap16[], c_ap16_end[];
+
+static volatile uint32_t ap_turn, ap_bad_order, ap_bad_cause;
+static volatile uint64_t ap_tsc_bsp, ap_tsc_ap;
+
+void ap_conform_main(void);
+void ap_conform_main(void)
+{
+	uint64_t last = 0;
+	ap_turn = 1; /* started */
+	for (uint32_t i = 0; i < AP_ROUNDS; i++) {
+		while (ap_turn != 2 * i + 2)
+			__asm__ __volatile__("pause");
+		uint64_t t = rdtsc_ordered();
+		ap_bad_order += t < last;
+		ap_bad_cause += t < ap_tsc_bsp;
+		last = ap_tsc_ap = t;
+		ap_turn = 2 * i + 3;
+	}
+}
+
+static void xapic_ipi(uint32_t apic_id, uint32_t icr)
+{
+	volatile uint32_t *a = (volatile uint32_t *)(uintptr_t)0xFEE00000u;
+	a[XAPIC_ICR_H / 4] = apic_id << 24;
+	a[XAPIC_ICR_L / 4] = icr;
+	for (unsigned i = 0; i < 100000 && (a[XAPIC_ICR_L / 4] & (1u << 12));
+	     i++)
+		;
+}
+
+static bool wait_turn(uint32_t turn)
+{
+	for (uint32_t i = 0; i < AP_WAIT; i++) {
+		if (ap_turn == turn)
+			return true;
+		__asm__ __volatile__("pause");
+	}
+	return false;
+}
+
+static void check_tsc_two_cpus(void)
+{
+	memcpy((void *)(uintptr_t)AP_PAGE, c_ap16,
+	       (size_t)(c_ap16_end - c_ap16));
+	xapic_ipi(1, ICR_INIT);
+	xapic_ipi(1, ICR_SIPI | AP_PAGE >> 12);
+	xapic_ipi(1, ICR_SIPI | AP_PAGE >> 12);
+	if (!wait_turn(1)) {
+		kprintf("conform: tsc-two-cpus ap-started=no\n");
+		return;
+	}
+	uint64_t last = 0;
+	uint32_t bad_order = 0, bad_cause = 0;
+	bool lost = false;
+	for (uint32_t i = 0; i < AP_ROUNDS && !lost; i++) {
+		uint64_t t = rdtsc_ordered();
+		bad_order += t < last;
+		bad_cause += i > 0 && t < ap_tsc_ap;
+		last = ap_tsc_bsp = t;
+		ap_turn = 2 * i + 2;
+		lost = !wait_turn(2 * i + 3);
+	}
+	kprintf("conform: tsc-two-cpus ap-started=yes rounds=%s "
+		"monotonic=%s causal=%s\n",
+		lost ? "lost" : "all", bad_order + ap_bad_order ? "no" : "yes",
+		bad_cause + ap_bad_cause ? "no" : "yes");
+}
+
 /* ---- Segments --------------------------------------------------------*/
 
 /* start32.asm's GDT and one more descriptor: the flat data segment with
@@ -1300,6 +1401,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_dr7_gd();
 	check_dr7_kept();
 	check_tsc_monotonic();
+	check_tsc_two_cpus();
 	gdt_init();
 	CHECK("gp-selector-beyond-gdt", c_gp_sel, false);
 	CHECK("np-data-segment", c_np_ds, false);
