@@ -6,9 +6,8 @@
 # faults, CR0/CR4, CPUID, XSAVE, MSRs, the TSC on one CPU and across two
 # started by INIT-SIPI-SIPI, writing the TSC, a round trip to real mode,
 # self NMIs). It runs twice: directly in QEMU's TCG with no hypervisor
-# (bare metal, as
-# far as the guest can tell) and in a Bulkhead partition on $BACKEND's
-# machine. Every line that differs fails the test, unless
+# (bare metal, as far as the guest can tell) and in a Bulkhead partition
+# on $BACKEND's machine. Every line that differs fails the test, unless
 # tests/conform-intended.txt lists it for this backend with a reason.
 # The lines hold no CPU model or timing, so the two machines compare.
 . "$(dirname "$0")/lib.sh"
