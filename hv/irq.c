@@ -377,7 +377,7 @@ static void nmi_check(struct vcpu *v)
 /* Everything before an entry: typed input, the PIT, the local APIC
  * timer, a pending NMI, the next vector or an interrupt window, and the
  * deadline. */
-static __attribute__((noinline)) void check_all(struct vcpu *v)
+void irq_check_all(struct vcpu *v)
 {
 	struct irq_fast *f = &v->fast;
 	uint64_t now = part_now(v->part), pit = UINT64_MAX;
@@ -428,28 +428,6 @@ static __attribute__((noinline)) void check_all(struct vcpu *v)
 	if (f->deadline < f->recheck)
 		f->recheck = f->deadline;
 	arch_set_deadline(v, f->deadline);
-}
-
-/* Nothing was pending at the last check, no timer or poll is due yet,
- * and none of the vCPU's interrupt sources changed since: the last
- * check still holds. A source another CPU changes after this test also
- * kicks this CPU (wake()), so the guest exits again at once. */
-static bool still_quiet(const struct vcpu *v, uint64_t host)
-{
-	const struct irq_fast *f = &v->fast;
-	return f->quiet && host < f->recheck &&
-	       f->vcpu_gen == __atomic_load_n(&v->irq_gen, __ATOMIC_ACQUIRE) &&
-	       f->part_gen ==
-		   __atomic_load_n(&v->part->irq_gen, __ATOMIC_ACQUIRE);
-}
-
-void irq_before_entry(struct vcpu *v)
-{
-	if (!still_quiet(v, arch_now()))
-		check_all(v);
-	else if (v->fast.deadline != UINT64_MAX)
-		arch_set_deadline(v, v->fast.deadline);
-	/* (No deadline: the last check disarmed the timer, it still is.) */
 }
 
 void irq_recheck(struct vcpu *v)

@@ -214,7 +214,23 @@ void irq_send_ipi(struct vcpu *from, const struct vlapic_ipi *ipi);
 /* After a guest write to its local APIC: route the IPI it produced and
  * the level-triggered EOI (vector or -1) it retired. */
 void irq_lapic_written(struct vcpu *v, const struct vlapic_ipi *ipi, int eoi);
-void irq_before_entry(struct vcpu *v);
+/* Before every entry (inline: it is on the path of every exit). While
+ * the last full check found nothing pending, no timer or poll is due
+ * yet and none of the vCPU's interrupt sources changed since, that check
+ * still holds: only the deadline is armed again (if there is one; the
+ * last check disarmed the timer otherwise). A source another CPU changes
+ * after this test also kicks this CPU, so the guest exits again at once. */
+void irq_check_all(struct vcpu *v);
+static inline void irq_before_entry(struct vcpu *v)
+{
+	const struct irq_fast *f = &v->fast;
+	if (!f->quiet || arch_now() >= f->recheck ||
+	    f->vcpu_gen != __atomic_load_n(&v->irq_gen, __ATOMIC_ACQUIRE) ||
+	    f->part_gen != __atomic_load_n(&v->part->irq_gen, __ATOMIC_ACQUIRE))
+		irq_check_all(v);
+	else if (f->deadline != UINT64_MAX)
+		arch_set_deadline(v, f->deadline);
+}
 /* The next entry checks everything again (after a reset, a restore, a
  * park or a start: state the lock counters do not see changed). */
 void irq_recheck(struct vcpu *v);

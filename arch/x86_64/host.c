@@ -43,22 +43,8 @@ void arch_host_init(const struct boot_info *bi)
 	trampoline_install(bi->trampoline_pa);
 }
 
-/* ---- host services for the core (arch/host.h) ------------------------- */
-
-uint64_t arch_now(void)
-{
-	return rdtsc();
-}
-
-void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
-{
-	struct cpuid_regs r;
-	cpuid(leaf, sub, &r);
-	out[0] = r.eax;
-	out[1] = r.ebx;
-	out[2] = r.ecx;
-	out[3] = r.edx;
-}
+/* ---- host services for the core (arch/host.h; arch_now and arch_cpuid
+ * are inline, host_inline.h) ------------------------------------------- */
 
 void arch_wbinvd(void)
 {

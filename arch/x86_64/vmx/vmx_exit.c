@@ -13,11 +13,12 @@
 #define R_MAX		70
 
 /* Basic exit reason (by its number in Appendix C) -> the core's exit
- * kind, and whether the exit is plain: caused by an instruction (or a
- * window or the timer) and carrying nothing more to decode. Plain exits
- * take the short way: no exit qualification read and no IDT-vectoring
- * check, as an instruction's own exit never interrupts an event's
- * delivery (SDM 27.2.4). Unlisted reasons are EXIT_UNHANDLED. */
+ * kind, and whether the exit is plain: an instruction's own (CPUID,
+ * VMCALL, RDMSR...), with nothing more to decode. Plain exits take the
+ * short way: no exit qualification read and no IDT-vectoring check, as
+ * the execution of an instruction never interrupts an event's delivery
+ * (SDM 27.2.4 lists the exits that can). Every other exit is checked, as
+ * before this table had the flag. Unlisted reasons are EXIT_UNHANDLED. */
 #define PLAIN	0x80
 #define KIND	0x7F
 #define P(kind) (EXIT_##kind | PLAIN)
@@ -32,11 +33,11 @@
 static const uint8_t reason_info[R_MAX] = {
     [0 ... R_MAX - 1] = N(UNHANDLED),
     [0] = N(EXCEPTION), /* or NMI, by the interruption info */
-    [1] = P(INTERRUPT), /* external interrupt */
+    [1] = N(INTERRUPT), /* external interrupt */
     [2] = N(TRIPLE_FAULT),
-    [3] = P(NMI), /* INIT: a kick too, re-check and re-enter */
-    [7] = P(IRQ_WINDOW),
-    [8] = P(NMI_WINDOW),
+    [3] = N(NMI), /* INIT: a kick too, re-check and re-enter */
+    [7] = N(IRQ_WINDOW),
+    [8] = N(NMI_WINDOW),
     [10] = P(CPUID),
     [11] = P(PRIV_INSN), /* GETSEC */
     [12] = P(HLT),
@@ -56,7 +57,7 @@ static const uint8_t reason_info[R_MAX] = {
     [45] = N(APIC_EOI),	     /* virtualized EOI */
     [48] = N(MEM_VIOLATION), /* EPT violation */
     [50] = P(PRIV_INSN),     /* INVEPT */
-    [52] = P(TIMER),	     /* VMX-preemption timer */
+    [52] = N(TIMER),	     /* VMX-preemption timer */
     [53] = P(PRIV_INSN),     /* INVVPID */
     [55] = P(XSETBV),
     [56] = N(APIC_WRITE),
@@ -101,20 +102,6 @@ static void decode_cr(struct vcpu *v, uint64_t q, struct exit_info *e)
 		e->cr.val = x86_get_gpr(v, (q >> 8) & 15);
 	else if (e->cr.op == CR_LMSW)
 		e->cr.val = (q >> 16) & 0xFFFF;
-}
-
-/* The exits that can come while an event is being delivered through the
- * IDT, whose IDT-vectoring information is then valid (SDM 27.2.4): an
- * exception in the bitmap, a task switch through a gate, an APIC access,
- * an EPT violation or misconfiguration, a full page-modification log. */
-#define BIT(r) (1ull << (r))
-static const uint64_t delivery_reasons =
-    BIT(0) | BIT(9) | BIT(44) | BIT(48) | BIT(49) | BIT(62);
-#undef BIT
-
-static bool in_mask(uint64_t mask, uint32_t basic)
-{
-	return basic < 64 && (mask >> basic) & 1;
 }
 
 /* SDM Table 27-5: port I/O, common enough for the short way. */
@@ -172,8 +159,7 @@ static __attribute__((noinline)) bool translate_rest(struct vcpu *v,
 {
 	uint32_t basic = e->raw_reason & 0xFFFF;
 	e->qual = vmreadn(EXIT_QUALIFICATION);
-	if (in_mask(delivery_reasons, basic))
-		vmx_reinject_vectoring();
+	vmx_reinject_vectoring();
 	if (e->raw_reason & (1u << 31)) {
 		e->kind = EXIT_ENTRY_FAILED;
 		return true;
@@ -190,11 +176,16 @@ static inline bool translate(struct vcpu *v, struct exit_info *e)
 {
 	uint32_t reason = vmread32(EXIT_REASON);
 	unsigned info = reason_of(reason & 0xFFFF);
+	if (info & PLAIN) {
+		/* No kind-specific fields: their handlers read none. */
+		e->kind = info & KIND;
+		e->raw_reason = reason;
+		e->qual = 0;
+		return true;
+	}
 	/* Stores the compiler inlines: a memset call is a cost on every exit.
 	 * (A failed entry, bit 31, has a reason that is never plain.) */
 	*e = (struct exit_info){.kind = info & KIND, .raw_reason = reason};
-	if (info & PLAIN)
-		return true;
 	if (reason == R_IO) {
 		decode_io(e);
 		return true;
