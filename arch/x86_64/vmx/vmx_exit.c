@@ -8,7 +8,6 @@
 #include "hv/console.h"
 
 #define R_EXCEPTION_NMI 0
-#define R_IO		30
 #define R_APIC_ACCESS	44
 #define R_MAX		70
 
@@ -186,7 +185,7 @@ static inline bool translate(struct vcpu *v, struct exit_info *e)
 	/* Stores the compiler inlines: a memset call is a cost on every exit.
 	 * (A failed entry, bit 31, has a reason that is never plain.) */
 	*e = (struct exit_info){.kind = info & KIND, .raw_reason = reason};
-	if (reason == R_IO) {
+	if (e->kind == EXIT_IO) {
 		decode_io(e);
 		return true;
 	}
