@@ -964,7 +964,8 @@ __asm__(".text\n"
 	"c_rmx_xs1_at: xsetbv\nc_rmx_xs1_end:\n"
 	" movl %cr0, %eax\n orl $1, %eax\n movl %eax, %cr0\n"
 	" ljmpl $0x08, $c_rm_back\n"
-	/* One stub per vector the tests raise, then the common part. */
+	/* An entry per vector the tests raise (it notes the vector), then
+	 * the part they share. */
 	".globl c_rmx_h0, c_rmx_h3, c_rmx_h6, c_rmx_h13, c_rmx_h48\n"
 	"c_rmx_h0: movw $0, 0x1F26\n jmp c_rmx_common\n"
 	"c_rmx_h3: movw $3, 0x1F26\n jmp c_rmx_common\n"
@@ -1145,8 +1146,8 @@ __asm__(".text\n"
 	"c_lm_xs_at: xsetbv\nc_lm_xs_end:\n"
 	/* Back: to compatibility mode, then out of IA-32e mode. */
 	" movl $c_lm_back32, %eax\n pushq $0x08\n pushq %rax\n lretq\n"
-	/* The handlers: one stub per vector a test raises, one for any
-	 * other, then the common part. */
+	/* The handlers: an entry per vector a test raises (it notes the
+	 * vector), one for any other, then the part they share. */
 	".globl c_lm_h0, c_lm_h3, c_lm_h6, c_lm_h13, c_lm_h14, c_lm_h48,"
 	" c_lm_hx\n"
 	"c_lm_h0: movl $0, 20(%r15)\n jmp c_lm_common\n"

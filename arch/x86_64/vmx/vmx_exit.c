@@ -16,8 +16,8 @@
  * VMCALL, RDMSR...), with nothing more to decode. Plain exits take the
  * short way: no exit qualification read and no IDT-vectoring check, as
  * the execution of an instruction never interrupts an event's delivery
- * (SDM 27.2.4 lists the exits that can). Every other exit is checked, as
- * before this table had the flag. Unlisted reasons are EXIT_UNHANDLED. */
+ * (SDM 27.2.4 lists the exits that can). Every other exit reads both.
+ * Unlisted reasons are EXIT_UNHANDLED. */
 #define PLAIN	0x80
 #define KIND	0x7F
 #define P(kind) (EXIT_##kind | PLAIN)
