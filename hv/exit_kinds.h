@@ -37,4 +37,10 @@ enum exit_kind {
 	    EXIT_KIND_COUNT
 };
 
+/* The dispatcher's tables (hv/exit.c) and the per-vCPU counts have this
+ * many entries, a power of two: a kind is bounded by a mask on the way
+ * to its handler, and the entries past the last kind are unhandled. */
+#define EXIT_TABLE_SIZE 32
+_Static_assert(EXIT_KIND_COUNT <= EXIT_TABLE_SIZE, "exit kinds fit the table");
+
 #endif

@@ -128,6 +128,7 @@ static void deliver(struct vcpu *from, struct vcpu *to,
 			 * vCPU now waits for the next one (SDM 8.4.4.1). */
 			to->sipi_vector = -1;
 			to->init_pending = true;
+			vcpu_attention(to);
 			wake(to);
 		}
 		break;
@@ -381,9 +382,6 @@ void irq_check_all(struct vcpu *v)
 {
 	struct irq_fast *f = &v->fast;
 	uint64_t now = part_now(v->part), pit = UINT64_MAX;
-	/* Read first: a change from now on is seen at the next entry. */
-	f->vcpu_gen = __atomic_load_n(&v->irq_gen, __ATOMIC_ACQUIRE);
-	f->part_gen = __atomic_load_n(&v->part->irq_gen, __ATOMIC_ACQUIRE);
 	f->recheck = UINT64_MAX;
 	if (v->index == 0) {
 		console_poll_input(); /* typed input reaches busy guests too */
@@ -400,8 +398,8 @@ void irq_check_all(struct vcpu *v)
 	bool nmi = v->nmi_pending;
 	nmi_check(v);
 	/* A vector that cannot go in beside an NMI waits for its window. */
-	f->quiet = !nmi && next_vector(v, false, lapic) < 0;
-	if (!f->quiet) {
+	bool quiet = !nmi && next_vector(v, false, lapic) < 0;
+	if (!quiet) {
 		if (arch_irq_injectable(v)) {
 			int vec = next_vector(v, true, lapic);
 			if (vec >= 0)
@@ -427,12 +425,14 @@ void irq_check_all(struct vcpu *v)
 	f->deadline = mgmt_poll_deadline(host_deadline(v->part, next));
 	if (f->deadline < f->recheck)
 		f->recheck = f->deadline;
+	if (!quiet)
+		f->recheck = 0; /* the next entry checks again */
 	arch_set_deadline(v, f->deadline);
 }
 
 void irq_recheck(struct vcpu *v)
 {
-	v->fast.quiet = false;
+	v->fast.recheck = 0;
 }
 
 /* ---- HLT ---------------------------------------------------------------- */

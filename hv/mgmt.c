@@ -49,8 +49,9 @@ struct mgmt_link {
 	uint64_t lost; /* bytes dropped on full queues */
 };
 
+bool mgmt_on;
+
 static struct {
-	bool on;
 	uint8_t key[CFG_KEY_BYTES];
 	struct mgmt_link com, band;
 	struct spinlock lock; /* one poller at a time */
@@ -95,6 +96,7 @@ static void link_open(struct mgmt_link *l, const char *name)
 void mgmt_init(const struct cfg_management *cfg)
 {
 	memset(&mg, 0, sizeof(mg));
+	mgmt_on = false;
 	if (!cfg->enabled || !cfg->has_key) {
 		hv_log("management channel: off (no [management] key in the "
 		       "config)");
@@ -116,8 +118,8 @@ void mgmt_init(const struct cfg_management *cfg)
 			       "COM2 (0x%x, IRQ 3), serviced by CPU %u",
 			       partitions[i].name, COM2_BASE, MGMT_CPU);
 		}
-	mg.on = mg.com.uart || mg.band.self;
-	if (!mg.on)
+	mgmt_on = mg.com.uart || mg.band.self;
+	if (!mgmt_on)
 		hv_log("management channel: no port configured and no "
 		       "manager partition");
 }
@@ -202,7 +204,7 @@ static void do_stats(struct mgmt_wr *w, const struct partition *p)
 	mgmt_put_u8(w, (uint8_t)p->nvcpus);
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		for (unsigned k = 0; k < EXIT_KIND_COUNT; k++)
-			mgmt_put_u64(w, p->vcpus[i].exits[k]);
+			mgmt_put_u64(w, vcpu_exits(&p->vcpus[i], k));
 	struct snapshot_stat ss;
 	snapshot_stat(p, &ss);
 	mgmt_put_u8(w, ss.exists);
@@ -406,9 +408,9 @@ static void poll_link(struct mgmt_link *l)
 	end_burst(l);
 }
 
-void mgmt_poll(void)
+void mgmt_poll_channel(void)
 {
-	if (!mg.on || arch_this_cpu() != MGMT_CPU || mg.lock.locked)
+	if (!mgmt_on || arch_this_cpu() != MGMT_CPU || mg.lock.locked)
 		return;
 	spin_lock(&mg.lock);
 	if (mg.com.uart)
@@ -420,7 +422,7 @@ void mgmt_poll(void)
 
 uint64_t mgmt_poll_deadline(uint64_t deadline)
 {
-	if (!mg.on || arch_this_cpu() != MGMT_CPU)
+	if (!mgmt_on || arch_this_cpu() != MGMT_CPU)
 		return deadline;
 	uint64_t t = now_ms();
 	bool active =
@@ -433,7 +435,7 @@ uint64_t mgmt_poll_deadline(uint64_t deadline)
 
 void mgmt_wait(uint64_t deadline)
 {
-	if (mg.on && arch_this_cpu() == MGMT_CPU) {
+	if (mgmt_on && arch_this_cpu() == MGMT_CPU) {
 		console_poll_input();
 		mgmt_poll();
 		deadline = mgmt_poll_deadline(console_poll_deadline(deadline));
@@ -445,7 +447,7 @@ void mgmt_wait(uint64_t deadline)
 
 static struct mgmt_link *band_of(const struct partition *p)
 {
-	return mg.on && p && p == mg.band.self ? &mg.band : NULL;
+	return mgmt_on && p && p == mg.band.self ? &mg.band : NULL;
 }
 
 void mgmt_inband_rx(struct partition *p, uint8_t c)

@@ -15,9 +15,17 @@ struct partition;
 /* Takes the physical UART and the key from the config (or says why the
  * channel is off). */
 void mgmt_init(const struct cfg_management *cfg);
+/* Whether the channel is on (mgmt_init sets it once). */
+extern bool mgmt_on;
+void mgmt_poll_channel(void);
 /* Receives, answers and carries out what has arrived; a no-op on CPUs
- * other than MGMT_CPU. */
-void mgmt_poll(void);
+ * other than MGMT_CPU. Inline: the vCPU loop asks before every entry,
+ * and with the channel off that is one test. */
+static inline void mgmt_poll(void)
+{
+	if (mgmt_on)
+		mgmt_poll_channel();
+}
 /* The deadline for the next guest entry on this CPU: on MGMT_CPU, no later
  * than MGMT_POLL_MS from now while the channel is on. */
 uint64_t mgmt_poll_deadline(uint64_t deadline);

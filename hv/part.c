@@ -9,7 +9,7 @@ void part_exit_counts(const struct partition *p, uint64_t out[EXIT_KIND_COUNT])
 	memset(out, 0, sizeof(uint64_t) * EXIT_KIND_COUNT);
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		for (unsigned k = 0; k < EXIT_KIND_COUNT; k++)
-			out[k] += p->vcpus[i].exits[k];
+			out[k] += vcpu_exits(&p->vcpus[i], k);
 }
 
 static void print_exit_counts(const struct partition *p)
@@ -59,6 +59,7 @@ static void halt_as(struct partition *p, enum part_state to, const char *fmt,
 		return;
 	}
 	p->state = to;
+	part_attention(p);
 	spin_unlock(&p->lock);
 	bh_vsnprintf(why, sizeof(why), fmt, ap);
 	vuart_flush(&p->uart);
@@ -209,6 +210,7 @@ const char *part_start(struct partition *p)
 		return "only a stopped or failed partition can be started";
 	if (quiesce_start(p, &req)) {
 		p->state = PART_FAILED;
+		part_attention(p);
 		return "the partition is busy (another rendezvous)";
 	}
 	return NULL;

@@ -34,11 +34,11 @@ enum part_state {
 enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_STOPPED };
 
 /* What the check before entry (hv/irq.c) last found: when nothing was
- * pending, no timer is due before `recheck` (host TSC) and no interrupt
- * source of the vCPU has changed since (the irq_gen counters), the next
- * entry only re-arms `deadline` instead of checking everything again. */
+ * pending, no timer is due before `recheck` (host TSC; 0 when something
+ * was pending: never quiet) and no interrupt source of the vCPU has
+ * changed since (the irq_gen counters), the next entry only re-arms
+ * `deadline` instead of checking everything again. */
 struct irq_fast {
-	bool quiet;
 	bool apic_xapic; /* the CPU was last told: xAPIC mode */
 	uint32_t vcpu_gen, part_gen;
 	uint64_t recheck, deadline;
@@ -65,10 +65,10 @@ struct vcpu {
 	uint64_t misc_enable_flip;
 	struct spinlock lapic_lock; /* other vCPUs deliver IPIs into it */
 	struct vlapic lapic;
-	volatile uint32_t irq_gen; /* changes to lapic: lapic_unlock() */
-	struct irq_fast fast;	   /* hv/irq.c: the check before entry */
-	uint64_t exits[EXIT_KIND_COUNT];
-	volatile bool alive; /* its CPU runs vcpu_loop */
+	volatile uint32_t irq_gen;	 /* changes to lapic: lapic_unlock() */
+	struct irq_fast fast;		 /* hv/irq.c: the check before entry */
+	uint64_t exits[EXIT_TABLE_SIZE]; /* by kind (hv/exit.c) */
+	volatile bool alive;		 /* its CPU runs vcpu_loop */
 #ifdef BH_PHASES
 	struct phase_acc ph; /* hv/phases.h: the bench build only */
 #endif
@@ -111,6 +111,18 @@ struct partition {
 	uint64_t tsc_offset;
 };
 
+/* Its exits of kind k so far. The dispatcher (hv/exit.c) counts a kind
+ * past the last one, which no backend produces, in its own slot of the
+ * table; those are unhandled exits. */
+static inline uint64_t vcpu_exits(const struct vcpu *v, unsigned k)
+{
+	uint64_t n = v->exits[k];
+	if (k == EXIT_UNHANDLED)
+		for (unsigned j = EXIT_KIND_COUNT; j < EXIT_TABLE_SIZE; j++)
+			n += v->exits[j];
+	return n;
+}
+
 /* The partition's own clock: its TSC, in which its virtual timers and
  * clocks (vLAPIC deadlines, PM timer, RTC) are kept. */
 static inline uint64_t part_now(const struct partition *p)
@@ -134,9 +146,11 @@ static inline void lapic_lock(struct vcpu *v)
 	spin_lock(&v->lapic_lock);
 }
 
+/* (Atomic increments: the counters are also moved outside these locks,
+ * and under different locks; a lost increment could hide a change.) */
 static inline void lapic_unlock(struct vcpu *v)
 {
-	__atomic_store_n(&v->irq_gen, v->irq_gen + 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&v->irq_gen, 1, __ATOMIC_RELEASE);
 	spin_unlock(&v->lapic_lock);
 }
 
@@ -147,8 +161,21 @@ static inline void dev_lock(struct spinlock *l)
 
 static inline void dev_unlock(struct partition *p, struct spinlock *l)
 {
-	__atomic_store_n(&p->irq_gen, p->irq_gen + 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&p->irq_gen, 1, __ATOMIC_RELEASE);
 	spin_unlock(l);
+}
+
+/* Whoever sets something the vCPU loop must attend to before an entry
+ * (needs_attention, hv/vcpu.c) counts it after setting it, then kicks:
+ * the loop's quiet entry (irq_quiet) then asks again. */
+static inline void vcpu_attention(struct vcpu *v)
+{
+	__atomic_add_fetch(&v->irq_gen, 1, __ATOMIC_RELEASE);
+}
+
+static inline void part_attention(struct partition *p)
+{
+	__atomic_add_fetch(&p->irq_gen, 1, __ATOMIC_RELEASE);
 }
 
 extern struct partition partitions[CFG_MAX_PARTS];
@@ -219,17 +246,40 @@ void irq_lapic_written(struct vcpu *v, const struct vlapic_ipi *ipi, int eoi);
  * yet and none of the vCPU's interrupt sources changed since, that check
  * still holds: only the deadline is armed again (if there is one; the
  * last check disarmed the timer otherwise). A source another CPU changes
- * after this test also kicks this CPU, so the guest exits again at once. */
+ * after this test also kicks this CPU, so the guest exits again at once.
+ * The same counters also count what the vCPU loop must attend to before
+ * an entry (a rendezvous, a stopped partition, an INIT: vcpu_attention,
+ * part_attention), so a quiet entry need not ask for those either. */
+static inline bool irq_quiet(const struct vcpu *v)
+{
+	const struct irq_fast *f = &v->fast;
+	return arch_now() < f->recheck &&
+	       f->vcpu_gen == __atomic_load_n(&v->irq_gen, __ATOMIC_ACQUIRE) &&
+	       f->part_gen ==
+		   __atomic_load_n(&v->part->irq_gen, __ATOMIC_ACQUIRE);
+}
+/* Notes the counters before what they guard is read: a change from then
+ * on is seen at the next entry. */
+static inline void irq_snapshot(struct vcpu *v)
+{
+	v->fast.vcpu_gen = __atomic_load_n(&v->irq_gen, __ATOMIC_ACQUIRE);
+	v->fast.part_gen = __atomic_load_n(&v->part->irq_gen, __ATOMIC_ACQUIRE);
+}
+static inline void irq_rearm(struct vcpu *v)
+{
+	if (v->fast.deadline != UINT64_MAX)
+		arch_set_deadline(v, v->fast.deadline);
+}
+/* The full check, after irq_snapshot. */
 void irq_check_all(struct vcpu *v);
 static inline void irq_before_entry(struct vcpu *v)
 {
-	const struct irq_fast *f = &v->fast;
-	if (!f->quiet || arch_now() >= f->recheck ||
-	    f->vcpu_gen != __atomic_load_n(&v->irq_gen, __ATOMIC_ACQUIRE) ||
-	    f->part_gen != __atomic_load_n(&v->part->irq_gen, __ATOMIC_ACQUIRE))
+	if (irq_quiet(v)) {
+		irq_rearm(v);
+	} else {
+		irq_snapshot(v);
 		irq_check_all(v);
-	else if (f->deadline != UINT64_MAX)
-		arch_set_deadline(v, f->deadline);
+	}
 }
 /* The next entry checks everything again (after a reset, a restore, a
  * park or a start: state the lock counters do not see changed). */

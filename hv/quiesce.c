@@ -23,6 +23,7 @@ int quiesce_start(struct partition *p, const struct quiesce_req *r)
 	q->req = *r;
 	__atomic_store_n(&q->arrived, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&q->pending, true, __ATOMIC_RELEASE);
+	part_attention(p);
 	spin_unlock(&q->lock);
 	part_kick(p);
 	return 0;

@@ -30,7 +30,9 @@ static void wait_for_sipi(struct vcpu *v)
 }
 
 /* Anything but entering the guest: a rendezvous, a stopped partition,
- * an INIT, the wait for a SIPI. One test on the way to every entry. */
+ * an INIT, the wait for a SIPI. Asked whenever the entry is not quiet
+ * (irq_quiet, hv/partition.h): whoever sets one of these counts it
+ * (vcpu_attention, part_attention), which ends the quiet state. */
 static bool needs_attention(const struct vcpu *v)
 {
 	return quiesce_pending(v->part) || part_halted(v->part) ||
@@ -65,11 +67,16 @@ void vcpu_loop(struct vcpu *v)
 		/* First, so that an operation on this very partition (pause,
 		 * stop, reset) takes effect before the next entry. */
 		mgmt_poll();
-		if (needs_attention(v)) {
-			attend(v);
-			continue;
+		if (irq_quiet(v)) {
+			irq_rearm(v);
+		} else {
+			irq_snapshot(v); /* before what it guards is read */
+			if (needs_attention(v)) {
+				attend(v);
+				continue;
+			}
+			irq_check_all(v);
 		}
-		irq_before_entry(v);
 		phase_mark(v, PH_CHECKS);
 		arch_vcpu_run(v, &e);
 		exit_dispatch(v, &e);

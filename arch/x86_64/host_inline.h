@@ -5,9 +5,10 @@
 
 static inline uint64_t arch_now(void)
 {
-	uint32_t lo, hi;
+	/* 64-bit outputs: RDTSC clears bits 63:32 of RAX and RDX. */
+	uint64_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
+	return hi << 32 | lo;
 }
 
 static inline void arch_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])

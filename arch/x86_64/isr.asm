@@ -100,3 +100,5 @@ cpu_wait_window:
 cpu_wait_end:
 	cli
 	ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -84,3 +84,5 @@ tr_entry: dq 0
 tr_arg:	dq 0
 tr_alive: dd 0
 trampoline_end:
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -3,16 +3,19 @@
  * writes dropped and counted). */
 #include "hv/exit.h"
 
+/* The bits an access of `size` bytes moves (1, 2 or 4; indexed by the
+ * low 3 bits, so any byte the backend passes stays in the table). */
+static const uint32_t size_mask[8] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF};
+
 static void store_in(struct vcpu *v, uint8_t size, uint32_t val)
 {
 	/* SDM Vol. 2: IN writes AL/AX keeping the rest of RAX; a 32-bit
 	 * IN zero-extends into RAX. */
 	if (size == 4)
 		v->regs.rax = val;
-	else if (size == 2)
-		v->regs.rax = (v->regs.rax & ~0xFFFFull) | (val & 0xFFFF);
 	else
-		v->regs.rax = (v->regs.rax & ~0xFFull) | (val & 0xFF);
+		v->regs.rax =
+		    (v->regs.rax & ~(uint64_t)size_mask[size & 7]) | val;
 }
 
 void exit_io(struct vcpu *v, const struct exit_info *e)
@@ -27,7 +30,7 @@ void exit_io(struct vcpu *v, const struct exit_info *e)
 			  port, (unsigned long)arch_vcpu_reg(v, VREG_RIP));
 		return;
 	}
-	uint32_t mask = size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+	uint32_t mask = size_mask[size & 7];
 	uint32_t val = (uint32_t)v->regs.rax & mask;
 	if (!e->io.in && p->cfg->exit_port && port == p->cfg->exit_port) {
 		p->exit_status = val;

@@ -30,7 +30,22 @@ int bh_snprintf(char *buf, size_t n, const char *fmt, ...)
 /* Bounded copy that always terminates; returns false if src was truncated. */
 bool bh_strlcpy(char *dst, const char *src, size_t size);
 
-#define BH_ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
+#define BH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Around a table that names a default for every slot and then the
+ * exceptions ([0 ... N - 1] = x, then [k] = y): its later initializers
+ * override earlier ones on purpose. */
+#ifdef __clang__
+#define BH_OVERRIDE_INIT_BEGIN                                                 \
+	_Pragma("clang diagnostic push")                                       \
+	    _Pragma("clang diagnostic ignored \"-Winitializer-overrides\"")
+#define BH_OVERRIDE_INIT_END _Pragma("clang diagnostic pop")
+#else
+#define BH_OVERRIDE_INIT_BEGIN                                                 \
+	_Pragma("GCC diagnostic push")                                         \
+	    _Pragma("GCC diagnostic ignored \"-Woverride-init\"")
+#define BH_OVERRIDE_INIT_END _Pragma("GCC diagnostic pop")
+#endif
 #define BH_ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((uint64_t)(a)-1))
 #define BH_KIB(x)	  ((uint64_t)(x) << 10)
 #define BH_MIB(x)	  ((uint64_t)(x) << 20)

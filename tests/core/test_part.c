@@ -161,7 +161,7 @@ static void test_unhandled_and_machine_check(void **state)
 				  .raw_reason = 99,
 				  .qual = 0x5});
 	assert_int_equal(p->state, PART_FAILED);
-	assert_int_equal(v->exits[EXIT_UNHANDLED], 1);
+	assert_int_equal(vcpu_exits(v, EXIT_UNHANDLED), 1);
 	assert_int_equal(fake_vcpu(v)->dumps, 1);
 	assert_console_has("fake: vCPU 0 dump: exit kind");
 	assert_console_has("partition p0 stopped: unhandled exit 99 (qual "

@@ -184,13 +184,20 @@ run_vm() {
 
 # ---- assertions on a serial log ------------------------------------------
 failures=0
+failed_checks=()
+# fail MESSAGE: one failed check; finish repeats its message after the
+# log's tail, so a report that keeps only the last lines still says why.
+fail() {
+	echo "  $*"
+	failed_checks+=("$*")
+	failures=$((failures + 1))
+}
 expect() { # FILE REGEX: some line matches
-	grep -qE -- "$2" "$1" || { echo "  expected line: $2"; failures=$((failures + 1)); }
+	grep -qE -- "$2" "$1" || { fail "expected line: $2"; }
 }
 expect_not() { # FILE REGEX: no line matches
 	if grep -qE -- "$2" "$1"; then
-		echo "  unexpected line: $(grep -m1 -E -- "$2" "$1")"
-		failures=$((failures + 1))
+		fail "unexpected line: $(grep -m1 -E -- "$2" "$1")"
 	fi
 }
 expect_after() { # FILE FIRST-REGEX LATER-REGEX: LATER appears after FIRST
@@ -198,8 +205,7 @@ expect_after() { # FILE FIRST-REGEX LATER-REGEX: LATER appears after FIRST
 	a=$(grep -nE -m1 -- "$2" "$1" | cut -d: -f1)
 	b=$(grep -nE -- "$3" "$1" | tail -n1 | cut -d: -f1)
 	if [ -z "$a" ] || [ -z "$b" ] || [ "$b" -le "$a" ]; then
-		echo "  expected '$3' after '$2'"
-		failures=$((failures + 1))
+		fail "expected '$3' after '$2'"
 	fi
 }
 # finish NAME DIR [BOOTED]: report; keep the logs as artefacts on failure.
@@ -215,7 +221,7 @@ expect_backend() {
 finish() {
 	local name=$1 dir=$2 booted=${3:-0}
 	[ "$BACKEND" = vmx ] || name=$name.$BACKEND
-	[ "$booted" -eq 0 ] || { echo "  emulator run did not reach its end marker (timeout)"; failures=$((failures + 1)); }
+	[ "$booted" -eq 0 ] || { fail "emulator run did not reach its end marker (timeout)"; }
 	if [ "$failures" -eq 0 ]; then
 		echo "PASS: $name"
 		return 0
@@ -225,6 +231,10 @@ finish() {
 	cp "$dir"/serial.log "$dir"/bochs.log "$dir"/bochsrc "$dir"/qemu.out "$art/" 2>/dev/null
 	echo "  serial log kept in $art/serial.log; its tail:"
 	tail -n 25 "$dir/serial.log" 2>/dev/null | sed 's/^/  | /'
+	echo "  $failures failed check(s) in $name:"
+	local m
+	for m in "${failed_checks[@]}"; do echo "  - $m"; done
+	[ "${#failed_checks[@]}" -eq "$failures" ] || echo "  - (and $((failures - ${#failed_checks[@]})) more, printed above)"
 	echo "FAIL: $name"
 	return 1
 }

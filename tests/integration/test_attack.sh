@@ -91,7 +91,7 @@ probe 42 ipi-broadcast-init-nmi 'ok'
 dropped='partition attack: .*APIC ID %s[^0-9].*(not in this partition|outside its partition)'
 # shellcheck disable=SC2059
 n=$(grep -cE "$(printf "$dropped" 5)" "$log")
-[ "$n" -eq 3 ] || { echo "  expected 3 dropped IPIs to APIC ID 5 (INIT, SIPI, NMI), saw $n"; failures=$((failures + 1)); }
+[ "$n" -eq 3 ] || { fail "expected 3 dropped IPIs to APIC ID 5 (INIT, SIPI, NMI), saw $n"; }
 # shellcheck disable=SC2059
 expect "$log" "$(printf "$dropped" 1)"
 expect_not "$log" 'partition witness: .*(IPI|INIT|NMI)'
@@ -131,7 +131,7 @@ expect "$log" 'partition attack: reset through port 0x92: restarting it$'
 expect "$log" 'partition attack restarted \(reset #3\)'
 expect "$log" '^\[attack\] attack: after reset 3$'
 n=$(grep -cE 'partition attack restarted \(reset #[0-9]+\)' "$log")
-[ "$n" -eq 3 ] || { echo "  expected exactly 3 restarts of the attacker, saw $n"; failures=$((failures + 1)); }
+[ "$n" -eq 3 ] || { fail "expected exactly 3 restarts of the attacker, saw $n"; }
 expect_not "$log" 'NO RESET'
 
 # The last boot: more #GP cases (a VM entry must not fail on them, nor may
@@ -153,5 +153,5 @@ expect_after "$log" 'partition attack stopped' '^\[witness\] witness: beat [0-9]
 expect_not "$log" 'CANARY CORRUPTED|HV GONE'
 expect_not "$log" 'partition witness (stopped|exited|restarted)|partition witness: .*restarting it'
 n=$(grep -c '^\[witness\] witness: beat 1 ' "$log")
-[ "$n" -eq 1 ] || { echo "  expected the witness to start once, saw $n starts"; failures=$((failures + 1)); }
+[ "$n" -eq 1 ] || { fail "expected the witness to start once, saw $n starts"; }
 finish attack "$d" $booted

@@ -52,8 +52,7 @@ if [ "$BACKEND" = vmx ]; then
 		got=$(sed -nE "s/^\[bench\] bench: $op +1000 +([0-9]+)\$/\1/p" "$log")
 		[ -n "$got" ] || continue # reported above as a missing line
 		if [ $((got * 100)) -gt $((want * 115)) ]; then
-			echo "  $op: $got ticks, more than 15% over the baseline $want"
-			failures=$((failures + 1))
+			fail "$op: $got ticks, more than 15% over the baseline $want"
 		elif [ $((got * 100)) -lt $((want * 85)) ]; then
 			echo "  $op: $got ticks, more than 15% under the baseline $want: lower it"
 		else

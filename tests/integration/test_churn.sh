@@ -24,13 +24,13 @@ expect "$log" "^\[churn\] churn: done after $resets resets\$"
 expect "$log" 'partition churn exited with status 0$'
 expect_not "$log" 'churn: FAIL|trap: unexpected|HOST EXCEPTION|partition churn stopped'
 n=$(grep -cE 'partition churn: triple fault on vCPU 0 at RIP 0x[0-9a-f]+: restarting it$' "$log")
-[ "$n" -eq "$resets" ] || { echo "  expected $resets triple faults, saw $n"; failures=$((failures + 1)); }
+[ "$n" -eq "$resets" ] || { fail "expected $resets triple faults, saw $n"; }
 n=$(grep -cE 'partition churn restarted \(reset #[0-9]+\)' "$log")
-[ "$n" -eq "$resets" ] || { echo "  expected $resets restarts, saw $n"; failures=$((failures + 1)); }
+[ "$n" -eq "$resets" ] || { fail "expected $resets restarts, saw $n"; }
 # Restarts numbered 1..N in order.
 seq_ok=$(grep -oE 'partition churn restarted \(reset #[0-9]+\)' "$log" |
 	grep -oE '[0-9]+\)$' | tr -d ')' | awk '$1 != NR { bad = 1 } END { print bad ? "no" : "yes" }')
-[ "$seq_ok" = yes ] || { echo "  restarts not numbered 1..$resets in order"; failures=$((failures + 1)); }
+[ "$seq_ok" = yes ] || { fail "restarts not numbered 1..$resets in order"; }
 heap() { # the free heap pages logged after reset #$1
 	sed -nE "s/.*partition churn restarted \(reset #$1\); hypervisor heap: ([0-9]+) pages free$/\1/p" "$log"
 }
@@ -38,7 +38,6 @@ first=$(heap 1)
 last=$(heap "$resets")
 echo "  hypervisor heap after reset #1: ${first:-?} pages free; after reset #$resets: ${last:-?}"
 if [ -z "$first" ] || [ "$first" != "$last" ]; then
-	echo "  the free heap changed across resets (leak?)"
-	failures=$((failures + 1))
+	fail "the free heap changed across resets (leak?)"
 fi
 finish churn "$d" $booted

@@ -51,11 +51,10 @@ while read -r check _; do
 	elif listed "$check"; then
 		echo "  intended  bare: $b | partition: $p"
 	else
-		echo "  DIFFERENT bare: $b | partition: ${p:-(missing)}"
-		failures=$((failures + 1))
+		fail "DIFFERENT bare: $b | partition: ${p:-(missing)}"
 	fi
 done <"$d/bare.txt"
-[ "$n" -ge 62 ] || { echo "  only $n checks ran bare"; failures=$((failures + 1)); }
+[ "$n" -ge 62 ] || { fail "only $n checks ran bare"; }
 # An intended difference that no longer differs is stale: say so.
 grep -vE '^(#|$)' "$intended" | awk -v b="$BACKEND" '$1 == b || $1 == "all" { print $2 }' |
 	while read -r check; do

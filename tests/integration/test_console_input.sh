@@ -56,20 +56,16 @@ expect_not "$log" '^\[first\]'
 switch2=$(grep -n -m1 'input now goes to partition second; its last lines:' "$log" | cut -d: -f1)
 switch1=$(grep -n -m1 'input now goes to partition first; its last lines:' "$log" | cut -d: -f1)
 if [ -z "$switch2" ] || [ -z "$switch1" ]; then
-	echo "  the focus switches were not logged"
-	failures=$((failures + 1))
+	fail "the focus switches were not logged"
 else
 	if head -n "$switch2" "$log" | grep -q '^\[second\]'; then
-		echo "  second's output was shown before it had the focus"
-		failures=$((failures + 1))
+		fail "second's output was shown before it had the focus"
 	fi
 	if ! sed -n "$((switch2 + 1)),$((switch2 + 3))p" "$log" | grep -q '^\[second\] hello: second$'; then
-		echo "  second's banner was not replayed at the switch"
-		failures=$((failures + 1))
+		fail "second's banner was not replayed at the switch"
 	fi
 	if tail -n +"$((switch1 + 1))" "$log" | grep -q '^\[second\]'; then
-		echo "  second's output was shown after the focus left it"
-		failures=$((failures + 1))
+		fail "second's output was shown after the focus left it"
 	fi
 fi
 expect "$log" 'partition second exited with status 0'

@@ -17,27 +17,23 @@ check() { # OP HANDLER
 	n=$(sed -nE "s/^$op: ([0-9]+) instructions in one round trip\$/\1/p" "$out")
 	row=$(sed -nE "s/^\[bench\] bench: $op +20 +([0-9]+)\$/\1/p" "$log")
 	if [ -z "$n" ] || [ -z "$row" ]; then
-		echo "  $op: no traced total ('$n') or bench row ('$row')"
-		failures=$((failures + 1))
+		fail "$op: no traced total ('$n') or bench row ('$row')"
 		return
 	fi
 	echo "  $op: $n instructions traced, bench row $row ticks"
 	if [ $((n * 100)) -lt $((row * 90)) ] || [ $((n * 100)) -gt $((row * 110)) ]; then
-		echo "  $op: the trace and the bench disagree by more than 10%"
-		failures=$((failures + 1))
+		fail "$op: the trace and the bench disagree by more than 10%"
 	fi
 	# The folded path of this op: from its header to the next blank line.
 	local path
 	path=$(awk -v op="$op:" '$1 == op {on = 1; next} on && /^[a-z0-9]+: / {exit} on' "$out")
 	for f in vmx_exit_point "$handler" vmx_enter vcpu_loop exit_dispatch; do
 		grep -qE "^ +[0-9]+  $f\$" <<<"$path" || {
-			echo "  $op: $f not on the traced path"
-			failures=$((failures + 1))
+			fail "$op: $f not on the traced path"
 		}
 	done
 	grep -m1 -E '^ +[0-9]+  ' <<<"$path" | grep -q '(guest)' || {
-		echo "  $op: the trace does not start in the guest"
-		failures=$((failures + 1))
+		fail "$op: the trace does not start in the guest"
 	}
 }
 check cpuid exit_cpuid

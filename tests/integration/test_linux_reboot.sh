@@ -25,7 +25,7 @@ expect "$log" '^\[linux\] bulkhead-linux: reboot done'
 expect "$log" 'partition linux: reset through port 0xCF9: restarting it'
 expect_after "$log" 'partition linux restarted \(reset #1\)' '^\[linux\] bulkhead-linux: init started'
 n=$(grep -ac '^\[linux\] \[    0.000000\] Linux version' "$log")
-[ "$n" -ge 2 ] || { echo "  expected two Linux banners, saw $n"; failures=$((failures + 1)); }
+[ "$n" -ge 2 ] || { fail "expected two Linux banners, saw $n"; }
 expect_after "$log" 'partition linux restarted' '^\[beat\] hello: heartbeat [0-9]+$'
 expect_not "$log" 'Kernel panic|HOST EXCEPTION|partition beat (stopped|exited)'
 finish linux_reboot "$d" $booted

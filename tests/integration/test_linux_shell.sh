@@ -61,11 +61,11 @@ for j in 1 "$JOBS"; do
 	expect "$jobs_txt" "^  after restore $j both workers finished again$"
 done
 n=$(grep -cE '^  job +[0-9]+: ' "$jobs_txt")
-[ "$n" -eq "$JOBS" ] || { echo "  $n jobs of $JOBS ran"; failures=$((failures + 1)); }
+[ "$n" -eq "$JOBS" ] || { fail "$n jobs of $JOBS ran"; }
 expect_not "$jobs_txt" '^FAIL'
 # Only what Linux wrote is copied back: far fewer pages than its 24576.
 big=$(sed -nE 's/.*the restore copied ([0-9]+) pages.*/\1/p' "$jobs_txt" | sort -n | tail -n1)
-[ -n "$big" ] && [ "$big" -lt 24576 ] || { echo "  a restore copied ${big:-?} pages"; failures=$((failures + 1)); }
+[ -n "$big" ] && [ "$big" -lt 24576 ] || { fail "a restore copied ${big:-?} pages"; }
 expect "$log" 'partition linux powered off \(ACPI S5\)'
 expect_not "$log" 'HOST EXCEPTION|VM entry failed|partition linux failed'
 expect_backend "$log"

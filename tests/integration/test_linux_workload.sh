@@ -42,8 +42,7 @@ expect "$log" '^\[linux\] bulkhead-linux: nproc=2$'
 # QEMU) must lie between 64 and 128 MiB.
 mt=$(grep -aoE 'memtotal_kb=[0-9]+' "$log" | head -n1 | cut -d= -f2)
 if [ -z "$mt" ] || [ "$mt" -lt 65536 ] || [ "$mt" -gt 131072 ]; then
-	echo "  MemTotal ${mt:-missing} kB not consistent with 128 MiB"
-	failures=$((failures + 1))
+	fail "MemTotal ${mt:-missing} kB not consistent with 128 MiB"
 fi
 expect "$log" "^\[linux\] bulkhead-linux: workload ok $sum\$"
 # NMIs inside the partition (issue 12): sysrq l makes the vCPU that runs
@@ -55,7 +54,7 @@ expect "$log" 'NMI backtrace for cpu 0'
 expect "$log" 'NMI backtrace for cpu 1'
 expect "$log" '^\[linux\] bulkhead-linux: nmi: NMI: [0-9]+ [0-9]+ Non-maskable interrupts'
 grep -aE '^\[linux\] bulkhead-linux: nmi: NMI: ' "$log" | awk '{ n += $5 + $6 } END { exit !(n >= 1) }' ||
-	{ echo "  /proc/interrupts counted no NMI"; failures=$((failures + 1)); }
+	{ fail "/proc/interrupts counted no NMI"; }
 expect "$log" '^\[linux\] bulkhead-linux: nmi done$'
 grep -a 'bulkhead-linux: nmi: ' "$log" | sed 's/^/  /'
 # Linux keeps the TSC (issue 11): invariant TSC + TSC_ADJUST turn its
@@ -99,10 +98,10 @@ awk -v M='[linux] bulkhead-linux: manager: ' '
 	END {
 		printf "  beat: %s before the pause, %s first after it, %d while paused\n", last, first, bad
 		exit !(last != "" && first == last + 1 && !bad)
-	}' "$log" || { echo "  the beat did not stop while paused and go on after"; failures=$((failures + 1)); }
+	}' "$log" || { fail "the beat did not stop while paused and go on after"; }
 # Its banner: at boot, after the reset, after the start.
 banners=$(grep -c '^\[beat\] hello: heartbeat$' "$log")
-[ "$banners" -eq 3 ] || { echo "  beat banner seen $banners time(s), expected 3 (boot, reset, start)"; failures=$((failures + 1)); }
+[ "$banners" -eq 3 ] || { fail "beat banner seen $banners time(s), expected 3 (boot, reset, start)"; }
 # The third banner follows the start (the hypervisor's line: Linux may
 # print its own after the beat has already started, as in QEMU).
 expect_after "$log" 'partition beat started$' '^\[beat\] hello: heartbeat$'

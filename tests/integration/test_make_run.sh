@@ -80,7 +80,7 @@ if leftovers:
 sys.exit(status if status >= 0 else 128 - status)
 PY
 rc=$?
-[ "$rc" -eq 0 ] || { echo "  make run (under a pty) ended with status $rc"; failures=$((failures + 1)); }
+[ "$rc" -eq 0 ] || { fail "make run (under a pty) ended with status $rc"; }
 
 # The lines demo.sh shows (see its config), as the terminal got them.
 expect "$tty" '^Booting bulkhead\.efi'
@@ -106,8 +106,7 @@ first=$(awk -F '\t' '$2 ~ /^bulkhead: / { print $1; exit }' "$times")
 last=$(awk -F '\t' '$2 ~ /all partitions stopped$/ { t = $1 } END { print t }' "$times")
 if [ -n "$first" ] && [ -n "$last" ] &&
 	! awk -v a="$first" -v b="$last" 'BEGIN { exit !(b - a >= 1) }'; then
-	echo "  console lines reached the terminal in one burst (${first}s, ${last}s), not live"
-	failures=$((failures + 1))
+	fail "console lines reached the terminal in one burst (${first}s, ${last}s), not live"
 fi
 if [ "$failures" -ne 0 ]; then
 	mkdir -p "$BUILD/artifacts/make_run"

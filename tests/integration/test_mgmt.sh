@@ -76,8 +76,7 @@ wait_for() { # REGEX SECONDS: a line of the serial log matches
 		sleep 1
 		t=$((t + 1))
 	done
-	echo "  timed out waiting for: $1"
-	failures=$((failures + 1))
+	fail "timed out waiting for: $1"
 	return 1
 }
 last_beat() { # PARTITION: its highest heartbeat so far
@@ -89,8 +88,7 @@ check() { # DESCRIPTION COMMAND...: the command succeeds
 	local what=$1
 	shift
 	if ! "$@"; then
-		echo "  FAILED: $what"
-		failures=$((failures + 1))
+		fail "FAILED: $what"
 	fi
 }
 

@@ -28,9 +28,9 @@ booted=$?
 log=$d/serial.log
 
 n=$(grep -c '^\[smp\] smp: all 2 cpus online$' "$log")
-[ "$n" -eq $((resets + 1)) ] || { echo "  expected $((resets + 1)) boots with both CPUs online, saw $n"; failures=$((failures + 1)); }
+[ "$n" -eq $((resets + 1)) ] || { fail "expected $((resets + 1)) boots with both CPUs online, saw $n"; }
 n=$(grep -c '^\[smp\] smp: cpu 1 online$' "$log")
-[ "$n" -eq $((resets + 1)) ] || { echo "  the AP came online $n times, expected $((resets + 1))"; failures=$((failures + 1)); }
+[ "$n" -eq $((resets + 1)) ] || { fail "the AP came online $n times, expected $((resets + 1))"; }
 expect "$log" "partition smp restarted \\(reset #$resets\\)"
 expect "$log" "^\\[smp\\] smp: done after $resets resets\$"
 expect "$log" 'partition smp exited with status 0$'

@@ -73,13 +73,11 @@ for p in small large wp; do
 	for k in 1 16 256 4096; do
 		n=$(grep -cE "^\\[$p\\] snaptest: bench ram=[0-9]+MiB restore [0-9]+ dirty=$k written=$((k + 1)) copied=$((k + 1)) ticks=[0-9]+\$" "$log")
 		[ "$n" -eq "$reps" ] || {
-			echo "  expected $reps restores of $p with dirty=$k and copied=$((k + 1)), got $n"
-			failures=$((failures + 1))
+			fail "expected $reps restores of $p with dirty=$k and copied=$((k + 1)), got $n"
 		}
 	done
 	[ "$(grep -cE "^\\[$p\\] snaptest: bench ram=[0-9]+MiB dirty=[0-9]+ writes [0-9]+ ticks\$" "$log")" -eq $((4 * reps)) ] || {
-		echo "  expected $((4 * reps)) write timings from $p"
-		failures=$((failures + 1))
+		fail "expected $((4 * reps)) write timings from $p"
 	}
 	expect "$log" "^\\[$p\\] snaptest: bench done\$"
 	expect "$log" "partition $p exited with status 0\$"

@@ -194,7 +194,7 @@ again:
 	host_timer_arm(svm_run_deadline(s));
 	s->vmcb->save.rax = v->regs.rax;
 	phase_mark(v, PH_PREP);
-	svm_enter(&v->regs, (uint64_t)s->vmcb, (uint64_t)host_area[cpu]);
+	svm_run_guest(&v->regs, (uint64_t)s->vmcb, (uint64_t)host_area[cpu]);
 	phase_mark(v, PH_TRANSIT);
 	v->regs.rax = s->vmcb->save.rax;
 	svm_translate_exit(v, e);

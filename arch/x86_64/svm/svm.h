@@ -8,8 +8,22 @@
 #define SVM(v)	(&(v)->arch->svm)
 #define VMCB(v) ((v)->arch->svm.vmcb)
 
-/* svm_entry.asm: one guest run, from VMRUN to #VMEXIT. */
-void svm_enter(struct guest_regs *regs, uint64_t vmcb_pa, uint64_t host_pa);
+/* svm_entry.asm: one guest run, from VMRUN to #VMEXIT. Called only
+ * through svm_run_guest. */
+void svm_enter(void);
+
+/* The call to svm_enter as the compiler sees it: every GPR but RBP and
+ * RSP clobbered (the guest's values are in them after the run), so the
+ * caller saves what it keeps once, in its prologue (as vmx_run_guest). */
+static inline void svm_run_guest(struct guest_regs *regs, uint64_t vmcb_pa,
+				 uint64_t host_pa)
+{
+	__asm__ volatile("call svm_enter"
+			 : "+D"(regs), "+S"(vmcb_pa), "+d"(host_pa)
+			 :
+			 : "rax", "rbx", "rcx", "r8", "r9", "r10", "r11", "r12",
+			   "r13", "r14", "r15", "memory", "cc");
+}
 
 /* svm.c */
 const char *svm_virt_enable(void);

@@ -1,5 +1,8 @@
 ; Guest entry and exit on SVM (AMD APM Vol. 2 15.5, 15.6, 15.7).
-; svm_enter(regs, vmcb_pa, host_area_pa) runs the guest once:
+; svm_enter(regs, vmcb_pa, host_area_pa) runs the guest once. It is
+; called from svm_run_guest (svm.h), whose inline asm tells the compiler
+; that every GPR but RBP and RSP does not survive: the caller's prologue
+; has saved the host's callee-saved registers, not this stub again.
 ;  - CLGI first: no interrupt or NMI may reach the host while the guest's
 ;    FS/GS/TR/LDTR and syscall MSRs are loaded (VMLOAD) or the guest runs;
 ;  - VMSAVE the host's share of that state to its own area, VMLOAD the
@@ -17,17 +20,12 @@
 default rel
 bits 64
 section .text
-global svm_enter
+global svm_enter:function hidden
 
 %include "guest_regs.inc"
 
 svm_enter:
 	push rbp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
 	push rdx			; host area
 	push rdi			; regs pointer
 	clgi
@@ -44,16 +42,12 @@ svm_enter:
 	push rdi			; guest RDI
 	mov rdi, [rsp + 8]		; regs pointer
 	STORE_GUEST_GPRS
-	pop rax
-	mov [rdi + R_RDI], rax
+	pop qword [rdi + R_RDI]
 	pop rdi
 	pop rax				; host area
 	vmload
 	stgi
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
 	pop rbp
 	ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -299,6 +299,7 @@ int vmx_vcpu_create(struct vcpu *v)
 	struct vmx_vcpu *x = &av->vmx;
 	vmcs[0] = (uint32_t)rdmsr(MSR_IA32_VMX_BASIC) & 0x7FFFFFFF;
 	x->vmcs_pa = (uint64_t)vmcs;
+	x->part_map_gen = &v->part->arch->map_gen;
 	/* Unrestricted guest may clear PE and PG (SDM 26.3.1.1). */
 	x->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
 	x->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);

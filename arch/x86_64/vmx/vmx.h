@@ -7,9 +7,27 @@
 
 #define VMX(v) (&(v)->arch->vmx)
 
-/* vmx_entry.asm: 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed. */
-int vmx_enter(struct guest_regs *regs, int launched);
+/* vmx_entry.asm: enters the guest; 0 after a VM exit, 1 if VMLAUNCH or
+ * VMRESUME failed. Called only through vmx_run_guest. */
+void vmx_enter(void);
 void vmx_exit_point(void);
+
+/* The call to vmx_enter as the compiler sees it: every GPR but RBP and
+ * RSP clobbered (the guest's values are in them at the exit), so the
+ * caller saves what it keeps once, in its prologue. vmx_enter keeps RBP
+ * itself: the compiler may not give it up, and the caller keeps its
+ * vCPU pointer there. No red zone to overwrite: the hypervisor is built
+ * with -mno-red-zone. */
+static inline int vmx_run_guest(struct guest_regs *regs)
+{
+	int rc;
+	__asm__ volatile("call vmx_enter"
+			 : "=a"(rc), "+D"(regs)
+			 :
+			 : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11",
+			   "r12", "r13", "r14", "r15", "memory", "cc");
+	return rc;
+}
 
 /* The backend's entries (struct vendor_ops, arch/x86_64/vendor.h), one
  * file each as named. vmx.c */
@@ -65,8 +83,7 @@ void vmx_sync_partition_slow(struct vcpu *v);
 static inline void vmx_sync_partition(struct vcpu *v)
 {
 	const struct vmx_vcpu *x = VMX(v);
-	if (x->map_gen !=
-		__atomic_load_n(&v->part->arch->map_gen, __ATOMIC_ACQUIRE) ||
+	if (x->map_gen != __atomic_load_n(x->part_map_gen, __ATOMIC_ACQUIRE) ||
 	    x->tsc_offset != vcpu_tsc_offset(v))
 		vmx_sync_partition_slow(v);
 }

@@ -22,13 +22,7 @@
 #define KIND	0x7F
 #define P(kind) (EXIT_##kind | PLAIN)
 #define N(kind) EXIT_##kind
-#ifdef __clang__
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Winitializer-overrides"
-#else
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverride-init"
-#endif
+BH_OVERRIDE_INIT_BEGIN
 static const uint8_t reason_info[R_MAX] = {
     [0 ... R_MAX - 1] = N(UNHANDLED),
     [0] = N(EXCEPTION), /* or NMI, by the interruption info */
@@ -61,11 +55,7 @@ static const uint8_t reason_info[R_MAX] = {
     [55] = P(XSETBV),
     [56] = N(APIC_WRITE),
 };
-#ifdef __clang__
-#pragma clang diagnostic pop
-#else
-#pragma GCC diagnostic pop
-#endif
+BH_OVERRIDE_INIT_END
 #undef P
 #undef N
 _Static_assert(EXIT_KIND_COUNT <= KIND, "exit kinds fit the table");
@@ -153,13 +143,15 @@ static void decode(struct vcpu *v, uint32_t basic, uint64_t q,
  * backend handled it itself (a full page-modification log, the first
  * write to a page that write protection tracks: vmx_dirty.c, ../dirty.c)
  * and the guest goes on. */
-static __attribute__((noinline)) bool translate_rest(struct vcpu *v,
-						     struct exit_info *e)
+static bool decode_rest(struct vcpu *v, struct exit_info *e)
 {
-	uint32_t basic = e->raw_reason & 0xFFFF;
+	uint32_t reason = vmread32(EXIT_REASON);
+	uint32_t basic = reason & 0xFFFF;
+	*e = (struct exit_info){.kind = reason_of(basic) & KIND,
+				.raw_reason = reason};
 	e->qual = vmreadn(EXIT_QUALIFICATION);
 	vmx_reinject_vectoring();
-	if (e->raw_reason & (1u << 31)) {
+	if (reason & (1u << 31)) {
 		e->kind = EXIT_ENTRY_FAILED;
 		return true;
 	}
@@ -171,7 +163,9 @@ static __attribute__((noinline)) bool translate_rest(struct vcpu *v,
 	return !(e->kind == EXIT_MEM_VIOLATION && x86_wp_fault(v, e));
 }
 
-static inline bool translate(struct vcpu *v, struct exit_info *e)
+/* The short way, for a plain exit or port I/O; false for every other.
+ * (A failed entry, bit 31, has a reason that is neither.) */
+static inline bool decode_short(struct exit_info *e)
 {
 	uint32_t reason = vmread32(EXIT_REASON);
 	unsigned info = reason_of(reason & 0xFFFF);
@@ -182,32 +176,50 @@ static inline bool translate(struct vcpu *v, struct exit_info *e)
 		e->qual = 0;
 		return true;
 	}
-	/* Stores the compiler inlines: a memset call is a cost on every exit.
-	 * (A failed entry, bit 31, has a reason that is never plain.) */
-	*e = (struct exit_info){.kind = info & KIND, .raw_reason = reason};
-	if (e->kind == EXIT_IO) {
+	/* Port I/O fills its own fields; every other kind starts from a
+	 * zeroed exit_info (decode_rest). */
+	if ((info & KIND) == EXIT_IO) {
+		e->kind = EXIT_IO;
+		e->raw_reason = reason;
 		decode_io(e);
 		return true;
 	}
-	return translate_rest(v, e);
+	return false;
 }
 
-/* One entry and its exit; the few exits the backend handles itself
- * enter again. */
+/* One entry; false when it failed (e says so). */
+static inline bool enter(struct vcpu *v, struct exit_info *e)
+{
+	vmx_sync_partition(v);
+	phase_mark(v, PH_PREP);
+	if (vmx_run_guest(&v->regs)) {
+		VMX(v)->vm_insn_error = vmread32(VM_INSN_ERROR);
+		*e = (struct exit_info){.kind = EXIT_ENTRY_FAILED,
+					.raw_reason = 0xFFFFFFFF};
+		return false;
+	}
+	phase_mark(v, PH_TRANSIT);
+	return true;
+}
+
+/* Every exit that is not short. The ones the backend handles itself
+ * enter again from here, until an exit for the core: the common path in
+ * vmx_vcpu_run stays a straight line. */
+static __attribute__((noinline)) void run_rest(struct vcpu *v,
+					       struct exit_info *e)
+{
+	while (!decode_rest(v, e))
+		if (!enter(v, e) || decode_short(e))
+			return;
+}
+
+/* One entry and its exit, for the core to handle. */
 void vmx_vcpu_run(struct vcpu *v, struct exit_info *e)
 {
-	do {
-		vmx_sync_partition(v);
-		phase_mark(v, PH_PREP);
-		if (vmx_enter(&v->regs, VMX(v)->launched)) {
-			VMX(v)->vm_insn_error = vmread32(VM_INSN_ERROR);
-			*e = (struct exit_info){.kind = EXIT_ENTRY_FAILED,
-						.raw_reason = 0xFFFFFFFF};
-			return;
-		}
-		VMX(v)->launched = true;
-		phase_mark(v, PH_TRANSIT);
-	} while (!translate(v, e));
+	if (!enter(v, e))
+		return;
+	if (!decode_short(e))
+		run_rest(v, e);
 	phase_kind(v, e->kind);
 	phase_mark(v, PH_DECODE);
 }

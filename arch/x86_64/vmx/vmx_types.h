@@ -6,7 +6,6 @@
 
 struct vmx_vcpu {
 	uint64_t vmcs_pa;
-	bool launched;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint32_t vm_insn_error; /* of the last failed entry */
 	uint32_t pin, proc;	/* current pin-based/primary controls */
@@ -20,7 +19,10 @@ struct vmx_vcpu {
 	uint8_t preempt_shift; /* it counts TSC >> this (VMX_MISC[4:0]) */
 	uint64_t *pml;	       /* page-modification log, or NULL */
 	unsigned map_gen;      /* of the partition's map it last flushed */
-	uint64_t tsc_offset;   /* in its VMCS */
+	/* The partition's own count (arch_part.map_gen): one load less on
+	 * the way to every entry. */
+	const volatile unsigned *part_map_gen;
+	uint64_t tsc_offset; /* in its VMCS */
 };
 
 #endif
