@@ -1329,22 +1329,29 @@ __asm__(".text\n"
 	"c_nmi_entry: pusha\n cld\n call conform_nmi\n popa\n iret\n");
 extern char c_nmi_entry[];
 
-/* Vector 2 of the IDT trap_init() loaded goes to c_nmi_entry. */
-static void nmi_gate_install(void)
+/* Vector `vector` of the loaded IDT goes to `entry` (a 32-bit interrupt
+ * gate in the current code segment). */
+static void gate_set(unsigned vector, char *entry)
 {
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		uint32_t base;
 	} idtr;
 	__asm__ __volatile__("sidt %0" : "=m"(idtr));
-	uint16_t *g = (uint16_t *)(uintptr_t)(idtr.base + 2 * 8);
-	uint32_t a = (uint32_t)(uintptr_t)c_nmi_entry;
+	uint16_t *g = (uint16_t *)(uintptr_t)(idtr.base + vector * 8);
+	uint32_t a = (uint32_t)(uintptr_t)entry;
 	uint16_t cs;
 	__asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
 	g[0] = (uint16_t)a;
 	g[1] = cs;
 	g[2] = (uint16_t)(IDT_GATE_TYPE_32 << 8);
 	g[3] = (uint16_t)(a >> 16);
+}
+
+/* Vector 2 of the IDT trap_init() loaded goes to c_nmi_entry. */
+static void nmi_gate_install(void)
+{
+	gate_set(2, c_nmi_entry);
 }
 
 /* A self NMI IPI is taken with interrupts disabled (NMIs ignore IF); a
@@ -1382,6 +1389,100 @@ static void check_tsc_write(void)
 		back >= before + (after - set) && back - before < (1ull << 32)
 		    ? "yes"
 		    : "no");
+}
+
+/* ---- Single step across STI;HLT ----------------------------------------*/
+
+/* TF set, then STI, HLT: the single-step trap comes after STI (the STI
+ * shadow holds interrupts, not debug traps), then HLT waits for the local
+ * APIC timer's interrupt, and what is taken next, and at which EIP, is
+ * what this check prints (SDM Vol. 3A 17.3.1.4, 6.8.3). The #DB and the
+ * timer's handlers below record each event and return; once execution
+ * is past HLT the #DB handler clears TF in the frame it returns to. */
+#define STH_VECTOR    0x1Fu /* the timer's vector: a gate of the 32 */
+#define XAPIC_EOI     0xB0u
+#define XAPIC_LVT_TMR 0x320u
+#define XAPIC_TMR_ICR 0x380u
+#define XAPIC_TMR_DCR 0x3E0u
+#define STH_MAX	      6u
+
+__asm__(".text\n"
+	".globl c_sth, c_sth_hlt, c_sth_end\n"
+	"c_sth: pushf\n orl $0x100, (%esp)\n popf\n sti\n"
+	"c_sth_hlt: hlt\n"
+	"c_sth_end: cli\n ret\n"
+	".globl c_sth_db, c_sth_int\n"
+	"c_sth_db: pusha\n cld\n lea 32(%esp), %eax\n push %eax\n"
+	" call sth_db\n add $4, %esp\n popa\n iret\n"
+	"c_sth_int: pusha\n cld\n lea 32(%esp), %eax\n push %eax\n"
+	" call sth_int\n add $4, %esp\n popa\n iret\n");
+extern char c_sth[], c_sth_hlt[], c_sth_end[], c_sth_db[], c_sth_int[];
+
+static volatile char sth_kind[STH_MAX];
+static volatile uint32_t sth_eip[STH_MAX], sth_bs[STH_MAX], sth_n;
+
+/* frame: the EIP, CS and EFLAGS the CPU pushed. */
+void sth_db(uint32_t *frame);
+void sth_db(uint32_t *frame)
+{
+	uint32_t dr6 = read_dr6();
+	write_dr6(0xFFFF0FF0u);
+	if (sth_n < STH_MAX) {
+		sth_kind[sth_n] = 'd';
+		sth_bs[sth_n] = (dr6 & DR6_BS) != 0;
+		sth_eip[sth_n++] = frame[0];
+	}
+	if (frame[0] >= (uint32_t)(uintptr_t)c_sth_end || sth_n >= STH_MAX)
+		frame[2] &= ~0x100u; /* past HLT: stepping ends here */
+}
+
+void sth_int(uint32_t *frame);
+void sth_int(uint32_t *frame)
+{
+	if (sth_n < STH_MAX) {
+		sth_kind[sth_n] = 'i';
+		sth_bs[sth_n] = 0;
+		sth_eip[sth_n++] = frame[0];
+	}
+	*xapic(XAPIC_TMR_ICR) = 0; /* one interrupt is enough */
+	*xapic(XAPIC_EOI) = 0;
+}
+
+static const char *sth_where(uint32_t eip)
+{
+	if (eip == (uint32_t)(uintptr_t)c_sth_hlt)
+		return "hlt";
+	if (eip == (uint32_t)(uintptr_t)c_sth_end)
+		return "after-hlt";
+	if (eip > (uint32_t)(uintptr_t)c_sth_end &&
+	    eip <= (uint32_t)(uintptr_t)c_sth_end + 2)
+		return "after-cli";
+	return "elsewhere";
+}
+
+static void check_step_sti_hlt(void)
+{
+	outb(0x21, 0xFF); /* the 8259s masked: only the APIC timer */
+	outb(0xA1, 0xFF);
+	gate_set(1, c_sth_db);
+	gate_set(STH_VECTOR, c_sth_int);
+	*xapic(XAPIC_SVR) = 0x1FF;
+	sth_n = 0;
+	write_dr6(0xFFFF0FF0u);
+	/* One-shot, divide by 1, well after HLT is reached: the trap after
+	 * STI and its handler come first on any CPU. */
+	*xapic(XAPIC_TMR_DCR) = 0xB;
+	*xapic(XAPIC_LVT_TMR) = STH_VECTOR;
+	*xapic(XAPIC_TMR_ICR) = 2000000;
+	((void (*)(void))(void *)c_sth)();
+	*xapic(XAPIC_LVT_TMR) = 1u << 16; /* masked again */
+	trap_init();			  /* the exception catcher's gates */
+	kprintf("conform: single-step-sti-hlt");
+	for (uint32_t i = 0; i < sth_n; i++)
+		kprintf(" %s@%s%s", sth_kind[i] == 'd' ? "db" : "irq",
+			sth_where(sth_eip[i]),
+			sth_kind[i] == 'd' && !sth_bs[i] ? "(no-bs)" : "");
+	kprintf("\n");
 }
 
 int guest_main(uint32_t magic, uint32_t mbi_addr)
@@ -1433,6 +1534,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_realmode_exceptions();
 	check_longmode_exceptions();
 	check_nmi_self();
+	check_step_sti_hlt();
 	kprintf("conform: done\n");
 	return 0;
 }
