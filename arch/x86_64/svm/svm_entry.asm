@@ -2,7 +2,8 @@
 ; svm_enter(regs, vmcb_pa, host_area_pa) runs the guest once. It is
 ; called from svm_run_guest (svm.h), whose inline asm tells the compiler
 ; that every GPR but RBP and RSP does not survive: the caller's prologue
-; has saved the host's callee-saved registers, not this stub again.
+; saves the host's callee-saved registers once, so this stub saves only
+; RBP.
 ;  - CLGI first: no interrupt or NMI may reach the host while the guest's
 ;    FS/GS/TR/LDTR and syscall MSRs are loaded (VMLOAD) or the guest runs;
 ;  - VMSAVE the host's share of that state to its own area, VMLOAD the
