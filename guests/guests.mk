@@ -5,6 +5,7 @@
 #                                                 the canary witness
 #   $(BUILD)/guests/snaptest.elf                  guest-initiated snapshots
 #   $(BUILD)/guests/conform.elf                   CPU conformance checks
+#   $(BUILD)/guests/vidstack.elf                  interrupts onto fresh pages
 #   $(BUILD)/guests/realmode.bin                  raw 16-bit image (0x7C00)
 # Each ELF guest links guests/common (Multiboot header, 32-bit entry,
 # support library, exception catcher) with every .c and .asm file in
@@ -12,7 +13,8 @@
 
 GUEST_DIR    := $(BUILD)/guests
 GUEST_OBJDIR := $(GUEST_DIR)/obj
-GUEST_ELFS   := hello smp escape bench attack witness chaos churn snaptest conform
+GUEST_ELFS   := hello smp escape bench attack witness chaos churn snaptest conform \
+	vidstack
 GUEST_LDS    := guests/common/guest.ld
 
 GUEST_CFLAGS := -std=c11 $(WARN) -m32 -march=i686 -O2 -g -ffreestanding \

@@ -17,7 +17,24 @@
  *    goes to the I/O APIC); other writes exit after the write (APIC
  *    write, 29.4.3.3). The CPU delivers the page's IRR by RVI/SVI (guest
  *    interrupt status, 29.2).
- * In x2APIC mode the MSRs all exit, and the core injects. */
+ * In x2APIC mode the MSRs all exit, and the core injects.
+ *
+ * Not on a partition whose writes are tracked for snapshots (PML or
+ * write protection): there it keeps only "virtualize APIC accesses", so
+ * every access exits and the core injects every vector, as in x2APIC
+ * mode. Tracking makes exits during event delivery common (a full log or
+ * a write-protect fault on the page the interrupt frame is pushed to),
+ * and such an exit must report the event so that it is delivered again
+ * (IDT-vectoring information, SDM 27.2.4). For an interrupt the CPU
+ * delivers from the virtual-APIC page, Bochs (2.7 and its master of
+ * 2026) reports instead whatever event it delivered before: the vector
+ * is then already in the page's ISR, its handler never runs, and the
+ * stale event is what gets delivered again. Seen in Linux in
+ * test_linux_shell (the timer vector 0xEC stuck in ISR, the boot CPU
+ * asleep for good; likely also an earlier #GP in clear_page_erms), and
+ * made certain by test_vidstack (vector 0 delivered in the timer's
+ * place). An injected vector (VM-entry event injection) is reported
+ * right, so the core's injection is safe here. */
 #include "arch/x86_64/vmx/vmx.h"
 #include "arch/x86_64/x86.h"
 #include "hv/heap.h"
@@ -63,8 +80,10 @@ void vmx_apic_setup(struct vcpu *v, uint32_t *proc, uint32_t *proc2)
 {
 	struct vmx_vcpu *x = VMX(v);
 	x->apicv = v->part->arch->apic_page && (x->pin & PIN_EXTINT_EXIT);
+	x->xapic_accel = x->apicv && v->part->arch->dirty == ARCH_DIRTY_NONE;
 	/* Until vmx_apic_sync (set_mode) sets up xAPIC mode, and for good
-	 * on a CPU without these controls: CR8 exits (hv/exit/cr.c). */
+	 * on a CPU without these controls or a partition without the
+	 * acceleration: CR8 exits (hv/exit/cr.c). */
 	*proc = (*proc & ~PROC_TPR_SHADOW) | PROC_CR8_EXITS;
 	*proc2 &= ~PROC2_APIC_ALL;
 	if (!x->apicv)
@@ -80,9 +99,11 @@ void vmx_apic_setup(struct vcpu *v, uint32_t *proc, uint32_t *proc2)
 		vmwrite64(EOI_EXIT_BITMAP0 + 2 * i, 0);
 }
 
+/* Only with the acceleration does the core hand the CPU the page; the
+ * APIC-access page alone needs nothing from it (every access exits). */
 bool vmx_apic_virt(struct vcpu *v)
 {
-	return VMX(v)->apicv;
+	return VMX(v)->xapic_accel;
 }
 
 /* In xAPIC mode all of it; otherwise only "virtualize APIC accesses",

@@ -10,9 +10,10 @@ struct vmx_vcpu {
 	uint32_t vm_insn_error; /* of the last failed entry */
 	uint32_t pin, proc;	/* current pin-based/primary controls */
 	uint32_t proc2;		/* current secondary controls */
-	/* APIC virtualization (vmx_apic.c): set up for this vCPU; the
-	 * EOI-exit bitmap as last written. */
-	bool apicv;
+	/* APIC virtualization (vmx_apic.c): set up for this vCPU; whether
+	 * its xAPIC mode is accelerated too (TPR shadow, register reads,
+	 * virtual-interrupt delivery); the EOI-exit bitmap as last written. */
+	bool apicv, xapic_accel;
 	uint64_t eoi_exit[4];
 	bool vnmi;	       /* virtual NMIs and NMI-window exiting */
 	bool preempt_ok;       /* VMX-preemption timer supported */
