@@ -69,6 +69,7 @@
 #define EFER_NXE    (1ull << 11)
 #define RFLAGS_TF   (1ull << 8)
 #define RFLAGS_IF   (1ull << 9)
+#define RFLAGS_RF   (1ull << 16)
 #define DR6_BS	    (1ull << 14) /* single step (SDM 17.2.3) */
 
 /* ---- exception vectors (SDM 6.3.1) -------------------------------------- */
@@ -80,6 +81,14 @@ enum x86_vector {
 	X86_EXC_MC = 18,
 	X86_FIRST_IRQ_VECTOR = 32, /* 0-31 are exceptions */
 };
+
+/* Fault-class exceptions (SDM Table 6-1): #DE, #BR, #UD, #NM, #TS, #NP,
+ * #SS, #GP, #PF, #MF, #AC, #XM, #VE, #CP. Delivering one pushes RFLAGS
+ * with RF set (SDM 17.3.1.1), so that the handler's IRET restarts the
+ * instruction without its instruction breakpoint firing again; an
+ * injected event does not do that by itself (KVM sets RF likewise). */
+#define X86_FAULT_VECTORS 0x3B7CE1u
+#define X86_IS_FAULT(v)	  ((v) < 32 && ((X86_FAULT_VECTORS >> (v)) & 1))
 
 /* ---- local APIC (SDM 10.4.1, 10.6.1) ------------------------------------ */
 #define XAPIC_EOI	 0x0B0u

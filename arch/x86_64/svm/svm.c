@@ -229,6 +229,8 @@ void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 	/* No error code can be delivered in real mode. */
 	if (!(vm->save.cr0 & CR0_PE))
 		has_err = false;
+	if (X86_IS_FAULT(vector))
+		vm->save.rflags |= RFLAGS_RF; /* as the CPU's own fault */
 	vm->control.event_inj = EVENT_VALID | EVENT_EXC | vector |
 				(has_err ? EVENT_ERR | (uint64_t)err << 32 : 0);
 }

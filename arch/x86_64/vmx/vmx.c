@@ -350,6 +350,8 @@ void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
 	/* No error code can be delivered in real mode (SDM 26.2.1.3). */
 	if (!(vmreadn(GUEST_CR0) & CR0_PE))
 		has_err = false;
+	if (X86_IS_FAULT(vector))
+		vmwriten(GUEST_RFLAGS, vmreadn(GUEST_RFLAGS) | RFLAGS_RF);
 	vmwrite32(ENTRY_INTR_INFO,
 		  (1u << 31) | (3u << 8) | vector | (has_err ? 1u << 11 : 0));
 	vmwrite32(ENTRY_EXCEPTION_ERROR, err);
