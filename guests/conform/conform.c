@@ -45,6 +45,13 @@ __asm__(
     " orl $0x100, (%esp)\n popf\n"
     "c_step_cpuid_at: cpuid\nc_step_cpuid_end: pushf\n"
     " andl $~0x100, (%esp)\n popf\n pop %ebx\n ret\n"
+    /* RF set by the IRET onto CPUID (as a fault handler's IRET leaves
+     * it), an instruction breakpoint on the NOP after it. */
+    ".globl c_rf_cpuid, c_rf_cpuid_at, c_rf_cpuid_end\n"
+    "c_rf_cpuid: push %ebx\n xorl %eax, %eax\n xorl %ecx, %ecx\n pushf\n"
+    " orl $0x10000, (%esp)\n push %cs\n push $c_rf_cpuid_insn\n iret\n"
+    "c_rf_cpuid_insn: cpuid\n"
+    "c_rf_cpuid_at: nop\nc_rf_cpuid_end: pop %ebx\n ret\n"
     ".globl c_step_in, c_step_in_at, c_step_in_end\n"
     "c_step_in: pushf\n orl $0x100, (%esp)\n popf\n"
     "c_step_in_at: inb $0x80, %al\nc_step_in_end: pushf\n"
@@ -167,6 +174,7 @@ extern char c_int3[], c_int3_at[], c_int3_end[];
 extern char c_rdmsr_bad[], c_rdmsr_bad_at[], c_rdmsr_bad_end[];
 extern char c_step_nop[], c_step_nop_at[], c_step_nop_end[];
 extern char c_step_cpuid[], c_step_cpuid_at[], c_step_cpuid_end[];
+extern char c_rf_cpuid[], c_rf_cpuid_at[], c_rf_cpuid_end[];
 extern char c_step_in[], c_step_in_at[], c_step_in_end[];
 extern char c_step_rdmsr[], c_step_rdmsr_at[], c_step_rdmsr_end[];
 extern char c_step_movss[], c_step_movss_at[], c_step_movss_end[];
@@ -264,6 +272,17 @@ static void check_dr7_kept(void)
 	uint32_t dr7 = read_dr7();
 	write_dr7(0x400);
 	kprintf("conform: dr7-across-cpuid dr7=%x\n", (unsigned)dr7);
+}
+
+/* RF that an IRET set lasts one instruction: the CPU clears it when that
+ * instruction completes (SDM Vol. 3A 17.3.1.1), also when it is one the
+ * hypervisor handles and skips, so the breakpoint on the next one fires. */
+static void check_rf_cleared(void)
+{
+	write_dr0((uint32_t)(uintptr_t)c_rf_cpuid_at);
+	write_dr7(0x401); /* L0, execute breakpoint */
+	CHECK("rf-cleared-by-cpuid", c_rf_cpuid, true);
+	write_dr7(0x400);
 }
 
 /* DR0 on a data word, DR7: L0, write-only (R/W0 = 01), 4 bytes (LEN0 =
@@ -1502,6 +1521,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_watchpoint();
 	check_dr7_gd();
 	check_dr7_kept();
+	check_rf_cleared();
 	check_tsc_monotonic();
 	check_tsc_two_cpus();
 	gdt_init();

@@ -210,8 +210,11 @@ void svm_vcpu_skip(struct vcpu *v)
 {
 	struct svm_vcpu *s = SVM(v);
 	s->vmcb->save.rip = s->next_rip;
-	/* Skipping an instruction ends STI/MOV-SS blocking. */
+	/* Skipping an instruction ends STI/MOV-SS blocking, and the RF an
+	 * IRET may have set for it (SDM Vol. 3A 17.3.1.1: it clears when
+	 * the instruction completes). */
 	s->vmcb->control.int_state = 0;
+	s->vmcb->save.rflags &= ~RFLAGS_RF;
 	/* Single-stepped, the instruction ends in a #DB trap with DR6.BS
 	 * (APM Vol. 2 13.1.3.5): injected, it is taken before the next one
 	 * with the next instruction's RIP pushed, as the CPU's own. */

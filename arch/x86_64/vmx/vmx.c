@@ -327,6 +327,21 @@ void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
 	vmx_guest_reset(v, s);
 }
 
+/* The rare part of a skip (RF or TF set), out of the common way. The
+ * instruction completed, so the RF an IRET may have set for it clears
+ * (SDM Vol. 3A 17.3.1.1; the exit saved it as it was when the
+ * instruction began). Single-stepped, it ends in a #DB with DR6.BS (SDM
+ * Vol. 3A 17.3.1.4): as a pending debug exception, the CPU delivers it at
+ * the entry, before the next instruction (Vol. 3C 26.7.3). */
+static __attribute__((noinline)) void skip_flags(uint64_t rflags)
+{
+	if (rflags & RFLAGS_RF)
+		vmwriten(GUEST_RFLAGS, rflags & ~RFLAGS_RF);
+	if (rflags & RFLAGS_TF)
+		vmwriten(GUEST_PENDING_DBG,
+			 vmreadn(GUEST_PENDING_DBG) | DR6_BS);
+}
+
 void vmx_vcpu_skip(struct vcpu *v)
 {
 	(void)v;
@@ -335,12 +350,9 @@ void vmx_vcpu_skip(struct vcpu *v)
 	uint32_t intr = vmread32(GUEST_INTERRUPTIBILITY);
 	if (intr & 3)
 		vmwrite32(GUEST_INTERRUPTIBILITY, intr & ~3u);
-	/* Single-stepped, the instruction ends in a #DB with DR6.BS (SDM
-	 * Vol. 3A 17.3.1.4): as a pending debug exception, the CPU delivers
-	 * it at the entry, before the next instruction (Vol. 3C 26.7.3). */
-	if (vmreadn(GUEST_RFLAGS) & RFLAGS_TF)
-		vmwriten(GUEST_PENDING_DBG,
-			 vmreadn(GUEST_PENDING_DBG) | DR6_BS);
+	uint64_t rflags = vmreadn(GUEST_RFLAGS);
+	if (rflags & (RFLAGS_RF | RFLAGS_TF))
+		skip_flags(rflags);
 }
 
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_err,
