@@ -329,10 +329,11 @@ void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
 
 /* The rare part of a skip (RF or TF set), out of the common way. The
  * instruction completed, so the RF an IRET may have set for it clears
- * (SDM Vol. 3A 17.3.1.1; the exit saved it as it was when the
- * instruction began). Single-stepped, it ends in a #DB with DR6.BS (SDM
- * Vol. 3A 17.3.1.4): as a pending debug exception, the CPU delivers it at
- * the entry, before the next instruction (Vol. 3C 26.7.3). */
+ * (SDM Vol. 3A 17.3.1.1; the exit may have saved it still set: Bochs
+ * clears it, QEMU's SVM does not). Single-stepped, it ends in a #DB with
+ * DR6.BS (SDM Vol. 3A 17.3.1.4): as a pending debug exception, the CPU
+ * delivers it at the entry, before the next instruction (Vol. 3C
+ * 26.7.3). */
 static __attribute__((noinline)) void skip_flags(uint64_t rflags)
 {
 	if (rflags & RFLAGS_RF)
