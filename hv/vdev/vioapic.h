@@ -1,12 +1,18 @@
-/* Virtual I/O APIC (82093AA register model): 24 redirection entries behind
- * IOREGSEL/IOWIN at 0xFEC00000. Pure logic, no locking: the caller routes
- * the messages it returns to the partition's local APICs. */
+/* Virtual I/O APIC (82093AA register model): redirection entries behind
+ * IOREGSEL/IOWIN at 0xFEC00000, one per pin the platform wires. Pure logic, no
+ * locking: the caller routes the messages it returns to the partition's local
+ * APICs. */
 #ifndef BH_VIOAPIC_H
 #define BH_VIOAPIC_H
 
 #include "hv/lib/lib.h"
 
-#define VIOAPIC_PINS	24
+/* The 16 ISA IRQs (GSI 0-15) are every line a partition's platform can
+ * raise: it has no PCI device, so the 82093AA's pins 16-23 (PCI INTx)
+ * would stay unwired. Linux programs every pin the version register
+ * reports, 24 exits per pin while it boots (issue 11), so the unwired ones
+ * are not offered. The version register and the MADT say 16. */
+#define VIOAPIC_PINS	16
 #define VIOAPIC_VERSION 0x11
 
 /* An interrupt message to send to local APICs (SDM 10.11-like fields). */
