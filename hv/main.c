@@ -42,6 +42,7 @@ static int setup_partition(unsigned id)
 		v->index = p->nvcpus++;
 		v->pcpu = cpu;
 		v->sipi_vector = -1;
+		vcpu_msrs_reset(&v->msr);
 		v->state = v->index == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI;
 		hv_cpus[cpu].vcpu = v;
 	}

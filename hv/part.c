@@ -140,12 +140,10 @@ static void reset_as_boot_vcpu(struct vcpu *v, void *arg)
 		o->sipi_vector = -1;
 		o->init_pending = false;
 		o->nmi_pending = false;
-		o->tsc_adjust = 0; /* RESET clears IA32_TSC_ADJUST */
-		o->misc_enable_flip = 0;
+		vcpu_msrs_reset(&o->msr);
 	}
 	v->nmi_pending = false;
-	v->tsc_adjust = 0;
-	v->misc_enable_flip = 0;
+	vcpu_msrs_reset(&v->msr);
 	part_boot_vcpu(v);
 	v->state = VCPU_RUNNING;
 	p->exit_status = 0;

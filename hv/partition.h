@@ -14,6 +14,7 @@
 #include "hv/vdev/vpic.h"
 #include "hv/vdev/vlapic.h"
 #include "hv/vdev/vioapic.h"
+#include "hv/vdev/vmtrr.h"
 #include "hv/vdev/platform.h"
 #include "hv/vdev/vpit.h"
 #include "hv/vdev/vdev.h"
@@ -44,6 +45,22 @@ struct irq_fast {
 	uint64_t recheck, deadline;
 };
 
+/* The MSR state of a vCPU that its own WRMSRs change (hv/exit/msr.c): a
+ * reset puts back vcpu_msrs_reset()'s values, a snapshot keeps it. */
+struct vcpu_msrs {
+	/* IA32_TSC_ADJUST: this vCPU's TSC is its partition's plus this
+	 * (wrapping). Its own WRMSRs to IA32_TSC and IA32_TSC_ADJUST move
+	 * it (SDM Vol. 3B 17.17.3); a reset clears it. */
+	uint64_t tsc_adjust;
+	/* IA32_MISC_ENABLE as this vCPU wrote it: the bits that differ from
+	 * the reset value (0 after a reset). */
+	uint64_t misc_enable_flip;
+	uint64_t mcg_status; /* IA32_MCG_STATUS */
+	struct vmtrr mtrr;
+};
+
+void vcpu_msrs_reset(struct vcpu_msrs *m); /* hv/exit/msr.c */
+
 struct vcpu {
 	struct partition *part;
 	unsigned index; /* 0-based, also its APIC ID inside the partition */
@@ -56,13 +73,7 @@ struct vcpu {
 	/* An NMI sent to it and not yet injected (one at most, as on a
 	 * CPU: SDM Vol. 3A 6.7.1). Under lapic_lock. */
 	volatile bool nmi_pending;
-	/* IA32_TSC_ADJUST: this vCPU's TSC is its partition's plus this
-	 * (wrapping). Its own WRMSRs to IA32_TSC and IA32_TSC_ADJUST move
-	 * it (SDM Vol. 3B 17.17.3); a reset clears it. */
-	uint64_t tsc_adjust;
-	/* IA32_MISC_ENABLE as this vCPU wrote it: the bits that differ from
-	 * the reset value (hv/exit/msr.c; 0 after a reset). */
-	uint64_t misc_enable_flip;
+	struct vcpu_msrs msr;
 	struct spinlock lapic_lock; /* other vCPUs deliver IPIs into it */
 	struct vlapic lapic;
 	volatile uint32_t irq_gen;	 /* changes to lapic: lapic_unlock() */
@@ -134,7 +145,7 @@ static inline uint64_t part_now(const struct partition *p)
  * the partition's offset and the vCPU's own adjustment. */
 static inline uint64_t vcpu_tsc_offset(const struct vcpu *v)
 {
-	return v->part->tsc_offset + v->tsc_adjust;
+	return v->part->tsc_offset + v->msr.tsc_adjust;
 }
 
 /* The locks of a vCPU's local APIC and of the partition's devices. Each

@@ -23,8 +23,7 @@ struct part_snapshot {
 	enum vcpu_state vstate[PART_MAX_VCPUS];
 	int sipi_vector[PART_MAX_VCPUS];
 	bool nmi_pending[PART_MAX_VCPUS];
-	uint64_t tsc_adjust[PART_MAX_VCPUS];
-	uint64_t misc_enable_flip[PART_MAX_VCPUS];
+	struct vcpu_msrs msr[PART_MAX_VCPUS];
 	uint8_t *devs;
 	size_t devs_cap, devs_len;
 	volatile bool valid; /* a whole snapshot is kept */
@@ -100,8 +99,7 @@ static void save_vcpu(struct vcpu *v, struct part_snapshot *s)
 	s->vstate[v->index] = v->state;
 	s->sipi_vector[v->index] = v->sipi_vector;
 	s->nmi_pending[v->index] = v->nmi_pending;
-	s->tsc_adjust[v->index] = v->tsc_adjust;
-	s->misc_enable_flip[v->index] = v->misc_enable_flip;
+	s->msr[v->index] = v->msr;
 }
 
 /* Indexed by enum arch_dirty_mode. */
@@ -152,8 +150,7 @@ static void load_vcpu(struct vcpu *v, struct part_snapshot *s)
 	v->sipi_vector = s->sipi_vector[v->index];
 	v->init_pending = false;
 	v->nmi_pending = s->nmi_pending[v->index];
-	v->tsc_adjust = s->tsc_adjust[v->index];
-	v->misc_enable_flip = s->misc_enable_flip[v->index];
+	v->msr = s->msr[v->index];
 }
 
 /* Copies back what differs from the snapshot: the logged pages, or all

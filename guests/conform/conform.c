@@ -807,6 +807,77 @@ static void check_misc_enable(void)
 		msr_roundtrip(MSR_MISC_ENABLE, old & ~1ull));
 }
 
+#define MSR_MTRRCAP	    0xFE
+#define MSR_MTRR_DEFTYPE    0x2FF
+#define MSR_MTRR_PHYSBASE7  0x20E
+#define MSR_MTRR_FIX4K_C000 0x268
+#define MSR_MCG_CAP	    0x179
+#define MSR_MCG_STATUS	    0x17A
+#define CPUID1_EDX_MCE	    (1u << 7)
+#define CPUID1_EDX_MTRR	    (1u << 12)
+#define CPUID1_EDX_MCA	    (1u << 14)
+
+static unsigned cpuid1_edx_bit(uint32_t bit)
+{
+	return (cpuid(1, 0).edx & bit) != 0;
+}
+
+/* MTRRs as firmware leaves them and as a kernel reprograms them (SDM Vol.
+ * 3A 11.11): CPUID's flag, MTRRCAP's fields, MTRRdefType, read-back of
+ * an unused variable range (PHYSBASE7, its PHYSMASK's valid bit clear)
+ * and of a fixed range with every defined type. */
+static void check_mtrr(void)
+{
+	uint64_t cap, def;
+	kprintf("conform: mtrr cpuid=%u", cpuid1_edx_bit(CPUID1_EDX_MTRR));
+	int vec = trap_rdmsr(MSR_MTRRCAP, &cap);
+	if (vec == TRAP_NONE)
+		vec = trap_rdmsr(MSR_MTRR_DEFTYPE, &def);
+	if (vec != TRAP_NONE) {
+		kprintf(" %s\n", trap_name(vec));
+		return;
+	}
+	kprintf(" vcnt=%u fix=%u wc=%u def=%x", (unsigned)(cap & 0xFF),
+		(unsigned)(cap >> 8) & 1, (unsigned)(cap >> 10) & 1,
+		(unsigned)def);
+	kprintf(" var-rw=%s", msr_roundtrip(MSR_MTRR_PHYSBASE7, 0x10000006));
+	kprintf(" fixed-rw=%s\n",
+		msr_roundtrip(MSR_MTRR_FIX4K_C000, 0x0605040100060504ull));
+}
+
+/* What hardware refuses with #GP (SDM Vol. 3A 11.11.2): a write to the
+ * read-only MTRRCAP and an undefined memory type (2) in a range. */
+static void check_mtrr_refused(void)
+{
+	uint64_t cap, base;
+	if (trap_rdmsr(MSR_MTRRCAP, &cap) != TRAP_NONE ||
+	    trap_rdmsr(MSR_MTRR_PHYSBASE7, &base) != TRAP_NONE) {
+		kprintf("conform: mtrr-refused no-mtrrs\n");
+		return;
+	}
+	int cap_vec = trap_wrmsr(MSR_MTRRCAP, cap);
+	int type_vec = trap_wrmsr(MSR_MTRR_PHYSBASE7, 0x10000002);
+	trap_wrmsr(MSR_MTRR_PHYSBASE7, base);
+	kprintf("conform: mtrr-refused cap-write=%s undefined-type=%s\n",
+		trap_name(cap_vec), trap_name(type_vec));
+}
+
+/* Machine-check architecture (SDM Vol. 3B 15.3.1): CPUID's MCE and MCA,
+ * MCG_CAP readable, MCG_STATUS written 0 (what a handler does) reads 0.
+ * How many banks is its own line. */
+static void check_mca(void)
+{
+	uint64_t cap;
+	kprintf("conform: mca cpuid-mce=%u cpuid-mca=%u",
+		cpuid1_edx_bit(CPUID1_EDX_MCE), cpuid1_edx_bit(CPUID1_EDX_MCA));
+	int vec = trap_rdmsr(MSR_MCG_CAP, &cap);
+	kprintf(" cap=%s status-rw=%s\n", trap_name(vec),
+		msr_roundtrip(MSR_MCG_STATUS, 0));
+	if (vec == TRAP_NONE)
+		kprintf("conform: mca-banks n=%u ctl=%u\n",
+			(unsigned)(cap & 0xFF), (unsigned)(cap >> 8) & 1);
+}
+
 /* Registers a kernel writes read back as written: SYSENTER (SDM Vol. 3A
  * 5.8.7), PAT with valid types (11.12.2), EFER.SCE (2.2.1). */
 static void check_msr_readback(void)
@@ -1548,6 +1619,9 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_xsave_roundtrip();
 	check_msr_readback();
 	check_misc_enable();
+	check_mtrr();
+	check_mtrr_refused();
+	check_mca();
 	check_tsc_aux();
 	check_tsc_write();
 	check_realmode_roundtrip();

@@ -15,14 +15,13 @@ enum { A, B, C, D };
 #define CPUID1_EDX_HTT	      (1u << 28)
 #define CPUID1_EDX_APIC	      (1u << 9)
 /* Features whose MSRs or machine-wide state a partition does not get:
- * DTES64, DS-CPL, EST, TM2, xTPR, PDCM (ECX); MCE, MTRR, MCA, DS, ACPI
- * thermal, TM, PBE (EDX). */
+ * DTES64, DS-CPL, EST, TM2, xTPR, PDCM (ECX); DS, ACPI thermal, TM, PBE
+ * (EDX). MCE, MTRR and MCA are offered: the MTRRs and MCG_STATUS are the
+ * vCPU's own, and MCA has no banks (hv/exit/msr.c). */
 #define CPUID1_ECX_HIDE                                                        \
 	((1u << 2) | (1u << 4) | (1u << 7) | (1u << 8) | (1u << 14) |          \
 	 (1u << 15))
-#define CPUID1_EDX_HIDE                                                        \
-	((1u << 7) | (1u << 12) | (1u << 14) | (1u << 21) | (1u << 22) |       \
-	 (1u << 29) | (1u << 31))
+#define CPUID1_EDX_HIDE ((1u << 21) | (1u << 22) | (1u << 29) | (1u << 31))
 #define CPUID6_EAX_ARAT (1u << 2)
 /* Leaf 7: SGX, MPX (EBX); WAITPKG, LA57 (ECX). EDX (speculation controls,
  * ARCH_CAPABILITIES...) is hidden whole. TSC_ADJUST is offered whether or
@@ -137,7 +136,7 @@ static void filter_leaf(struct vcpu *v, uint32_t leaf, uint32_t sub,
 		if (r[A] < 0x16)
 			r[A] = 0x16;
 		/* Its reset value has the bit clear: flipped = set. */
-		if (v->misc_enable_flip & MISC_ENABLE_LIMIT_CPUID)
+		if (v->msr.misc_enable_flip & MISC_ENABLE_LIMIT_CPUID)
 			r[A] = 2;
 		break;
 	case 1:

@@ -50,13 +50,13 @@ static bool rd_tsc_deadline(struct vcpu *v, uint64_t *val)
 	vlapic_timer_update(&v->lapic, part_now(v->part));
 	uint64_t d = vlapic_get_tsc_deadline(&v->lapic);
 	lapic_unlock(v);
-	*val = d ? d + v->tsc_adjust : 0;
+	*val = d ? d + v->msr.tsc_adjust : 0;
 	return true;
 }
 
 static bool wr_tsc_deadline(struct vcpu *v, uint64_t val)
 {
-	uint64_t d = val ? val - v->tsc_adjust : 0;
+	uint64_t d = val ? val - v->msr.tsc_adjust : 0;
 	if (val && !d)
 		d = 1;
 	lapic_lock(v);
@@ -90,7 +90,7 @@ static bool rd_feature_control(struct vcpu *v, uint64_t *val)
 
 static bool rd_misc_enable(struct vcpu *v, uint64_t *val)
 {
-	*val = MISC_ENABLE_RESET ^ v->misc_enable_flip;
+	*val = MISC_ENABLE_RESET ^ v->msr.misc_enable_flip;
 	return true;
 }
 
@@ -99,7 +99,7 @@ static bool wr_misc_enable(struct vcpu *v, uint64_t val)
 {
 	if (val & ~(MISC_ENABLE_RW | MISC_ENABLE_RO))
 		return false;
-	v->misc_enable_flip = (val ^ MISC_ENABLE_RESET) & MISC_ENABLE_RW;
+	v->msr.misc_enable_flip = (val ^ MISC_ENABLE_RESET) & MISC_ENABLE_RW;
 	return true;
 }
 
@@ -109,13 +109,13 @@ static bool wr_misc_enable(struct vcpu *v, uint64_t val)
  * IA32_TSC_ADJUST by as much (SDM Vol. 3B 17.17.3). */
 static bool rd_tsc(struct vcpu *v, uint64_t *val)
 {
-	*val = part_now(v->part) + v->tsc_adjust;
+	*val = part_now(v->part) + v->msr.tsc_adjust;
 	return true;
 }
 
 static bool wr_tsc(struct vcpu *v, uint64_t val)
 {
-	v->tsc_adjust += val - (part_now(v->part) + v->tsc_adjust);
+	v->msr.tsc_adjust += val - (part_now(v->part) + v->msr.tsc_adjust);
 	return true;
 }
 
@@ -128,14 +128,54 @@ static bool wr_tsc(struct vcpu *v, uint64_t val)
  * timers, PM timer, RTC) and every other vCPU's TSC stay where they are. */
 static bool rd_tsc_adjust(struct vcpu *v, uint64_t *val)
 {
-	*val = v->tsc_adjust;
+	*val = v->msr.tsc_adjust;
 	return true;
 }
 
 static bool wr_tsc_adjust(struct vcpu *v, uint64_t val)
 {
-	v->tsc_adjust = val;
+	v->msr.tsc_adjust = val;
 	return true;
+}
+
+/* Machine-check architecture (SDM Vol. 3B 15.3.1), offered without
+ * banks: errors of the machine are the hypervisor's to see, and a
+ * machine check in a partition stops it (hv/exit/fault.c). MCG_CAP reads
+ * 0 (no banks, no MCG_CTL), so MCG_CTL and the bank MSRs do not exist;
+ * MCG_STATUS keeps RIPV, EIPV and MCIP as written (LMCE_S is not offered:
+ * 63:3 reserved). */
+#define MCG_STATUS_RW 0x7ull
+
+static bool rd_mcg_status(struct vcpu *v, uint64_t *val)
+{
+	*val = v->msr.mcg_status;
+	return true;
+}
+
+static bool wr_mcg_status(struct vcpu *v, uint64_t val)
+{
+	if (val & ~MCG_STATUS_RW)
+		return false;
+	v->msr.mcg_status = val;
+	return true;
+}
+
+/* Machine-wide configuration of AMD's CPUs that Linux reads unguarded,
+ * read as 0 (nothing enabled), writes refused; only where the CPU is
+ * AMD's (elsewhere the MSRs do not exist):
+ *  - SYSCFG (APM Vol. 2 "System Configuration Register"): read on family
+ *    0Fh and later to check MtrrFixDramModEn as soon as fixed-range MTRRs
+ *    are found;
+ *  - the Interrupt Pending Message register of families 0Fh and 10h
+ *    (BKDG), read where erratum 400 may apply to see whether C1E is on:
+ *    a partition's CPU never enters C1E, its HLT exits. */
+static bool rd_zero_amd(struct vcpu *v, uint64_t *val)
+{
+	(void)v;
+	uint32_t r[4];
+	arch_cpuid(0, 0, r);
+	*val = 0;
+	return r[1] == 0x68747541; /* "Auth"enticAMD */
 }
 
 static const struct msr_entry msr_table[] = {
@@ -145,9 +185,41 @@ static const struct msr_entry msr_table[] = {
     {0x3B, rd_tsc_adjust, wr_tsc_adjust},      /* IA32_TSC_ADJUST */
     {0x79, NULL, wr_ignore},		       /* BIOS_UPDT_TRIG: dropped */
     {0x8B, rd_zero, wr_ignore},		       /* IA32_BIOS_SIGN_ID */
+    {0x179, rd_zero, NULL},		       /* IA32_MCG_CAP */
+    {0x17A, rd_mcg_status, wr_mcg_status},     /* IA32_MCG_STATUS */
     {0x1A0, rd_misc_enable, wr_misc_enable},   /* IA32_MISC_ENABLE */
     {0x6E0, rd_tsc_deadline, wr_tsc_deadline}, /* IA32_TSC_DEADLINE */
+    {0xC0010010, rd_zero_amd, NULL},	       /* SYSCFG (AMD) */
+    {0xC0010055, rd_zero_amd, NULL},	       /* INT_PENDING_MSG (AMD) */
 };
+
+void vcpu_msrs_reset(struct vcpu_msrs *m)
+{
+	m->tsc_adjust = 0; /* RESET clears IA32_TSC_ADJUST */
+	m->misc_enable_flip = 0;
+	m->mcg_status = 0;
+	vmtrr_reset(&m->mtrr);
+}
+
+/* MAXPHYADDR as the vCPU sees it (CPUID 80000008H:EAX[7:0], passed
+ * through; 36 where the leaf is missing, SDM Vol. 3A 4.1.4). */
+static unsigned phys_bits(void)
+{
+	uint32_t r[4];
+	arch_cpuid(0x80000000, 0, r);
+	if (r[0] < 0x80000008)
+		return 36;
+	arch_cpuid(0x80000008, 0, r);
+	return r[0] & 0xFF;
+}
+
+/* The MTRRs (hv/vdev/vmtrr.c): this vCPU's own copy. */
+static bool mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+	if (write)
+		return vmtrr_write(&v->msr.mtrr, msr, *val, phys_bits());
+	return vmtrr_read(&v->msr.mtrr, msr, val);
+}
 
 static const struct msr_entry *find_msr(uint32_t msr)
 {
@@ -181,7 +253,7 @@ static bool msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 		return x2apic_access(v, msr, write, val);
 	const struct msr_entry *m = find_msr(msr);
 	if (!m)
-		return false;
+		return vmtrr_is_msr(msr) && mtrr_access(v, msr, write, val);
 	if (write)
 		return m->write && m->write(v, *val);
 	return m->read && m->read(v, val);

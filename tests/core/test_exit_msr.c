@@ -149,6 +149,85 @@ static void test_misc_enable(void **state)
 	assert_int_equal(edx_eax(v), 0x1800);
 }
 
+/* The MTRRs (hv/vdev/vmtrr.c) through the exit path: what firmware
+ * leaves, each vCPU its own copy, #GP without a skip for a refused write,
+ * and MAXPHYADDR taken from the CPUID leaf the vCPU sees. */
+static void test_mtrrs(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(2);
+	struct vcpu *w = &v->part->vcpus[1];
+	const uint32_t ext_max[4] = {0x80000008, 0, 0, 0};
+	const uint32_t bits36[4] = {36, 0, 0, 0};
+	fake_set_cpuid(0x80000000, 0, ext_max);
+	fake_set_cpuid(0x80000008, 0, bits36);
+	rdmsr(v, 0xFE);
+	assert_int_equal(edx_eax(v), 0x508);
+	rdmsr(v, 0x2FF);
+	assert_int_equal(edx_eax(v), 0xC06);
+
+	wrmsr(v, 0x200, 0xC0000000);
+	wrmsr(v, 0x201, 0xFC0000800ull); /* 1 GiB in 36 bits */
+	assert_false(fake_vcpu(v)->event.valid);
+	rdmsr(v, 0x201);
+	assert_int_equal(edx_eax(v), 0xFC0000800ull);
+	fake_set_cpu(w->pcpu);
+	rdmsr(w, 0x201);
+	assert_int_equal(edx_eax(w), 0);
+	fake_set_cpu(v->pcpu);
+
+	unsigned skips = fake_vcpu(v)->skips;
+	wrmsr(v, 0x201, 0x1FC0000800ull); /* bit 36 */
+	assert_gp(v, skips);
+	wrmsr(v, 0xFE, 0x508);
+	assert_gp(v, skips);
+	wrmsr(v, 0x2FF, 0xC02); /* undefined type */
+	assert_gp(v, skips);
+	const uint32_t bits39[4] = {39, 0, 0, 0};
+	fake_set_cpuid(0x80000008, 0, bits39);
+	wrmsr(v, 0x201, 0x1FC0000800ull);
+	assert_false(fake_vcpu(v)->event.valid);
+	assert_int_equal(fake_vcpu(v)->skips, skips + 1);
+}
+
+/* Machine-check architecture without banks; AMD's SYSCFG and interrupt
+ * pending message register only on AMD. */
+static void test_mca_and_syscfg(void **state)
+{
+	(void)state;
+	struct vcpu *v = setup_vcpu(1);
+	rdmsr(v, 0x179);
+	assert_int_equal(edx_eax(v), 0);
+	unsigned skips = fake_vcpu(v)->skips;
+	wrmsr(v, 0x179, 0);
+	assert_gp(v, skips);
+	rdmsr(v, 0x17B); /* MCG_CTL: MCG_CAP.MCG_CTL_P is clear */
+	assert_gp(v, skips);
+	rdmsr(v, 0x401); /* MC0_STATUS: no banks */
+	assert_gp(v, skips);
+	wrmsr(v, 0x17A, 5);
+	rdmsr(v, 0x17A);
+	assert_int_equal(edx_eax(v), 5);
+	skips = fake_vcpu(v)->skips;
+	wrmsr(v, 0x17A, 8); /* LMCE_S: not offered */
+	assert_gp(v, skips);
+
+	const uint32_t intel[4] = {0x16, 0x756E6547, 0x6C65746E, 0x49656E69};
+	const uint32_t amd[4] = {0x10, 0x68747541, 0x444D4163, 0x69746E65};
+	const uint32_t amd_only[] = {0xC0010010, 0xC0010055};
+	for (unsigned i = 0; i < 2; i++) {
+		fake_set_cpuid(0, 0, intel);
+		rdmsr(v, amd_only[i]);
+		assert_gp(v, skips);
+		fake_set_cpuid(0, 0, amd);
+		rdmsr(v, amd_only[i]);
+		assert_int_equal(edx_eax(v), 0);
+		skips = fake_vcpu(v)->skips;
+		wrmsr(v, amd_only[i], 0);
+		assert_gp(v, skips);
+	}
+}
+
 /* Unknown MSRs, reads of write-only and writes of read-only entries:
  * #GP(0), RIP unchanged, registers untouched. */
 static void test_unknown_msr_gp(void **state)
@@ -304,6 +383,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wrmsr_allowlisted, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_msr_gp, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_mtrrs, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_mca_and_syscfg, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_misc_enable, core_setup,
 					    core_teardown),

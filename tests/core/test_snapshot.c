@@ -97,6 +97,8 @@ static void set_state(struct partition *p, bool a)
 		fake_vcpu(v)->halted = !a;
 		v->regs.rbx = (a ? 0xB0 : 0xE0) + i;
 		*vlapic_reg(&v->lapic, VLAPIC_TPR) = a ? 0x20 : 0x70;
+		v->msr.tsc_adjust = a ? 0x111 : 0x999;
+		v->msr.mtrr.reg[VMTRR_VAR0] = a ? 0xC0000000ull : 0x1006;
 	}
 	p->pic.chip[0].imr = a ? 0x5A : 0x00;
 	p->plat.cmos_index = a ? 0x0A : 0x0B;
@@ -111,6 +113,8 @@ static void assert_state_a(struct partition *p)
 		assert_false(fake_vcpu(v)->halted);
 		assert_int_equal(v->regs.rbx, 0xB0 + i);
 		assert_int_equal(vlapic_reg_get(&v->lapic, VLAPIC_TPR), 0x20);
+		assert_int_equal(v->msr.tsc_adjust, 0x111);
+		assert_int_equal(v->msr.mtrr.reg[VMTRR_VAR0], 0xC0000000ull);
 	}
 	assert_int_equal(p->pic.chip[0].imr, 0x5A);
 	assert_int_equal(p->plat.cmos_index, 0x0A);

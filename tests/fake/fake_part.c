@@ -66,6 +66,7 @@ struct partition *fake_part_create(unsigned id, const struct fake_part_opts *o)
 		v->index = i;
 		v->pcpu = o->first_pcpu + i;
 		v->sipi_vector = -1;
+		vcpu_msrs_reset(&v->msr);
 		v->state = i == 0 ? VCPU_RUNNING : VCPU_WAIT_SIPI;
 		hv_cpus[v->pcpu].vcpu = v;
 	}
