@@ -862,6 +862,21 @@ static void check_mtrr_refused(void)
 		trap_name(cap_vec), trap_name(type_vec));
 }
 
+#define MSR_DEBUGCTL 0x1D9
+#define DEBUGCTL_BTF (1u << 1)
+
+/* IA32_DEBUGCTL (SDM Vol. 3B 17.4.1): readable, 0 at reset, and clearing
+ * it (what a kernel does) works. Setting BTF is its own line. */
+static void check_debugctl(void)
+{
+	uint64_t val = 0;
+	int vec = trap_rdmsr(MSR_DEBUGCTL, &val);
+	kprintf("conform: debugctl read=%s value=%x clear=%s\n", trap_name(vec),
+		(unsigned)val, trap_name(trap_wrmsr(MSR_DEBUGCTL, 0)));
+	kprintf("conform: debugctl-btf rw=%s\n",
+		msr_roundtrip(MSR_DEBUGCTL, DEBUGCTL_BTF));
+}
+
 /* Machine-check architecture (SDM Vol. 3B 15.3.1): CPUID's MCE and MCA,
  * MCG_CAP readable, MCG_STATUS written 0 (what a handler does) reads 0.
  * How many banks is its own line. */
@@ -1622,6 +1637,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	check_mtrr();
 	check_mtrr_refused();
 	check_mca();
+	check_debugctl();
 	check_tsc_aux();
 	check_tsc_write();
 	check_realmode_roundtrip();

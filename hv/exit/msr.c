@@ -138,6 +138,16 @@ static bool wr_tsc_adjust(struct vcpu *v, uint64_t val)
 	return true;
 }
 
+/* IA32_DEBUGCTL (SDM Vol. 3B 17.4.1) reads 0, and writing 0 is fine
+ * (kernels clear it); LBR, BTF, BTS and the PMU freezes are not offered,
+ * so a write that sets any bit raises #GP. Nothing else writes it: the
+ * 0 that VM entry loads stays the guest's (vmx_guest.c). */
+static bool wr_debugctl(struct vcpu *v, uint64_t val)
+{
+	(void)v;
+	return val == 0;
+}
+
 /* Machine-check architecture (SDM Vol. 3B 15.3.1), offered without
  * banks: errors of the machine are the hypervisor's to see, and a
  * machine check in a partition stops it (hv/exit/fault.c). MCG_CAP reads
@@ -188,6 +198,7 @@ static const struct msr_entry msr_table[] = {
     {0x179, rd_zero, NULL},		       /* IA32_MCG_CAP */
     {0x17A, rd_mcg_status, wr_mcg_status},     /* IA32_MCG_STATUS */
     {0x1A0, rd_misc_enable, wr_misc_enable},   /* IA32_MISC_ENABLE */
+    {0x1D9, rd_zero, wr_debugctl},	       /* IA32_DEBUGCTL */
     {0x6E0, rd_tsc_deadline, wr_tsc_deadline}, /* IA32_TSC_DEADLINE */
     {0xC0010010, rd_zero_amd, NULL},	       /* SYSCFG (AMD) */
     {0xC0010055, rd_zero_amd, NULL},	       /* INT_PENDING_MSG (AMD) */

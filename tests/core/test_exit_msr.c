@@ -190,8 +190,8 @@ static void test_mtrrs(void **state)
 	assert_int_equal(fake_vcpu(v)->skips, skips + 1);
 }
 
-/* Machine-check architecture without banks; AMD's SYSCFG and interrupt
- * pending message register only on AMD. */
+/* IA32_DEBUGCTL, machine-check architecture without banks; AMD's SYSCFG and
+ * interrupt pending message register only on AMD. */
 static void test_mca_and_syscfg(void **state)
 {
 	(void)state;
@@ -204,6 +204,13 @@ static void test_mca_and_syscfg(void **state)
 	rdmsr(v, 0x17B); /* MCG_CTL: MCG_CAP.MCG_CTL_P is clear */
 	assert_gp(v, skips);
 	rdmsr(v, 0x401); /* MC0_STATUS: no banks */
+	assert_gp(v, skips);
+	rdmsr(v, 0x1D9); /* IA32_DEBUGCTL: 0, writable with 0 only */
+	assert_int_equal(edx_eax(v), 0);
+	wrmsr(v, 0x1D9, 0);
+	assert_false(fake_vcpu(v)->event.valid);
+	skips = fake_vcpu(v)->skips;
+	wrmsr(v, 0x1D9, 2); /* BTF */
 	assert_gp(v, skips);
 	wrmsr(v, 0x17A, 5);
 	rdmsr(v, 0x17A);

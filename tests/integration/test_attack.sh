@@ -39,9 +39,11 @@ probe 02 cpuid-topology-cpus 'ok value=0x1'
 # MSRs: the allowlist; the APIC cannot be moved.
 probe 03 rdmsr-feature-control 'ok value=0x1'
 probe 04 wrmsr-feature-control '#GP'
-probe 05 rdmsr-debugctl '#GP'
+probe 05 rdmsr-debugctl 'ok value=0x0'
 probe 06 wrmsr-debugctl '#GP'
-probe 07 rdmsr-mtrrcap '#GP'
+# The MTRRs it reads are its vCPU's own copy (hv/vdev/vmtrr.c); the real
+# ones are never written.
+probe 07 rdmsr-mtrrcap 'ok value=0x508'
 # Its own TSC moves (per-vCPU offset); the witness's does not (tsc ok).
 probe 08 wrmsr-tsc 'ok value=0x1'
 probe 09 wrmsr-apic-base-relocate '#GP'
