@@ -23,12 +23,13 @@ enum { A, B, C, D };
 	 (1u << 15))
 #define CPUID1_EDX_HIDE ((1u << 21) | (1u << 22) | (1u << 29) | (1u << 31))
 #define CPUID6_EAX_ARAT (1u << 2)
-/* Leaf 7: SGX, MPX (EBX); WAITPKG, LA57 (ECX). EDX (speculation controls,
- * ARCH_CAPABILITIES...) is hidden whole. TSC_ADJUST is offered whether or
+/* Leaf 7: SGX, MPX (EBX); WAITPKG, CET shadow stacks, LA57 (ECX; the CET
+ * MSRs are not offered). EDX (speculation controls, ARCH_CAPABILITIES,
+ * CET IBT...) is hidden whole. TSC_ADJUST is offered whether or
  * not the host has it: the MSR is the hypervisor's (hv/exit/msr.c). */
 #define CPUID7_EBX_TSC_ADJUST (1u << 1)
 #define CPUID7_EBX_HIDE	      ((1u << 2) | (1u << 14))
-#define CPUID7_ECX_HIDE	      ((1u << 5) | (1u << 16))
+#define CPUID7_ECX_HIDE	      ((1u << 5) | (1u << 7) | (1u << 16))
 /* Leaf 0xD.1: XSAVEC and XSAVES are not offered, so the guest uses the
  * standard XSAVE layout whose sizes the host's leaf 0xD reports. */
 #define CPUIDD1_EAX_HIDE	  ((1u << 1) | (1u << 3))

@@ -166,6 +166,31 @@ static void test_cpuid_tsc_features(void **state)
 	assert_int_equal(v->regs.rdx, 1u << 8);
 }
 
+/* Features whose MSRs the partition has (MCE, MTRR, MCA: its own MTRRs,
+ * machine checks without banks) pass; those whose MSRs it refuses (DS,
+ * ACPI thermal, TM, PBE; CET shadow stacks, WAITPKG, LA57) are hidden. */
+static void test_cpuid_msr_features(void **state)
+{
+	(void)state;
+	struct partition *p = part2();
+	struct vcpu *v = &p->vcpus[0];
+	fake_set_cpu(v->pcpu);
+	const uint32_t mce_mtrr_mca = (1u << 7) | (1u << 12) | (1u << 14);
+	const uint32_t ds_acpi_tm_pbe =
+	    (1u << 21) | (1u << 22) | (1u << 29) | (1u << 31);
+	const uint32_t leaf1[4] = {0, 0, 0, mce_mtrr_mca | ds_acpi_tm_pbe};
+	const uint32_t waitpkg_cet_la57 = (1u << 5) | (1u << 7) | (1u << 16);
+	const uint32_t gfni = 1u << 8;
+	const uint32_t leaf7[4] = {0, 0, waitpkg_cet_la57 | gfni, 0};
+	fake_set_cpuid(1, 0, leaf1);
+	fake_set_cpuid(7, 0, leaf7);
+	cpuid(v, 1, 0);
+	assert_int_equal(v->regs.rdx & (mce_mtrr_mca | ds_acpi_tm_pbe),
+			 mce_mtrr_mca);
+	cpuid(v, 7, 0);
+	assert_int_equal(v->regs.rcx, gfni);
+}
+
 static void cr_write(struct vcpu *v, enum cr_op op, uint8_t cr, uint64_t val)
 {
 	struct exit_info e = {.kind = EXIT_CR_ACCESS};
@@ -350,6 +375,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cpuid_svm_hidden, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_cpuid_tsc_features, core_setup,
+					    core_teardown),
+	    cmocka_unit_test_setup_teardown(test_cpuid_msr_features, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_cpuid_leaf1_filtered,
 					    core_setup, core_teardown),
