@@ -131,11 +131,15 @@ void arch_set_deadline(struct vcpu *v, uint64_t deadline);
  * model come back as EXIT_APIC_WRITE (the value already in the page),
  * level-triggered EOIs as EXIT_APIC_EOI (ISR already cleared); other
  * accesses to the page as EXIT_MEM_VIOLATION at its address, as without
- * virtualization. */
+ * virtualization. In x2APIC mode a backend that can does the same for
+ * RDMSR of the registers the page holds (struct vlapic publishes them in
+ * x2APIC form) and WRMSR of TPR and EOI; every other x2APIC MSR access
+ * exits as EXIT_MSR, before it takes effect. */
+enum apic_mode { APIC_OFF, APIC_XAPIC, APIC_X2APIC };
 struct apic_sync {
-	bool xapic;	 /* APIC enabled in xAPIC mode; the rest only then: */
-	int irr, isr;	 /* highest vector in IRR / ISR, -1 if none */
-	uint32_t tmr[8]; /* level-triggered vectors: their EOI must exit */
+	enum apic_mode mode; /* APIC_OFF: disabled; the rest only if not: */
+	int irr, isr;	     /* highest vector in IRR / ISR, -1 if none */
+	uint32_t tmr[8];     /* level-triggered vectors: their EOI must exit */
 };
 /* Whether this vCPU's CPU virtualizes its local APIC at all. */
 bool arch_apic_virt(struct vcpu *v);

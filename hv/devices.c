@@ -361,6 +361,7 @@ static void lapic_restore(void *dev, const void *buf)
 		struct vcpu *v = &p->vcpus[i];
 		lapic_lock(v);
 		memcpy(&v->lapic, in + i * sizeof(v->lapic), sizeof(v->lapic));
+		v->lapic.cpu_stale = true;
 		lapic_unlock(v);
 	}
 }

@@ -332,31 +332,39 @@ static int next_vector(struct vcpu *v, bool take, bool lapic)
 	return vec;
 }
 
-/* A CPU that virtualizes the local APIC gets the page's state before
- * each full check's entry (arch/vcpu.h); true if it delivers the local
- * APIC's vectors itself this time. Raw lock: nothing changes here that
- * the quiet state would have to notice. */
+/* A CPU that virtualizes the local APIC gets the page's state before a
+ * full check's entry (arch/vcpu.h) when the model changed it; true if it
+ * delivers the local APIC's vectors itself this time. Raw lock: nothing
+ * changes here that the quiet state would have to notice. */
 static bool apic_sync(struct vcpu *v)
 {
 	struct apic_sync s;
 	struct vlapic *l = &v->lapic;
+	struct irq_fast *f = &v->fast;
 	/* Only the vCPU itself changes its APIC's mode (IA32_APIC_BASE, the
-	 * INIT it takes), so it reads it unlocked. Out of xAPIC mode, the
-	 * CPU needs to hear of it once. */
-	s.xapic = vlapic_hw_enabled(l) && !vlapic_x2apic(l);
-	if ((!s.xapic && !v->fast.apic_xapic) || !arch_apic_virt(v))
+	 * INIT it takes) and cpu_stale, so it reads them unlocked. A vector
+	 * another CPU adds to pir after this read comes with a change of
+	 * irq_gen, and the next entry checks again (irq_quiet). */
+	s.mode = !vlapic_hw_enabled(l) ? APIC_OFF
+		 : vlapic_x2apic(l)    ? APIC_X2APIC
+				       : APIC_XAPIC;
+	if (s.mode == f->apic_mode && !l->cpu_stale &&
+	    !__atomic_load_n(&l->pir_any, __ATOMIC_ACQUIRE))
+		return f->apic_cpu;
+	if (!arch_apic_virt(v))
 		return false;
-	v->fast.apic_xapic = s.xapic;
 	spin_lock(&v->lapic_lock);
 	vlapic_sync(l);
-	if (s.xapic) {
+	l->cpu_stale = false;
+	if (s.mode != APIC_OFF) {
 		s.irr = vlapic_highest_irr(l);
 		s.isr = vlapic_highest_isr(l);
 		for (unsigned i = 0; i < 8; i++)
 			s.tmr[i] = vlapic_reg_get(l, VLAPIC_TMR + i * 16);
 	}
 	spin_unlock(&v->lapic_lock);
-	return arch_apic_sync(v, &s);
+	f->apic_mode = s.mode;
+	return f->apic_cpu = arch_apic_sync(v, &s);
 }
 
 /* A pending NMI goes before any interrupt (SDM Vol. 3A 6.9), as soon as

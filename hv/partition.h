@@ -40,7 +40,9 @@ enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_STOPPED };
  * changed since (the irq_gen counters), the next entry only re-arms
  * `deadline` instead of checking everything again. */
 struct irq_fast {
-	bool apic_xapic; /* the CPU was last told: xAPIC mode */
+	/* What arch_apic_sync was last told, and its answer */
+	enum apic_mode apic_mode;
+	bool apic_cpu;
 	uint32_t vcpu_gen, part_gen;
 	uint64_t recheck, deadline;
 };

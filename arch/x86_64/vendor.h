@@ -65,7 +65,8 @@ struct arch_part {
 	struct ept map;		    /* the tables behind map_root */
 	enum arch_dirty_mode dirty; /* arch_dirty_log_mode */
 	volatile unsigned map_gen;  /* bumped when dirty marks are cleared */
-	bool apic_page; /* VMX: APIC-access page mapped (vmx_apic.c) */
+	uint8_t
+	    *apic_access; /* VMX: APIC-access page, if mapped (vmx_apic.c) */
 };
 
 /* The guest's code segment and paging state at the exiting instruction:

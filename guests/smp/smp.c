@@ -14,12 +14,22 @@
  *              every reset finds the APs running
  *   spin=1     APs busy-wait in the guest once online (default: halt), so
  *              a reset must pull them out of guest mode
+ *   msrmap=1   in x2APIC mode, before the APs start, the BSP tries RDMSR
+ *              of every MSR 0x800-0x8FF and WRMSR 0 of each that is not
+ *              a writable register, and checks which ones raise #GP
+ *              against the x2APIC register map (SDM Vol. 3A table 10-6,
+ *              without CMCI, which a partition is not offered): a read
+ *              let through to the hardware, or served from the wrong
+ *              place, shows here
  *
  * Output (status 0 on success, 1 on failure):
  *   smp: cpu <i> online             BSP first, then each AP in any order
  *   smp: all <N> cpus online
  * or, if the APs do not all check in before the timeout:
  *   smp: FAIL only <k> of <N> cpus
+ * With msrmap=1, before those:
+ *   smp: x2apic msrs: <r> read, <g> refused, <w> writes refused
+ * and a line "smp: FAIL x2apic msr 0x<m> ..." for each that differs.
  */
 #include "lib.h"
 
@@ -158,6 +168,64 @@ static void x2apic_enable(void)
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_X2APIC);
 }
 
+/* The x2APIC registers that read, as ranges of MSRs: ID, version; TPR;
+ * PPR; LDR; SVR, ISR, TMR, IRR, ESR; ICR; the six LVTs, the timer's
+ * initial and current count; DCR. */
+struct msr_range {
+	uint16_t lo, hi;
+};
+static const struct msr_range x2apic_readable[] = {
+    {0x802, 0x803}, {0x808, 0x808}, {0x80A, 0x80A}, {0x80D, 0x80D},
+    {0x80F, 0x828}, {0x830, 0x830}, {0x832, 0x839}, {0x83E, 0x83E},
+};
+/* Writable ones (a write of 0 would do something): TPR, EOI, SVR, ESR,
+ * ICR, the LVTs, the initial count, DCR, SELF IPI. */
+static const struct msr_range x2apic_writable[] = {
+    {0x808, 0x808}, {0x80B, 0x80B}, {0x80F, 0x80F}, {0x828, 0x828},
+    {0x830, 0x830}, {0x832, 0x838}, {0x83E, 0x83F},
+};
+
+#define IN_RANGES(t, m) in_ranges(t, sizeof(t) / sizeof((t)[0]), m)
+static bool in_ranges(const struct msr_range *r, unsigned n, uint32_t msr)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (msr >= r[i].lo && msr <= r[i].hi)
+			return true;
+	return false;
+}
+
+/* msrmap=1 (see the top): 0 if every MSR behaves as the map says. */
+static int x2apic_msr_map(void)
+{
+	unsigned read = 0, refused = 0, wrefused = 0, bad = 0;
+	trap_init();
+	for (uint32_t m = 0x800; m <= 0x8FF; m++) {
+		uint64_t v;
+		bool ok = trap_rdmsr(m, &v) == TRAP_NONE;
+		bool want = IN_RANGES(x2apic_readable, m);
+		read += ok;
+		refused += !ok;
+		if (ok != want) {
+			bad++;
+			kprintf("smp: FAIL x2apic msr 0x%x: read %s\n", m,
+				ok ? "allowed" : "refused");
+		}
+		if (IN_RANGES(x2apic_writable, m))
+			continue;
+		if (trap_wrmsr(m, 0) == TRAP_GP) {
+			wrefused++;
+		} else {
+			bad++;
+			kprintf("smp: FAIL x2apic msr 0x%x: write of 0 not "
+				"refused\n",
+				m);
+		}
+	}
+	kprintf("smp: x2apic msrs: %u read, %u refused, %u writes refused\n",
+		read, refused, wrefused);
+	return bad ? 1 : 0;
+}
+
 static void send_ipi(uint32_t dest, uint32_t icr_lo)
 {
 	wrmsr(BH_X2APIC_ICR, ((uint64_t)dest << 32) | icr_lo);
@@ -185,6 +253,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 	uint32_t timeout = cmdline_get_u32(cmdline, "timeout", DEFAULT_TIMEOUT);
 	uint32_t resets = cmdline_get_u32(cmdline, "resets", 0);
 	ap_spin = cmdline_get_u32(cmdline, "spin", 0) != 0;
+	bool msrmap = cmdline_get_u32(cmdline, "msrmap", 0) != 0;
 
 	announce();
 	if (n == 0)
@@ -208,6 +277,8 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 			unlock();
 		}
 		x2apic_enable();
+		if (msrmap && x2apic_msr_map())
+			return 1;
 
 		uint32_t vector = page >> 12;
 		for (uint32_t i = 1; i < n; i++) {

@@ -120,6 +120,7 @@ void vlapic_sync(struct vlapic *l)
 	if (!l->pir_any)
 		return;
 	l->pir_any = false;
+	l->cpu_stale = true;
 	for (unsigned i = 0; i < 8; i++) {
 		uint32_t in = l->pir[i];
 		if (!in)
@@ -131,15 +132,34 @@ void vlapic_sync(struct vlapic *l)
 	}
 }
 
-/* The registers a CPU may serve guest reads of the xAPIC page from, as
- * the model holds them (SDM Vol. 3C 29.4.2 lists what APIC-register
- * virtualization reads; PPR the CPU computes itself). In x2APIC mode no
- * CPU reads them from the page (its MSRs all exit): IA32_APIC_BASE writes
- * publish again on the way back to xAPIC mode. */
+/* The registers a CPU may serve guest reads from, as the model holds
+ * them, in the form of the APIC's mode: SDM Vol. 3C 29.4.2 lists what
+ * APIC-register virtualization reads of the xAPIC page (PPR the CPU
+ * computes itself), 29.5 the x2APIC MSRs, read as the 8 bytes at offset
+ * (MSR & 0xFF) << 4 (so the upper half of each is the 4 bytes after the
+ * register: 0, but the ICR's destination). IA32_APIC_BASE writes publish
+ * again when the mode changes. */
+static void publish_x2apic(struct vlapic *l)
+{
+	*vlapic_reg(l, VLAPIC_ID) = l->apic_id;
+	*vlapic_reg(l, VLAPIC_VER) = VLAPIC_VERSION;
+	*vlapic_reg(l, VLAPIC_LDR) = l->ldr;
+	*vlapic_reg(l, VLAPIC_SVR) = l->svr;
+	*vlapic_reg(l, VLAPIC_ESR) = l->esr;
+	*vlapic_reg(l, VLAPIC_ICR_LO) = l->icr_lo;
+	l->page.r[(VLAPIC_ICR_LO >> 2) + 1] = l->icr_hi; /* MSR bits 63:32 */
+	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
+		*vlapic_reg(l, VLAPIC_LVT_TIMER + (i << 4)) = l->lvt[i];
+	*vlapic_reg(l, VLAPIC_TIMER_ICR) = l->timer_icr;
+	*vlapic_reg(l, VLAPIC_TIMER_DCR) = l->timer_dcr;
+}
+
 static void publish(struct vlapic *l)
 {
-	if (x2apic(l))
+	if (x2apic(l)) {
+		publish_x2apic(l);
 		return;
+	}
 	*vlapic_reg(l, VLAPIC_ID) = (uint32_t)l->xapic_id << 24;
 	*vlapic_reg(l, VLAPIC_VER) = VLAPIC_VERSION;
 	*vlapic_reg(l, VLAPIC_LDR) = l->ldr;
@@ -197,6 +217,7 @@ static void regs_reset(struct vlapic *l)
 	l->svr = 0xFF;
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
 		l->lvt[i] = VLAPIC_LVT_MASKED;
+	l->cpu_stale = true;
 	publish(l);
 }
 
@@ -395,6 +416,7 @@ void vlapic_ack(struct vlapic *l, uint8_t vector)
 		return;
 	vec_clear(l, VLAPIC_IRR, vector);
 	vec_set(l, VLAPIC_ISR, vector);
+	l->cpu_stale = true;
 }
 
 static void eoi(struct vlapic *l)
@@ -403,6 +425,7 @@ static void eoi(struct vlapic *l)
 	if (v < 0)
 		return;
 	vec_clear(l, VLAPIC_ISR, (unsigned)v);
+	l->cpu_stale = true;
 	if (vec_test(l, VLAPIC_TMR, (unsigned)v))
 		l->level_eoi = (int16_t)v;
 }
@@ -755,6 +778,7 @@ int vlapic_set_base(struct vlapic *l, uint64_t val)
 		regs_reset(l); /* disabling loses all state but the IDs */
 	else if (cur == VLAPIC_BASE_EN && next == mode)
 		l->ldr = x2apic_ldr(l->apic_id);
+	l->cpu_stale = true;
 	publish(l);
 	return 0;
 }

@@ -109,7 +109,10 @@ struct vlapic {
 	 * mode, so a CPU delivering from the page never races another
 	 * writer. `pir_level` holds each accepted vector's trigger mode. */
 	uint32_t pir[8], pir_level[8];
-	bool pir_any;	   /* pir holds a vector */
+	bool pir_any; /* pir holds a vector */
+	/* The page's IRR, ISR or TMR, or the mode, changed other than by
+	 * the CPU since the core last told it (hv/irq.c apic_sync clears). */
+	bool cpu_stale;
 	uint64_t base;	   /* IA32_APIC_BASE */
 	uint32_t apic_id;  /* initial APIC ID = x2APIC ID */
 	uint8_t xapic_id;  /* ID register bits 31:24 in xAPIC mode */

@@ -101,7 +101,7 @@ static void test_xapic_vectors_left_to_cpu(void **state)
 	irq_before_entry(v1);
 	assert_false(a1->event.valid);
 	assert_false(a1->irq_window);
-	assert_true(a1->apic.xapic);
+	assert_int_equal(a1->apic.mode, APIC_XAPIC);
 	assert_int_equal(a1->apic.irr, 0x50);
 	assert_int_equal(a1->apic.isr, -1);
 	assert_int_equal(a1->apic.tmr[0x50 / 32], 0);
@@ -109,9 +109,20 @@ static void test_xapic_vectors_left_to_cpu(void **state)
 	cpu_delivers(v1, 0x50);
 	irq_before_entry(v1); /* nothing changed: the quiet entry */
 	cpu_eoi(v1, 0x50);
+	/* What the CPU changed itself (RVI and SVI follow), it is not told
+	 * again, even at a full check. */
+	unsigned syncs = a1->apic_syncs;
 	irq_recheck(v1);
 	irq_before_entry(v1);
-	assert_int_equal(a1->apic.irr, -1);
+	assert_int_equal(a1->apic_syncs, syncs);
+	assert_false(a1->event.valid);
+	/* The next vector the model accepts, it is. */
+	fake_set_cpu(v0->pcpu);
+	apic_write(v0, VLAPIC_ICR_LO, 0x4051);
+	fake_set_cpu(v1->pcpu);
+	irq_before_entry(v1);
+	assert_int_equal(a1->apic_syncs, syncs + 1);
+	assert_int_equal(a1->apic.irr, 0x51);
 	assert_int_equal(a1->apic.isr, -1);
 	assert_false(a1->event.valid);
 }
@@ -148,9 +159,12 @@ static void test_level_eoi_exit(void **state)
 	cpu_delivers(v, 0x49);
 	cpu_eoi(v, 0x49);
 	irq_set_isa(p, 9, false);
+	unsigned syncs = a->apic_syncs;
 	exit_dispatch(v, &e);
 	irq_before_entry(v);
-	assert_int_equal(a->apic.irr, -1);
+	assert_int_equal(a->apic_syncs, syncs); /* nothing sent again */
+	assert_false(bit(v, VLAPIC_IRR, 0x49));
+	assert_false(a->event.valid);
 }
 
 /* A write the CPU leaves to the model gets the model's rules: reserved
@@ -170,8 +184,8 @@ static void test_write_exit_applies_model(void **state)
 	assert_int_not_equal(vlapic_next_event(&v->lapic), UINT64_MAX);
 }
 
-/* In x2APIC mode the CPU virtualizes nothing: the core injects, and the
- * CPU is told no more than the mode. */
+/* In x2APIC mode, on a CPU that virtualizes only xAPIC mode, the core
+ * injects: the CPU is told the mode and declines. */
 static void test_x2apic_core_injects(void **state)
 {
 	(void)state;
@@ -183,10 +197,73 @@ static void test_x2apic_core_injects(void **state)
 	core_wrmsr(v, 0x80F, 0x1FF);
 	core_wrmsr(v, 0x83F, 0x55); /* self IPI */
 	irq_before_entry(v);
-	assert_false(a->apic.xapic);
+	assert_int_equal(a->apic.mode, APIC_X2APIC);
 	assert_true(a->event.valid);
 	assert_int_equal(a->event.vector, 0x55);
 	assert_true(bit(v, VLAPIC_ISR, 0x55)); /* the core acknowledged it */
+}
+
+/* The page in x2APIC mode, as a CPU that virtualizes x2APIC mode reads
+ * it (SDM Vol. 3C 29.5: RDMSR 0x800 + n reads the 8 bytes at n << 4). */
+static uint64_t x2_page_msr(struct vcpu *v, uint32_t msr)
+{
+	const uint32_t *r = &v->lapic.page.r[((msr & 0xFF) << 4) >> 2];
+	return r[0] | (uint64_t)r[1] << 32;
+}
+
+/* In x2APIC mode, on a CPU that virtualizes it, the CPU delivers the
+ * page's vectors as in xAPIC mode, and the page holds every register it
+ * serves reads of in x2APIC form: the 32-bit ID, the logical ID, the
+ * 64-bit ICR; on the way out (disable) the xAPIC form comes back. */
+static void test_x2apic_vectors_left_to_cpu(void **state)
+{
+	(void)state;
+	struct partition *p = pc_part(2);
+	struct vcpu *v = &p->vcpus[1];
+	struct arch_vcpu *a = fake_vcpu(v);
+	a->apic_x2_virt = true;
+	fake_set_cpu(v->pcpu);
+	fake_set_rflags(v, RFLAGS_IF);
+	uint64_t base = vlapic_get_base(&v->lapic);
+	core_wrmsr(v, 0x1B, base | VLAPIC_BASE_EXTD);
+	core_wrmsr(v, 0x80F, 0x1FF);
+	core_wrmsr(v, 0x828, 0);     /* latch ESR */
+	core_wrmsr(v, 0x835, 0x700); /* LINT0: ExtINT */
+	core_wrmsr(v, 0x83F, 0x55);  /* self IPI */
+	irq_before_entry(v);
+	assert_false(a->event.valid);
+	assert_int_equal(a->apic.mode, APIC_X2APIC);
+	assert_int_equal(a->apic.irr, 0x55);
+	assert_true(bit(v, VLAPIC_IRR, 0x55));
+	assert_false(
+	    bit(v, VLAPIC_ISR, 0x55)); /* not acknowledged by the core */
+
+	assert_int_equal(x2_page_msr(v, 0x802), 1); /* x2APIC ID */
+	assert_int_equal(x2_page_msr(v, 0x80D), 2); /* cluster 0, bit 1 */
+	assert_int_equal(x2_page_msr(v, 0x80F), 0x1FF);
+	assert_int_equal(x2_page_msr(v, 0x835), 0x700);
+	/* A fixed IPI to x2APIC ID 0 (which is in xAPIC mode: not delivered
+	 * as x2APIC, but the register holds what was written). */
+	core_wrmsr(v, 0x830, 0x0000000000004061ull);
+	assert_int_equal(x2_page_msr(v, 0x830), 0x4061);
+	core_wrmsr(v, 0x830, 0x0000000700004062ull);
+	assert_int_equal(x2_page_msr(v, 0x830), 0x0000000700004062ull);
+	for (uint32_t m = 0x802; m <= 0x83F; m++) {
+		uint64_t model;
+		if (m == 0x80A || m == 0x839 || m == 0x830 ||
+		    vlapic_rdmsr(&v->lapic, m, &model, 0) < 0)
+			continue; /* PPR, CCR: the reads exit */
+		assert_int_equal(x2_page_msr(v, m), model);
+	}
+
+	core_wrmsr(v, 0x1B, base & ~(VLAPIC_BASE_EN | VLAPIC_BASE_EXTD));
+	irq_before_entry(v);
+	assert_int_equal(a->apic.mode, APIC_OFF);
+	core_wrmsr(v, 0x1B, base);
+	irq_before_entry(v);
+	assert_int_equal(a->apic.mode, APIC_XAPIC);
+	assert_int_equal(vlapic_reg_get(&v->lapic, VLAPIC_ID), 1u << 24);
+	assert_int_equal(v->lapic.page.r[(VLAPIC_ICR_LO >> 2) + 1], 0);
 }
 
 /* MOV CR8 where the CPU keeps no TPR shadow exits: the core loads and
@@ -245,6 +322,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_level_eoi_exit, core_setup,
 					    core_teardown),
 	    cmocka_unit_test_setup_teardown(test_write_exit_applies_model,
+					    core_setup, core_teardown),
+	    cmocka_unit_test_setup_teardown(test_x2apic_vectors_left_to_cpu,
 					    core_setup, core_teardown),
 	    cmocka_unit_test_setup_teardown(test_x2apic_core_injects,
 					    core_setup, core_teardown),

@@ -140,7 +140,8 @@
  *                         (optional feature). Fake: a->apic_virt.
  *  arch_apic_sync(v, s)   Only where arch_apic_virt(v): before an entry,
  *                         the page's state; true if the CPU delivers its
- *                         IRR (s->xapic). Fake: records s, returns xapic.
+ *                         IRR. Fake: records s; true in xAPIC mode, and
+ *                         in x2APIC mode if a->apic_x2_virt.
  *
  * Emulation
  *  arch_emulate_mmio(v, gpa, rw, dev, &why)
@@ -685,7 +686,8 @@ bool arch_apic_sync(struct vcpu *v, const struct apic_sync *s)
 			       v->index);
 	a->apic = *s;
 	a->apic_syncs++;
-	return s->xapic;
+	return s->mode == APIC_XAPIC ||
+	       (s->mode == APIC_X2APIC && a->apic_x2_virt);
 }
 
 /* ---- emulation --------------------------------------------------------- */

@@ -72,6 +72,7 @@ struct arch_vcpu {
 	unsigned insn_len;	 /* length of the exiting instruction */
 	uint64_t cr4_supported;	 /* CR4 bits the "CPU" accepts */
 	bool apic_virt;		 /* arch_apic_virt(): tests set it */
+	bool apic_x2_virt;	 /* ... and in x2APIC mode too */
 	struct apic_sync apic;	 /* the last arch_apic_sync() */
 	unsigned apic_syncs;
 	/* records */

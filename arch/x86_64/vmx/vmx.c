@@ -95,6 +95,11 @@ static void msr_bitmap_allow(uint32_t msr)
 	msr_bitmap[base + 2048 + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 }
 
+const uint8_t *vmx_msr_bitmap(void)
+{
+	return msr_bitmap;
+}
+
 static int shared_pages_init(void)
 {
 	spin_lock(&vmx_init_lock);
@@ -108,6 +113,8 @@ static int shared_pages_init(void)
 			for (unsigned i = 0; i < BH_ARRAY_SIZE(msr_passthrough);
 			     i++)
 				msr_bitmap_allow(msr_passthrough[i]);
+			if (vmx_apic_bitmap_init(m))
+				msr_bitmap = NULL;
 		}
 	}
 	spin_unlock(&vmx_init_lock);
@@ -324,6 +331,8 @@ int vmx_vcpu_create(struct vcpu *v)
 
 void vmx_vcpu_start(struct vcpu *v, const struct vcpu_start *s)
 {
+	if (v->index == 0)
+		vmx_apic_reset(v->part);
 	vmx_guest_reset(v, s);
 }
 

@@ -61,9 +61,13 @@ int vmx_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);
 int vmx_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in);
 /* vmx_dirty.c */
 void vmx_dirty_log_flush(struct vcpu *v);
+/* vmx.c: the MSR bitmap of every vCPU (msr_passthrough) */
+const uint8_t *vmx_msr_bitmap(void);
 /* vmx_apic.c */
+int vmx_apic_bitmap_init(const uint8_t *base);
 bool vmx_apic_supported(void);
 int vmx_apic_map(struct partition *p);
+void vmx_apic_reset(struct partition *p);
 void vmx_apic_setup(struct vcpu *v, uint32_t *proc, uint32_t *proc2);
 bool vmx_apic_virt(struct vcpu *v);
 bool vmx_apic_sync(struct vcpu *v, const struct apic_sync *s);

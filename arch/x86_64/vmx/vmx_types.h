@@ -13,7 +13,7 @@ struct vmx_vcpu {
 	/* APIC virtualization (vmx_apic.c): set up for this vCPU; whether
 	 * its xAPIC mode is accelerated too (TPR shadow, register reads,
 	 * virtual-interrupt delivery); the EOI-exit bitmap as last written. */
-	bool apicv, xapic_accel;
+	bool apicv, xapic_accel, x2apic_accel;
 	uint64_t eoi_exit[4];
 	bool vnmi;	       /* virtual NMIs and NMI-window exiting */
 	bool preempt_ok;       /* VMX-preemption timer supported */
