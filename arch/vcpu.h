@@ -134,7 +134,7 @@ void arch_set_deadline(struct vcpu *v, uint64_t deadline);
  * virtualization. In x2APIC mode a backend that can does the same for
  * RDMSR of the registers the page holds (struct vlapic publishes them in
  * x2APIC form) and WRMSR of TPR and EOI; every other x2APIC MSR access
- * exits as EXIT_MSR, before it takes effect. */
+ * exits as EXIT_RDMSR or EXIT_WRMSR, before it takes effect. */
 enum apic_mode { APIC_OFF, APIC_XAPIC, APIC_X2APIC };
 struct apic_sync {
 	enum apic_mode mode; /* APIC_OFF: disabled; the rest only if not: */
