@@ -20,6 +20,11 @@
  * interrupt: a lost one leaves its vector in ISR and no further tick (the
  * round times out); a wrong event runs another vector's handler.
  *
+ * With the command line key x2apic=1 it drives its APIC through the x2APIC
+ * MSRs instead of the xAPIC page (in a partition without tracking, on VMX
+ * the CPU then delivers the ticks and retires their EOIs itself: x2APIC
+ * virtualization).
+ *
  * Output:
  *   vidstack: N rounds on M fresh pages, each the first write of a frame
  *   vidstack: FAIL ...                  (then exit status 1)
@@ -27,24 +32,52 @@
  */
 #include "lib.h"
 
-#define STACKS_BASE 0x200000u  /* fresh pages from here (above the image) */
-#define STACKS_END  0x1000000u /* to the end of its 16 MiB */
-#define TICK_VECTOR 0x40u
-#define TICK_COUNT  20000u	/* APIC timer count, divide by 1 */
-#define ROUND_TICKS 0xC0000000u /* TSC: a round's limit (QEMU: 1.5 s) */
-#define XAPIC_BASE  0xFEE00000u
-#define XAPIC_EOI   0xB0u
-#define XAPIC_SVR   0xF0u
-#define XAPIC_ISR   0x100u
-#define XAPIC_LVT   0x320u
-#define XAPIC_ICR   0x380u
-#define XAPIC_DCR   0x3E0u
-#define LVT_MASKED  (1u << 16)
-#define IDT_GATES   256u
+#define STACKS_BASE    0x200000u  /* fresh pages from here (above the image) */
+#define STACKS_END     0x1000000u /* to the end of its 16 MiB */
+#define TICK_VECTOR    0x40u
+#define TICK_COUNT     20000u	   /* APIC timer count, divide by 1 */
+#define ROUND_TICKS    0xC0000000u /* TSC: a round's limit (QEMU: 1.5 s) */
+#define MSR_APIC_BASE  0x1Bu
+#define APIC_BASE_EXTD (1ull << 10)
+#define APIC_BASE_EN   (1ull << 11)
+#define X2APIC_MSR     0x800u /* + register offset / 16 */
+#define XAPIC_BASE     0xFEE00000u
+#define XAPIC_EOI      0xB0u
+#define XAPIC_SVR      0xF0u
+#define XAPIC_ISR      0x100u
+#define XAPIC_LVT      0x320u
+#define XAPIC_ICR      0x380u
+#define XAPIC_DCR      0x3E0u
+#define LVT_MASKED     (1u << 16)
+#define IDT_GATES      256u
+
+static bool x2apic;
 
 static volatile uint32_t *xapic(uint32_t reg)
 {
 	return (volatile uint32_t *)(uintptr_t)(XAPIC_BASE + reg);
+}
+
+/* Register `reg` (its xAPIC offset) in the mode chosen. */
+static uint32_t apic_read(uint32_t reg)
+{
+	return x2apic ? (uint32_t)rdmsr(X2APIC_MSR + reg / 16) : *xapic(reg);
+}
+
+static void apic_write(uint32_t reg, uint32_t val)
+{
+	if (x2apic)
+		wrmsr(X2APIC_MSR + reg / 16, val);
+	else
+		*xapic(reg) = val;
+}
+
+/* xAPIC mode first, as the SDM requires on the way to x2APIC mode. */
+static void x2apic_enable(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE) | APIC_BASE_EN;
+	wrmsr(MSR_APIC_BASE, base);
+	wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
 }
 
 /* vidstack_isr.asm: one stub per vector, each calling vidstack_vector. */
@@ -60,7 +93,7 @@ void vidstack_vector(uint32_t vector)
 {
 	if (vector == TICK_VECTOR) {
 		ticks++;
-		*xapic(XAPIC_EOI) = 0;
+		apic_write(XAPIC_EOI, 0);
 		return;
 	}
 	kprintf("vidstack: FAIL vector %u taken (only %u was asked for)\n",
@@ -90,20 +123,22 @@ static uint32_t isr_bits(void)
 {
 	uint32_t any = 0;
 	for (unsigned i = 0; i < 8; i++)
-		any |= *xapic(XAPIC_ISR + i * 16);
+		any |= apic_read(XAPIC_ISR + i * 16);
 	return any;
 }
 
 int guest_main(uint32_t magic, uint32_t mbi_addr)
 {
-	(void)magic;
-	(void)mbi_addr;
+	const struct mb_info *mbi = mb_info_get(magic, mbi_addr);
+	x2apic = cmdline_get_u32(mb_cmdline(mbi), "x2apic", 0) != 0;
 	idt_install();
 	outb(0x21, 0xFF); /* the 8259s masked: only the APIC timer */
 	outb(0xA1, 0xFF);
-	*xapic(XAPIC_SVR) = 0x1FF;
-	*xapic(XAPIC_DCR) = 0xB;
-	*xapic(XAPIC_LVT) = TICK_VECTOR; /* one-shot */
+	if (x2apic)
+		x2apic_enable();
+	apic_write(XAPIC_SVR, 0x1FF);
+	apic_write(XAPIC_DCR, 0xB);
+	apic_write(XAPIC_LVT, TICK_VECTOR); /* one-shot */
 	uint32_t rounds = (STACKS_END - STACKS_BASE) / 4096u / 3u * 2u;
 	kprintf("vidstack: %u rounds on %u fresh pages, each the first write "
 		"of a frame\n",
@@ -121,7 +156,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 		/* One shot a round: a periodic timer faster than the CPU
 		 * takes its interrupts (QEMU) would leave no instruction
 		 * between them. */
-		*xapic(XAPIC_ICR) = TICK_COUNT;
+		apic_write(XAPIC_ICR, TICK_COUNT);
 		vidstack_wait_on(top, &ticks, seen, (uint32_t)ROUND_TICKS);
 		if (ticks != seen + 1) {
 			kprintf(
@@ -131,7 +166,7 @@ int guest_main(uint32_t magic, uint32_t mbi_addr)
 			guest_exit(1);
 		}
 	}
-	*xapic(XAPIC_LVT) = LVT_MASKED;
+	apic_write(XAPIC_LVT, LVT_MASKED);
 	uint32_t isr = isr_bits();
 	if (isr) {
 		kprintf("vidstack: FAIL ISR not clear at the end (0x%x)\n",
