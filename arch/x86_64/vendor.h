@@ -65,8 +65,7 @@ struct arch_part {
 	struct ept map;		    /* the tables behind map_root */
 	enum arch_dirty_mode dirty; /* arch_dirty_log_mode */
 	volatile unsigned map_gen;  /* bumped when dirty marks are cleared */
-	uint8_t
-	    *apic_access; /* VMX: APIC-access page, if mapped (vmx_apic.c) */
+	uint8_t *apic_access;	    /* VMX: its APIC-access page, or NULL */
 };
 
 /* The guest's code segment and paging state at the exiting instruction:

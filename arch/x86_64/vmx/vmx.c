@@ -95,11 +95,6 @@ static void msr_bitmap_allow(uint32_t msr)
 	msr_bitmap[base + 2048 + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 }
 
-const uint8_t *vmx_msr_bitmap(void)
-{
-	return msr_bitmap;
-}
-
 static int shared_pages_init(void)
 {
 	spin_lock(&vmx_init_lock);

@@ -61,8 +61,6 @@ int vmx_vcpu_save(struct vcpu *v, struct arch_vcpu_state *out);
 int vmx_vcpu_load(struct vcpu *v, const struct arch_vcpu_state *in);
 /* vmx_dirty.c */
 void vmx_dirty_log_flush(struct vcpu *v);
-/* vmx.c: the MSR bitmap of every vCPU (msr_passthrough) */
-const uint8_t *vmx_msr_bitmap(void);
 /* vmx_apic.c */
 int vmx_apic_bitmap_init(const uint8_t *base);
 bool vmx_apic_supported(void);

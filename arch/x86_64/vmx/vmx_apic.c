@@ -81,7 +81,8 @@ static const uint16_t x2_reads[] = {
 #define X2_TPR 0x808u
 #define X2_EOI 0x80Bu
 
-static uint8_t *x2_bitmap; /* the MSR bitmap for vCPUs in x2APIC mode */
+static const uint8_t *base_bitmap; /* every vCPU's (vmx.c) */
+static uint8_t *x2_bitmap;	   /* for vCPUs in x2APIC mode */
 
 static void bitmap_pass(uint8_t *m, unsigned write_half, uint32_t msr)
 {
@@ -98,6 +99,7 @@ static bool x2apic_supported(void)
  * (under its lock, before any vCPU is created). */
 int vmx_apic_bitmap_init(const uint8_t *base)
 {
+	base_bitmap = base;
 	if (!x2apic_supported())
 		return 0;
 	if (!(x2_bitmap = heap_alloc_pages(1)))
@@ -203,9 +205,9 @@ static void set_mode(struct vmx_vcpu *x, enum apic_mode m)
 	if (proc == x->proc && proc2 == x->proc2)
 		return;
 	if ((proc2 ^ x->proc2) & PROC2_X2APIC_MODE)
-		vmwrite64(MSR_BITMAP,
-			  (uint64_t)(m == APIC_X2APIC ? x2_bitmap
-						      : vmx_msr_bitmap()));
+		vmwrite64(
+		    MSR_BITMAP,
+		    (uint64_t)(m == APIC_X2APIC ? x2_bitmap : base_bitmap));
 	x->proc = proc;
 	x->proc2 = proc2;
 	vmwrite32(PROC_CONTROLS, proc);
